@@ -1,0 +1,130 @@
+/**
+ * The approver engine's public surface: what the desktop app's main process and the
+ * `heso-approver` CLI drive. Nothing here carries private key material: the L1 private
+ * key stays inside the engine's key store and signing happens behind `decide`.
+ *
+ * These view types are also what the IPC contract hands to the renderer, so they are
+ * plain JSON (no class instances, no Uint8Array).
+ */
+import type { Approval } from '../core/api.ts';
+import type { ApproverStatus, Decision } from '../core/schemas.ts';
+
+export interface ProfileView {
+  /** Local profile name (defaults to the team id). */
+  name: string;
+  endpoint: string;
+  teamId: string;
+  displayName: string;
+  keyId: string;
+  /** Public key, base64url. Public material only. */
+  publicKey: string;
+  /** Human-comparable fingerprint for out-of-band comparison with the team admin. */
+  fingerprint: string;
+  /** Enrolment state as last reported by the control plane; `unknown` before the first check. */
+  keyStatus: ApproverStatus | 'unknown';
+  /** Whether the team API key is present in the keychain. */
+  hasApiKey: boolean;
+}
+
+export interface InitProfileInput {
+  endpoint: string;
+  teamId: string;
+  /** Taken from an environment variable, a prompt or the onboarding form; goes straight to the keychain. */
+  apiKey: string;
+  displayName: string;
+  profileName?: string;
+}
+
+export type ConnectionStateKind =
+  | 'idle' // not started
+  | 'connecting'
+  | 'online'
+  | 'reconnecting' // network error or 5xx, backing off with jitter
+  | 'rate_limited' // 429, waiting Retry-After
+  | 'auth_failed'; // 401/403: stopped, "API key rejected"
+
+export interface ConnectionState {
+  kind: ConnectionStateKind;
+  /** What the user should know, e.g. "API key rejected: ask your admin for a new key and run init again". */
+  message: string;
+  /** When the next attempt happens (RFC 3339), while backing off. */
+  retryAt: string | null;
+  /** When the queue was last fetched successfully (RFC 3339). */
+  lastSyncAt: string | null;
+}
+
+export interface LocalVerification {
+  /** True only when every check passed: operator signature, action hash, policy ref, unexpired. */
+  ok: boolean;
+  /** Each failing check, human readable. Empty when ok. */
+  reasons: string[];
+}
+
+export interface PendingItem {
+  approval: Approval;
+  verification: LocalVerification;
+  /** A quarantined item failed local verification: it can only be denied or ignored. */
+  quarantined: boolean;
+  /** Short confirmation code derived from the action hash; the agent prints the same one. */
+  shortCode: string;
+  /** The exact canonical (JCS) JSON of the action whose hash the decision signs. */
+  canonicalAction: string;
+  /** When this device first saw it (RFC 3339). */
+  receivedAt: string;
+}
+
+export interface QueueSnapshot {
+  profile: string | null;
+  items: PendingItem[];
+  connection: ConnectionState;
+}
+
+export interface DecideInput {
+  approvalId: string;
+  decision: Decision;
+  /** Required for deny. */
+  reason?: string;
+}
+
+export type DecisionOutcomeStatus = 'accepted' | 'already_decided' | 'expired' | 'refused';
+
+export interface DecisionOutcome {
+  status: DecisionOutcomeStatus;
+  /** Human readable: what happened and what to do. */
+  message: string;
+  approval: Approval | null;
+}
+
+export type NotificationRequest =
+  | { kind: 'single'; approvalId: string; title: string; body: string }
+  | { kind: 'summary'; count: number; title: string; body: string };
+
+export interface AuditEntryView {
+  seq: number;
+  kind: 'enrol' | 'rotate' | 'decision';
+  at: string;
+  summary: string;
+  approvalId: string | null;
+  decision: Decision | null;
+  hash: string;
+}
+
+export interface AuditLogVerification {
+  ok: boolean;
+  /** Entries checked. */
+  count: number;
+  /** First problem found, naming the entry (edited, removed, reordered, bad signature). */
+  problem: string | null;
+}
+
+/** Events the engine emits. Listeners never receive key material. */
+export interface EngineEvents {
+  queue: QueueSnapshot;
+  added: PendingItem;
+  updated: PendingItem;
+  removed: { approvalId: string };
+  expired: { approvalId: string };
+  connection: ConnectionState;
+  /** Already rate-limited and coalesced: show it as is. */
+  notify: NotificationRequest;
+}

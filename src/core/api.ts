@@ -1,0 +1,167 @@
+/**
+ * Control-plane HTTP API v1: request and response bodies, from the same schema source
+ * as the signed statements. The server validates requests with these; the client
+ * validates responses with these.
+ */
+import { z } from 'zod';
+import {
+  ApproverRecord,
+  ChallengeB64,
+  Cosignature,
+  Id,
+  LIMITS,
+  PolicyBundle,
+  PolicyDocument,
+  PublicKeyB64,
+  Receipt,
+  SignedRotation,
+  Timestamp,
+} from './schemas.ts';
+
+export const API_PREFIX = '/v1';
+
+/** Route paths, relative to the configured base URL. */
+export const routes = {
+  policy: (team: string) => `${API_PREFIX}/teams/${encodeURIComponent(team)}/policy`,
+  receipts: (team: string) => `${API_PREFIX}/teams/${encodeURIComponent(team)}/receipts`,
+  approvals: (team: string) => `${API_PREFIX}/teams/${encodeURIComponent(team)}/approvals`,
+  approval: (team: string, id: string) =>
+    `${API_PREFIX}/teams/${encodeURIComponent(team)}/approvals/${encodeURIComponent(id)}`,
+  decision: (team: string, id: string) =>
+    `${API_PREFIX}/teams/${encodeURIComponent(team)}/approvals/${encodeURIComponent(id)}/decision`,
+  approvers: (team: string) => `${API_PREFIX}/teams/${encodeURIComponent(team)}/approvers`,
+  approver: (team: string, keyId: string) =>
+    `${API_PREFIX}/teams/${encodeURIComponent(team)}/approvers/${encodeURIComponent(keyId)}`,
+  approverRevoke: (team: string, keyId: string) =>
+    `${API_PREFIX}/teams/${encodeURIComponent(team)}/approvers/${encodeURIComponent(keyId)}/revoke`,
+  openapi: () => `${API_PREFIX}/openapi.json`,
+} as const;
+
+/** Longest a long-poll may hold a request, in seconds. */
+export const MAX_WAIT_SECONDS = 30;
+
+/* ---------------------------------------------------------------------------------- errors */
+
+export const ErrorCode = z.enum([
+  'bad_request', // 400: malformed JSON, wrong types, unknown fields, bad base64
+  'unauthorized', // 401: no, malformed, unknown or revoked API key
+  'forbidden', // 403: e.g. approver key not active
+  'not_found', // 404: no such resource for this team (also other teams' resources)
+  'already_decided', // 409
+  'conflict', // 409: other conflicts (same id, different content)
+  'expired', // 410
+  'too_large', // 413
+  'bad_signature', // 422: a signature or binding that does not verify
+  'rate_limited', // 429 with Retry-After
+  'internal', // 500
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const ErrorBody = z.strictObject({
+  error: z.strictObject({
+    code: ErrorCode,
+    message: z.string(),
+    /** Dotted path of the offending field, when one is to blame. */
+    field: z.string().optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/* ---------------------------------------------------------------------------------- policy */
+
+export const GetPolicyResponse = PolicyBundle;
+export const SetPolicyRequest = PolicyDocument;
+
+/* ---------------------------------------------------------------------------------- receipts */
+
+/** One receipt or a batch. */
+export const PushReceiptsRequest = z.union([
+  z.strictObject({ receipt: Receipt }),
+  z.strictObject({ receipts: z.array(Receipt).min(1).max(LIMITS.receiptBatch) }),
+]);
+export type PushReceiptsRequest = z.infer<typeof PushReceiptsRequest>;
+
+export const ReceiptResult = z.strictObject({
+  receiptId: z.string(),
+  /** accepted: stored now; duplicate: already stored, identical; refused: not stored, see reason. */
+  status: z.enum(['accepted', 'duplicate', 'refused']),
+  reason: z.string().optional(),
+});
+export type ReceiptResult = z.infer<typeof ReceiptResult>;
+
+/** 200 when every item was accepted or a duplicate; 207-style per-item results otherwise (status 200 still). */
+export const PushReceiptsResponse = z.strictObject({ results: z.array(ReceiptResult) });
+export type PushReceiptsResponse = z.infer<typeof PushReceiptsResponse>;
+
+/* ---------------------------------------------------------------------------------- approvals */
+
+export const ApprovalStatus = z.enum(['pending', 'approved', 'denied', 'expired']);
+export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
+
+export const Approval = z.strictObject({
+  id: Id,
+  teamId: Id,
+  status: ApprovalStatus,
+  /** The operator-signed receipt whose verdict is `suspend`. */
+  receipt: Receipt,
+  /** One-time challenge the decision statement must carry. */
+  challenge: ChallengeB64,
+  createdAt: Timestamp,
+  expiresAt: Timestamp,
+  /** The accepted co-signature, once decided. */
+  cosignature: Cosignature.nullable(),
+  decidedAt: Timestamp.nullable(),
+});
+export type Approval = z.infer<typeof Approval>;
+
+export const OpenApprovalRequest = z.strictObject({
+  receipt: Receipt,
+  /** Seconds until the approval expires; 10 s to 7 days. Default 900. */
+  expiresInSeconds: z
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 24 * 3600)
+    .optional(),
+});
+export type OpenApprovalRequest = z.infer<typeof OpenApprovalRequest>;
+
+/** 201 with the new approval; 200 with the existing one when the same receipt was opened before. */
+export const OpenApprovalResponse = Approval;
+
+/** `GET …/approvals/{id}?wait=N` */
+export const PollApprovalResponse = Approval;
+
+/**
+ * `GET …/approvals?status=pending&cursor=C&wait=N&limit=L`
+ * Returns the whole pending queue (oldest first) and a cursor. With `cursor` and `wait`,
+ * the request is held until the team's queue changes after that cursor (or `wait` runs out).
+ */
+export const ListApprovalsResponse = z.strictObject({
+  approvals: z.array(Approval),
+  cursor: z.string().max(64),
+});
+export type ListApprovalsResponse = z.infer<typeof ListApprovalsResponse>;
+
+export const DecideRequest = Cosignature;
+export type DecideRequest = z.infer<typeof DecideRequest>;
+/** 200 with the decided approval. 409 already_decided, 410 expired, 422 bad_signature, 403 approver not active. */
+export const DecideResponse = Approval;
+
+/* ---------------------------------------------------------------------------------- approvers */
+
+export const EnrolApproverRequest = z.strictObject({
+  publicKey: PublicKeyB64,
+  name: z.string().min(1).max(200),
+  /** When rotating: the new public key signed by the previous key. */
+  rotation: SignedRotation.optional(),
+});
+export type EnrolApproverRequest = z.infer<typeof EnrolApproverRequest>;
+
+/** 201 new (status pending), 200 when this key was already enrolled for the team. */
+export const EnrolApproverResponse = ApproverRecord;
+export const GetApproverResponse = ApproverRecord;
+export const ListApproversResponse = z.strictObject({ approvers: z.array(ApproverRecord) });
+export type ListApproversResponse = z.infer<typeof ListApproversResponse>;
+/** `POST …/approvers/{keyId}/revoke`: an API key may reduce trust (revoke), never grant it. */
+export const RevokeApproverResponse = ApproverRecord;

@@ -1,0 +1,313 @@
+/**
+ * The one schema source for every signed statement and every object that crosses a
+ * process or network boundary. Server, SDK, approver engine, CLIs and the renderer all
+ * validate with these, so a field means the same thing everywhere.
+ *
+ * Size limits live here too: every string has a maximum length, arbitrary JSON (action
+ * params) has a depth and a byte budget, so bad input is refused with a named field
+ * before any work is done on it.
+ */
+import { z } from 'zod';
+
+export const LIMITS = {
+  /** Longest identifier (team id, approval id, receipt id, rule id, …). */
+  idLength: 128,
+  /** Longest free-text string (reason, summary, display name). */
+  textLength: 2000,
+  /** Longest string anywhere inside action params. */
+  paramStringLength: 8192,
+  /** Deepest nesting of action params (objects and arrays). */
+  paramDepth: 16,
+  /** Largest canonical size of action params, in bytes. */
+  paramBytes: 64 * 1024,
+  /** Most keys in one params object / items in one array. */
+  paramEntries: 1000,
+  /** Largest request body any route accepts, in bytes. */
+  requestBytes: 1024 * 1024,
+  /** Most receipts in one batch push. */
+  receiptBatch: 100,
+  /** Most rules in one policy. */
+  policyRules: 500,
+} as const;
+
+/* ----------------------------------------------------------------------------------
+ * Primitives
+ * -------------------------------------------------------------------------------- */
+
+const B64URL = /^[A-Za-z0-9_-]*$/;
+
+/** base64url without padding that decodes to exactly `bytes` bytes. */
+export const b64urlBytes = (bytes: number) =>
+  z
+    .string()
+    .length(Math.ceil((bytes * 4) / 3), `must be base64url (no padding) of ${bytes} bytes`)
+    .regex(B64URL, 'must be base64url without padding');
+
+export const PublicKeyB64 = b64urlBytes(32).describe('Ed25519 public key, base64url, 32 bytes');
+export const SignatureB64 = b64urlBytes(64).describe('Ed25519 signature, base64url, 64 bytes');
+export const ChallengeB64 = b64urlBytes(32).describe('server-issued one-time challenge, 32 bytes');
+
+/** Key id: hex of the first 16 bytes of SHA-256 over the raw 32-byte public key. */
+export const KeyId = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters');
+
+/** `sha256:` + 64 lowercase hex characters. */
+export const ActionHash = z
+  .string()
+  .regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256: followed by 64 lowercase hex characters');
+
+/** RFC 3339 UTC timestamp with a `Z` suffix, e.g. 2026-11-27T10:00:00.000Z. */
+export const Timestamp = z
+  .string()
+  .max(40)
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/, 'must be an RFC 3339 UTC time ending in Z')
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be a real date and time');
+
+/** Identifiers: printable, no whitespace or control characters. */
+export const Id = z
+  .string()
+  .min(1)
+  .max(LIMITS.idLength)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits, and . _ : -');
+
+export const Text = z.string().max(LIMITS.textLength);
+
+export const Verdict = z.enum(['allow', 'block', 'suspend']);
+export type Verdict = z.infer<typeof Verdict>;
+
+export const Decision = z.enum(['approve', 'deny']);
+export type Decision = z.infer<typeof Decision>;
+
+/* ----------------------------------------------------------------------------------
+ * Arbitrary JSON (action params), bounded
+ * -------------------------------------------------------------------------------- */
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Why a value is not bounded JSON, with a dotted path to the offending place; null when fine. */
+export function checkBoundedJson(value: unknown, path = '', depth = 0): string | null {
+  if (depth > LIMITS.paramDepth) return `${path || 'value'}: nested deeper than ${LIMITS.paramDepth} levels`;
+  if (value === null || typeof value === 'boolean') return null;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return `${path || 'value'}: numbers must be finite`;
+    if (Number.isInteger(value) && !Number.isSafeInteger(value))
+      return `${path || 'value'}: integer outside ±(2^53−1) cannot be represented exactly; send it as a string`;
+    return null;
+  }
+  if (typeof value === 'string') {
+    if (value.length > LIMITS.paramStringLength)
+      return `${path || 'value'}: string longer than ${LIMITS.paramStringLength} characters`;
+    if (/\p{Cs}/u.test(value)) return `${path || 'value'}: contains a lone surrogate (not valid Unicode)`;
+    return null;
+  }
+  if (Array.isArray(value)) {
+    if (value.length > LIMITS.paramEntries) return `${path || 'value'}: more than ${LIMITS.paramEntries} items`;
+    for (let i = 0; i < value.length; i++) {
+      const err = checkBoundedJson(value[i], `${path}[${i}]`, depth + 1);
+      if (err) return err;
+    }
+    return null;
+  }
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return `${path || 'value'}: must be a plain JSON object`;
+    const keys = Object.keys(value);
+    if (keys.length > LIMITS.paramEntries) return `${path || 'value'}: more than ${LIMITS.paramEntries} keys`;
+    for (const key of keys) {
+      if (key.length > LIMITS.idLength * 2)
+        return `${path || 'value'}: key longer than ${LIMITS.idLength * 2} characters`;
+      if (/\p{Cs}/u.test(key)) return `${path || 'value'}: key contains a lone surrogate`;
+      const err = checkBoundedJson((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key, depth + 1);
+      if (err) return err;
+    }
+    return null;
+  }
+  return `${path || 'value'}: ${typeof value} is not a JSON value`;
+}
+
+export const JsonObjectSchema: z.ZodType<JsonObject> = z
+  .custom<JsonObject>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be a JSON object')
+  .superRefine((v, ctx) => {
+    const err = checkBoundedJson(v);
+    if (err) ctx.addIssue({ code: 'custom', message: err });
+    else if (JSON.stringify(v).length > LIMITS.paramBytes)
+      ctx.addIssue({ code: 'custom', message: `larger than ${LIMITS.paramBytes} bytes` });
+  });
+
+/* ----------------------------------------------------------------------------------
+ * Action: what an agent wants to do. Its JCS bytes are what `actionHash` covers.
+ * -------------------------------------------------------------------------------- */
+
+export const Action = z.strictObject({
+  /** What kind of action, dotted: `payments.refund`, `email.send`, `deploy.production`, `db.delete`. */
+  tool: Id,
+  /** The action's arguments exactly as the agent will execute them. */
+  params: JsonObjectSchema,
+  /** The customer / tenant account the action touches. */
+  account: Id,
+  /** The workflow (agent, pipeline, job) that asked for it. */
+  workflow: Id,
+  capturedAt: Timestamp,
+  /** Optional human summary written by the agent. Display only; the params are what count. */
+  summary: Text.optional(),
+});
+export type Action = z.infer<typeof Action>;
+
+/* ----------------------------------------------------------------------------------
+ * Statements: the signed objects. Each carries `type` for domain separation.
+ * The signature is Ed25519 over the RFC 8785 (JCS) bytes of the statement object.
+ * -------------------------------------------------------------------------------- */
+
+export const RECEIPT_TYPE = 'heso.receipt.v1';
+export const DECISION_TYPE = 'heso.approval.decision.v1';
+export const ROTATION_TYPE = 'heso.approver.rotation.v1';
+export const AUDIT_ENTRY_TYPE = 'heso.audit.entry.v1';
+
+export const PolicyRef = z.strictObject({
+  version: Id,
+  /** The rule that matched; null when the policy's default verdict applied. */
+  ruleId: Id.nullable(),
+});
+export type PolicyRef = z.infer<typeof PolicyRef>;
+
+/** Signed by the operator (agent) key. */
+export const ReceiptStatement = z.strictObject({
+  type: z.literal(RECEIPT_TYPE),
+  receiptId: Id,
+  teamId: Id,
+  action: Action,
+  actionHash: ActionHash,
+  verdict: Verdict,
+  policy: PolicyRef,
+  operatorKeyId: KeyId,
+  operatorPublicKey: PublicKeyB64,
+  issuedAt: Timestamp,
+});
+export type ReceiptStatement = z.infer<typeof ReceiptStatement>;
+
+/** Signed by the approver's L1 key on their device. */
+export const DecisionStatement = z.strictObject({
+  type: z.literal(DECISION_TYPE),
+  teamId: Id,
+  approvalId: Id,
+  receiptId: Id,
+  actionHash: ActionHash,
+  operatorKeyId: KeyId,
+  policyVersion: Id,
+  ruleId: Id.nullable(),
+  decision: Decision,
+  reason: Text.optional(),
+  challenge: ChallengeB64,
+  decidedAt: Timestamp,
+  expiresAt: Timestamp,
+  approverKeyId: KeyId,
+});
+export type DecisionStatement = z.infer<typeof DecisionStatement>;
+
+/** The approver's co-signature as it travels: statement, signature, and the signing key. */
+export const Cosignature = z.strictObject({
+  statement: DecisionStatement,
+  signature: SignatureB64,
+  approverPublicKey: PublicKeyB64,
+});
+export type Cosignature = z.infer<typeof Cosignature>;
+
+/** An operator-signed receipt, with the approver's co-signature once a suspended action was decided. */
+export const Receipt = z.strictObject({
+  statement: ReceiptStatement,
+  signature: SignatureB64,
+  cosignature: Cosignature.optional(),
+});
+export type Receipt = z.infer<typeof Receipt>;
+
+/** A new approver key, vouched for by the key it replaces. Recorded as evidence; the new key still starts pending. */
+export const RotationStatement = z.strictObject({
+  type: z.literal(ROTATION_TYPE),
+  teamId: Id,
+  previousKeyId: KeyId,
+  newPublicKey: PublicKeyB64,
+  newKeyId: KeyId,
+  rotatedAt: Timestamp,
+});
+export type RotationStatement = z.infer<typeof RotationStatement>;
+
+export const SignedRotation = z.strictObject({
+  statement: RotationStatement,
+  signature: SignatureB64,
+});
+export type SignedRotation = z.infer<typeof SignedRotation>;
+
+/* ----------------------------------------------------------------------------------
+ * Policy. The rule language is specified in docs/policy.md and evaluated by
+ * src/policy; the shapes are here because the policy bundle crosses the wire.
+ * -------------------------------------------------------------------------------- */
+
+/** A string or a list of strings; each may end in `*` to match a prefix (`db.*`). */
+const Matcher = z.union([
+  z.string().min(1).max(LIMITS.idLength),
+  z.array(z.string().min(1).max(LIMITS.idLength)).min(1).max(100),
+]);
+
+export const PolicyRule = z.strictObject({
+  id: Id,
+  description: Text.optional(),
+  verdict: Verdict,
+  match: z
+    .strictObject({
+      tool: Matcher.optional(),
+      account: Matcher.optional(),
+      workflow: Matcher.optional(),
+    })
+    .optional(),
+  /** Conditions on params, all of which must hold, e.g. `amount > 100`. Grammar in docs/policy.md. */
+  when: z.array(z.string().min(1).max(500)).max(50).optional(),
+});
+export type PolicyRule = z.infer<typeof PolicyRule>;
+
+/** A policy as an admin writes it (`heso-cloud policy set --team T FILE`). */
+export const PolicyDocument = z.strictObject({
+  version: Id,
+  defaultVerdict: Verdict,
+  rules: z.array(PolicyRule).max(LIMITS.policyRules),
+});
+export type PolicyDocument = z.infer<typeof PolicyDocument>;
+
+export const ApproverStatus = z.enum(['pending', 'active', 'revoked']);
+export type ApproverStatus = z.infer<typeof ApproverStatus>;
+
+export const ApproverRecord = z.strictObject({
+  keyId: KeyId,
+  publicKey: PublicKeyB64,
+  fingerprint: z.string().max(100),
+  name: z.string().min(1).max(200),
+  status: ApproverStatus,
+  createdAt: Timestamp,
+  activatedAt: Timestamp.nullable(),
+  revokedAt: Timestamp.nullable(),
+  /** Present when this key was enrolled as a rotation of an earlier key. */
+  rotation: SignedRotation.nullable(),
+});
+export type ApproverRecord = z.infer<typeof ApproverRecord>;
+
+/** What `GET /v1/teams/{team}/policy` returns. The approver list is a hint, never a trust root. */
+export const PolicyBundle = z.strictObject({
+  teamId: Id,
+  version: Id,
+  defaultVerdict: Verdict,
+  rules: z.array(PolicyRule),
+  approvers: z.array(ApproverRecord),
+  fetchedAt: Timestamp,
+});
+export type PolicyBundle = z.infer<typeof PolicyBundle>;
+
+/* ----------------------------------------------------------------------------------
+ * Trust: which keys a verifier accepts. Pinned locally, never taken from the server.
+ * -------------------------------------------------------------------------------- */
+
+export const TrustSet = z.strictObject({
+  /** Approver public keys (base64url) whose co-signatures may turn `suspend` into `allow`. */
+  approverKeys: z.array(PublicKeyB64).max(1000),
+  /** When given, only receipts signed by these operator keys are valid. When absent, any operator key is accepted. */
+  operatorKeys: z.array(PublicKeyB64).max(1000).optional(),
+});
+export type TrustSet = z.infer<typeof TrustSet>;
