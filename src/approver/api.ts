@@ -84,6 +84,8 @@ export interface DecideInput {
   decision: Decision;
   /** Required for deny. */
   reason?: string;
+  /** Profile to decide with; defaults to the profile being followed (or the only profile). */
+  profile?: string;
 }
 
 export type DecisionOutcomeStatus = 'accepted' | 'already_decided' | 'expired' | 'refused';
@@ -127,4 +129,32 @@ export interface EngineEvents {
   connection: ConnectionState;
   /** Already rate-limited and coalesced: show it as is. */
   notify: NotificationRequest;
+}
+
+export interface HistoryView {
+  entries: AuditEntryView[];
+  verification: AuditLogVerification;
+}
+
+/**
+ * What the desktop app and the CLI program against. `ApproverEngine` (src/approver/engine.ts)
+ * implements it; tests and the UI may use fakes of it.
+ */
+export interface ApproverEngineApi {
+  listProfiles(): Promise<ProfileView[]>;
+  /** Generates the L1 key into the keychain, stores the API key in the keychain, enrols the public key. */
+  initProfile(input: InitProfileInput): Promise<ProfileView>;
+  removeProfile(name: string): Promise<void>;
+  /** Asks the control plane for the key's enrolment state (pending / active / revoked). */
+  refreshKeyStatus(name: string): Promise<ProfileView>;
+  /** New key, vouched for by the old one, enrolled (pending); the old one revoked. */
+  rotateKey(name: string): Promise<ProfileView>;
+  /** Starts following the pending queue of a profile (stops any other). */
+  start(profileName: string): Promise<void>;
+  stop(): Promise<void>;
+  snapshot(): QueueSnapshot;
+  getItem(approvalId: string): PendingItem | undefined;
+  decide(input: DecideInput): Promise<DecisionOutcome>;
+  history(profileName?: string): Promise<HistoryView>;
+  on<K extends keyof EngineEvents>(event: K, listener: (payload: EngineEvents[K]) => void): () => void;
 }

@@ -1,0 +1,253 @@
+/**
+ * The approver UI shell: loads profiles and the queue, follows the bridge's events, and
+ * switches between screens. Screens get what they need as props; nothing here talks to
+ * the network — every call goes through `window.heso`.
+ */
+import { useCallback, useEffect, useState } from 'react';
+import type { ConnectionState, ProfileView, QueueSnapshot } from '../src/approver/api.ts';
+import type { AppInfo, Settings } from '../src/app/contract.ts';
+import { ConnectionBanner } from './components/ConnectionBanner.tsx';
+import { NewItemAnnouncer } from './components/NewItemAnnouncer.tsx';
+import { KeyStatusPill } from './components/StatusPill.tsx';
+import { errorMessage, invoke, useBridgeEvent } from './lib/bridge.ts';
+import { DetailView } from './views/Detail.tsx';
+import { HistoryView } from './views/History.tsx';
+import { OnboardingView } from './views/Onboarding.tsx';
+import { QueueView } from './views/Queue.tsx';
+import { SettingsView } from './views/Settings.tsx';
+import { VerifierView } from './views/Verifier.tsx';
+
+export type Route =
+  | { view: 'queue' }
+  | { view: 'detail'; approvalId: string }
+  | { view: 'history' }
+  | { view: 'verifier' }
+  | { view: 'settings' }
+  | { view: 'onboarding' };
+
+const EMPTY_CONNECTION: ConnectionState = { kind: 'idle', message: '', retryAt: null, lastSyncAt: null };
+const EMPTY_SNAPSHOT: QueueSnapshot = { profile: null, items: [], connection: EMPTY_CONNECTION };
+
+const NAV: { view: 'queue' | 'history' | 'verifier' | 'settings'; label: string }[] = [
+  { view: 'queue', label: 'Queue' },
+  { view: 'history', label: 'History' },
+  { view: 'verifier', label: 'Verify receipt' },
+  { view: 'settings', label: 'Settings' },
+];
+
+export function App() {
+  const [profiles, setProfiles] = useState<ProfileView[] | null>(null);
+  const [snapshot, setSnapshot] = useState<QueueSnapshot>(EMPTY_SNAPSHOT);
+  const [connection, setConnection] = useState<ConnectionState>(EMPTY_CONNECTION);
+  const [settings, setSettings] = useState<Settings | null>(null);
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [route, setRoute] = useState<Route>({ view: 'queue' });
+  const [loadError, setLoadError] = useState<string | null>(null);
+
+  useBridgeEvent('queue', (next) => {
+    setSnapshot(next);
+    setConnection(next.connection);
+  });
+  useBridgeEvent('connection', setConnection);
+  useBridgeEvent('navigate', ({ approvalId }) => setRoute({ view: 'detail', approvalId }));
+
+  const startQueue = useCallback(async (name: string) => {
+    await invoke('queue:start', { name });
+    const next = await invoke('queue:snapshot', null);
+    setSnapshot(next);
+    setConnection(next.connection);
+  }, []);
+
+  const reloadProfiles = useCallback(async (): Promise<ProfileView[]> => {
+    const list = await invoke('profiles:list', null);
+    setProfiles(list);
+    return list;
+  }, []);
+
+  useEffect(() => {
+    let cancelled = false;
+    (async () => {
+      try {
+        const [list, snap, prefs, appInfo] = await Promise.all([
+          invoke('profiles:list', null),
+          invoke('queue:snapshot', null),
+          invoke('settings:get', null),
+          invoke('app:info', null),
+        ]);
+        if (cancelled) return;
+        setProfiles(list);
+        setSnapshot(snap);
+        setConnection(snap.connection);
+        setSettings(prefs);
+        setInfo(appInfo);
+        const first = list[0];
+        if (!first) setRoute({ view: 'onboarding' });
+        else if (!snap.profile || !list.some((p) => p.name === snap.profile)) await startQueue(first.name);
+      } catch (error) {
+        if (!cancelled) setLoadError(errorMessage(error));
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [startQueue]);
+
+  const activeProfile = profiles?.find((p) => p.name === snapshot.profile) ?? profiles?.[0] ?? null;
+  const updateProfile = (next: ProfileView) =>
+    setProfiles((list) => (list ? list.map((p) => (p.name === next.name ? next : p)) : [next]));
+
+  if (loadError) {
+    return (
+      <main className="app-error" role="alert">
+        <h1>HESO Approver could not start</h1>
+        <p>{loadError}</p>
+      </main>
+    );
+  }
+  if (!profiles) return <p className="loading">Loading…</p>;
+
+  const onboarding = route.view === 'onboarding' || profiles.length === 0;
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="app-header">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            ◆
+          </span>
+          <span className="brand-name">HESO Approver</span>
+        </div>
+        {!onboarding && (
+          <nav aria-label="Main">
+            <ul className="nav-list">
+              {NAV.map((item) => {
+                const current =
+                  route.view === item.view || (item.view === 'queue' && route.view === 'detail') ? 'page' : undefined;
+                return (
+                  <li key={item.view}>
+                    <button
+                      type="button"
+                      className="nav-button"
+                      aria-current={current}
+                      onClick={() => setRoute({ view: item.view })}
+                    >
+                      {item.label}
+                      {item.view === 'queue' && snapshot.items.length > 0 && (
+                        <span className="nav-count" data-testid="queue-count">
+                          {snapshot.items.length}
+                          <span className="visually-hidden"> pending</span>
+                        </span>
+                      )}
+                    </button>
+                  </li>
+                );
+              })}
+            </ul>
+          </nav>
+        )}
+        {activeProfile && !onboarding && (
+          <div className="header-profile">
+            <span className="header-profile-name">
+              {activeProfile.displayName} · {activeProfile.teamId}
+            </span>
+            <KeyStatusPill status={activeProfile.keyStatus} />
+          </div>
+        )}
+      </header>
+      {!onboarding && <ConnectionBanner connection={connection} onOpenSettings={() => setRoute({ view: 'settings' })} />}
+      <NewItemAnnouncer items={snapshot.items} />
+      <main id="main" className="app-main" tabIndex={-1}>
+        {onboarding ? (
+          <OnboardingView
+            canCancel={profiles.length > 0}
+            onCancel={() => setRoute({ view: 'settings' })}
+            onDone={async (profile) => {
+              await reloadProfiles();
+              await startQueue(profile.name);
+              setRoute({ view: 'queue' });
+            }}
+          />
+        ) : (
+          <Screen
+            route={route}
+            setRoute={setRoute}
+            snapshot={snapshot}
+            profiles={profiles}
+            activeProfile={activeProfile}
+            settings={settings}
+            info={info}
+            onSettings={setSettings}
+            onProfileChanged={updateProfile}
+            onProfilesReload={async () => {
+              const list = await reloadProfiles();
+              const next = list[0];
+              if (next && !list.some((p) => p.name === snapshot.profile)) await startQueue(next.name);
+              if (!next) setRoute({ view: 'onboarding' });
+              return list;
+            }}
+            onSwitchProfile={startQueue}
+          />
+        )}
+      </main>
+    </div>
+  );
+}
+
+interface ScreenProps {
+  route: Route;
+  setRoute: (route: Route) => void;
+  snapshot: QueueSnapshot;
+  profiles: ProfileView[];
+  activeProfile: ProfileView | null;
+  settings: Settings | null;
+  info: AppInfo | null;
+  onSettings: (settings: Settings) => void;
+  onProfileChanged: (profile: ProfileView) => void;
+  onProfilesReload: () => Promise<ProfileView[]>;
+  onSwitchProfile: (name: string) => Promise<void>;
+}
+
+function Screen(props: ScreenProps) {
+  const { route, setRoute, snapshot, activeProfile } = props;
+  switch (route.view) {
+    case 'queue':
+    case 'onboarding':
+      return (
+        <QueueView snapshot={snapshot} onOpen={(approvalId) => setRoute({ view: 'detail', approvalId })} />
+      );
+    case 'detail':
+      return (
+        <DetailView
+          key={route.approvalId}
+          approvalId={route.approvalId}
+          liveItem={snapshot.items.find((i) => i.approval.id === route.approvalId) ?? null}
+          profile={activeProfile}
+          onBack={() => setRoute({ view: 'queue' })}
+        />
+      );
+    case 'history':
+      return <HistoryView profile={activeProfile} />;
+    case 'verifier':
+      return <VerifierView profile={activeProfile} />;
+    case 'settings':
+      return (
+        <SettingsView
+          profiles={props.profiles}
+          activeProfileName={activeProfile?.name ?? null}
+          settings={props.settings}
+          info={props.info}
+          onSettings={props.onSettings}
+          onProfileChanged={props.onProfileChanged}
+          onProfilesReload={props.onProfilesReload}
+          onSwitchProfile={props.onSwitchProfile}
+          onAddProfile={() => setRoute({ view: 'onboarding' })}
+        />
+      );
+    default: {
+      const unreachable: never = route;
+      return unreachable;
+    }
+  }
+}

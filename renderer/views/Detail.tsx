@@ -1,0 +1,282 @@
+/**
+ * One approval, every field: the action (nested params in full), the rule and policy
+ * version that suspended it, the operator, the action hash and confirmation code, the
+ * exact canonical JSON the hash covers, and this device's own verification result.
+ */
+import { type ReactNode, useEffect, useState } from 'react';
+import type { DecisionOutcome, PendingItem, ProfileView } from '../../src/approver/api.ts';
+import { DecisionPanel } from '../components/DecisionPanel.tsx';
+import { JsonTree } from '../components/JsonTree.tsx';
+import { RiskCues } from '../components/RiskCues.tsx';
+import { Visible } from '../components/Visible.tsx';
+import { errorMessage, invoke } from '../lib/bridge.ts';
+import { riskCues } from '../lib/risk.ts';
+import { ageText, expiryInfo, formatTime, useNow } from '../lib/time.ts';
+import { hasBidiControls } from '../lib/visible.ts';
+
+export interface DetailViewProps {
+  approvalId: string;
+  /** The item as the live queue has it; null once it left the queue (decided, expired) or before it arrives. */
+  liveItem: PendingItem | null;
+  profile: ProfileView | null;
+  onBack: () => void;
+}
+
+export function DetailView({ approvalId, liveItem, profile, onBack }: DetailViewProps) {
+  const [item, setItem] = useState<PendingItem | null>(liveItem);
+  const [lookup, setLookup] = useState<'idle' | 'loading' | 'missing' | string>('idle');
+  const [outcome, setOutcome] = useState<DecisionOutcome | null>(null);
+
+  // Keep the last known copy: after a decision the item leaves the queue but stays on screen with its outcome.
+  useEffect(() => {
+    if (liveItem) setItem(liveItem);
+  }, [liveItem]);
+
+  useEffect(() => {
+    if (liveItem || item) return;
+    let cancelled = false;
+    setLookup('loading');
+    invoke('approval:get', { approvalId }).then(
+      (found) => {
+        if (cancelled) return;
+        if (found) {
+          setItem(found);
+          setLookup('idle');
+        } else setLookup('missing');
+      },
+      (error) => !cancelled && setLookup(errorMessage(error)),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [approvalId, liveItem, item]);
+
+  const back = (
+    <button type="button" className="button button-link back-button" onClick={onBack}>
+      ← Back to queue
+    </button>
+  );
+  if (!item) {
+    return (
+      <section className="screen" aria-labelledby="detail-title">
+        {back}
+        <h1 id="detail-title">Approval request</h1>
+        {lookup === 'loading' || lookup === 'idle' ? (
+          <p className="loading">Loading…</p>
+        ) : lookup === 'missing' ? (
+          <p className="notice" data-testid="detail-missing">
+            This approval is no longer pending here: it was decided, expired, or belongs to another profile.
+          </p>
+        ) : (
+          <p className="form-error" role="alert">
+            {lookup}
+          </p>
+        )}
+      </section>
+    );
+  }
+  return <DetailBody item={item} profile={profile} outcome={outcome} onOutcome={setOutcome} back={back} />;
+}
+
+function DetailBody(props: {
+  item: PendingItem;
+  profile: ProfileView | null;
+  outcome: DecisionOutcome | null;
+  onOutcome: (o: DecisionOutcome) => void;
+  back: ReactNode;
+}) {
+  const { item, profile, outcome } = props;
+  const now = useNow();
+  const { approval } = item;
+  const statement = approval.receipt.statement;
+  const { action } = statement;
+  const expiry = expiryInfo(approval.expiresAt, now);
+  const bidi = [action.tool, action.account, action.workflow, action.summary ?? '', item.canonicalAction].some(
+    hasBidiControls,
+  );
+
+  return (
+    <section className="screen detail" aria-labelledby="detail-title" data-testid="detail" data-approval-id={approval.id}>
+      {props.back}
+      <div className="detail-head">
+        <div>
+          <p className="eyebrow">Approval request</p>
+          <h1 id="detail-title" className="detail-title">
+            <Visible text={action.tool} />
+          </h1>
+          <p className="detail-sub">
+            Account <Visible text={action.account} className="mono" /> · requested {ageText(approval.createdAt, now)} ·{' '}
+            <span className={`expiry expiry-${expiry.urgency}`} data-testid="expiry">
+              {expiry.text}
+            </span>
+          </p>
+          {!item.quarantined && <RiskCues cues={riskCues(action)} />}
+        </div>
+        <div className="code-box">
+          <span className="code-box-label">Confirmation code</span>
+          <span className="short-code short-code-large" data-testid="detail-short-code">
+            {item.shortCode}
+          </span>
+          <span className="code-box-help">The agent shows the same code.</span>
+        </div>
+      </div>
+
+      {item.quarantined ? (
+        <div className="alert alert-error" role="alert" data-testid="quarantine">
+          <h2>Quarantined: this request failed verification on your device</h2>
+          <p>Do not approve it. It may have been altered between the agent and you.</p>
+          <ul data-testid="quarantine-reasons">
+            {item.verification.reasons.map((reason) => (
+              <li key={reason}>
+                <Visible text={reason} />
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : (
+        <VerificationBox item={item} />
+      )}
+      {bidi && (
+        <div className="alert alert-warning" role="note">
+          This request contains text-direction control characters. They are shown escaped (for example \u202E) so
+          the text cannot be reordered on screen.
+        </div>
+      )}
+
+      {outcome ? (
+        <OutcomeBox outcome={outcome} />
+      ) : (
+        <DecisionPanel item={item} profile={profile} onOutcome={props.onOutcome} />
+      )}
+
+      {action.summary && (
+        <section className="card" aria-labelledby="summary-title">
+          <h2 id="summary-title">Agent's summary</h2>
+          <p className="summary-text">
+            <Visible text={action.summary} />
+          </p>
+          <p className="field-help">Written by the agent, for orientation only. The parameters below are what run.</p>
+        </section>
+      )}
+
+      <section className="card" aria-labelledby="action-title">
+        <h2 id="action-title">Action</h2>
+        <dl className="facts">
+          <Fact label="Tool" value={action.tool} mono />
+          <Fact label="Account" value={action.account} mono />
+          <Fact label="Workflow" value={action.workflow} mono />
+          <Fact label="Captured at" value={formatTime(action.capturedAt)} title={action.capturedAt} />
+        </dl>
+        <h3>Parameters</h3>
+        <div className="params" data-testid="params">
+          <JsonTree value={action.params} label="Action parameters" />
+        </div>
+      </section>
+
+      <section className="card" aria-labelledby="policy-title">
+        <h2 id="policy-title">Why it needs you</h2>
+        <dl className="facts">
+          <Fact label="Triggering rule" value={statement.policy.ruleId ?? '(policy default verdict)'} mono />
+          <Fact label="Policy version" value={statement.policy.version} mono />
+          <Fact label="Verdict signed by the operator" value={statement.verdict} mono />
+        </dl>
+      </section>
+
+      <section className="card" aria-labelledby="ids-title">
+        <h2 id="ids-title">Identity and integrity</h2>
+        <dl className="facts">
+          <Fact label="Operator key id" value={statement.operatorKeyId} mono testId="operator-key-id" />
+          <Fact label="Action hash" value={statement.actionHash} mono testId="action-hash" />
+          <Fact label="Confirmation code" value={item.shortCode} mono />
+          <Fact label="Approval id" value={approval.id} mono />
+          <Fact label="Receipt id" value={statement.receiptId} mono />
+          <Fact label="Team" value={statement.teamId} mono />
+          <Fact label="Issued at" value={formatTime(statement.issuedAt)} title={statement.issuedAt} />
+          <Fact label="Expires at" value={formatTime(approval.expiresAt)} title={approval.expiresAt} />
+        </dl>
+        <details className="raw-json">
+          <summary>Raw canonical JSON of the action (the bytes the hash covers)</summary>
+          <pre className="mono" data-testid="canonical-json">
+            <Visible text={item.canonicalAction} />
+          </pre>
+        </details>
+      </section>
+    </section>
+  );
+}
+
+function Fact({
+  label,
+  value,
+  mono,
+  title,
+  testId,
+}: {
+  label: string;
+  value: string;
+  mono?: boolean;
+  title?: string;
+  testId?: string;
+}) {
+  return (
+    <div className="fact">
+      <dt>{label}</dt>
+      <dd className={mono ? 'mono break' : undefined} title={title} data-testid={testId}>
+        <Visible text={value} />
+      </dd>
+    </div>
+  );
+}
+
+function VerificationBox({ item }: { item: PendingItem }) {
+  if (item.verification.ok) {
+    return (
+      <div className="alert alert-ok" data-testid="verification" data-ok="true">
+        <strong>Verified on this device.</strong> The operator's signature, the action hash, the policy reference and
+        the expiry all check out.
+      </div>
+    );
+  }
+  return (
+    <div className="alert alert-error" data-testid="verification" data-ok="false">
+      <strong>Verification failed on this device.</strong>
+      <ul>
+        {item.verification.reasons.map((reason) => (
+          <li key={reason}>
+            <Visible text={reason} />
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+const OUTCOME_TITLE: Record<DecisionOutcome['status'], string> = {
+  accepted: 'Decision accepted',
+  already_decided: 'Already decided',
+  expired: 'Expired',
+  refused: 'Refused',
+};
+
+function OutcomeBox({ outcome }: { outcome: DecisionOutcome }) {
+  const decided = outcome.approval?.status;
+  const title =
+    outcome.status === 'accepted' && decided === 'approved'
+      ? 'Approved — your co-signature was accepted'
+      : outcome.status === 'accepted' && decided === 'denied'
+        ? 'Denied — your decision was recorded'
+        : OUTCOME_TITLE[outcome.status];
+  return (
+    <div
+      className={`alert ${outcome.status === 'accepted' ? 'alert-ok' : 'alert-warning'}`}
+      role="status"
+      data-testid="outcome"
+      data-status={outcome.status}
+    >
+      <strong>{title}</strong>
+      <p>
+        <Visible text={outcome.message} />
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,269 @@
+/**
+ * First run (or "add profile"): connect to the team's control plane, generate this device's
+ * approver key (the private half goes straight to the OS keychain), then compare the
+ * fingerprint with the team admin, who activates the key out of band.
+ */
+import { type FormEvent, useState } from 'react';
+import type { ProfileView } from '../../src/approver/api.ts';
+import { invokeContract } from '../../src/app/contract.ts';
+import { Fingerprint, KeyStatusPill } from '../components/StatusPill.tsx';
+import { errorMessage, invoke } from '../lib/bridge.ts';
+
+type FieldName = 'endpoint' | 'teamId' | 'apiKey' | 'displayName' | 'profileName';
+type FieldErrors = Partial<Record<FieldName, string>>;
+
+const FIELD_NAMES: FieldName[] = ['endpoint', 'teamId', 'apiKey', 'displayName', 'profileName'];
+
+function isFieldName(value: unknown): value is FieldName {
+  return typeof value === 'string' && (FIELD_NAMES as string[]).includes(value);
+}
+
+export interface OnboardingProps {
+  canCancel: boolean;
+  onCancel: () => void;
+  onDone: (profile: ProfileView) => Promise<void>;
+}
+
+export function OnboardingView({ canCancel, onCancel, onDone }: OnboardingProps) {
+  const [profile, setProfile] = useState<ProfileView | null>(null);
+  return (
+    <section className="screen onboarding" aria-labelledby="onboarding-title">
+      <ol className="steps" aria-label="Setup steps">
+        <li aria-current={profile ? undefined : 'step'}>Connect</li>
+        <li aria-current={profile ? 'step' : undefined}>Compare your key</li>
+        <li>Approve</li>
+      </ol>
+      {profile ? (
+        <KeyStep profile={profile} onProfile={setProfile} onDone={onDone} />
+      ) : (
+        <ConnectStep canCancel={canCancel} onCancel={onCancel} onCreated={setProfile} />
+      )}
+    </section>
+  );
+}
+
+function ConnectStep(props: { canCancel: boolean; onCancel: () => void; onCreated: (p: ProfileView) => void }) {
+  const [values, setValues] = useState<Record<FieldName, string>>({
+    endpoint: '',
+    teamId: '',
+    apiKey: '',
+    displayName: '',
+    profileName: '',
+  });
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const input = {
+      endpoint: values.endpoint.trim(),
+      teamId: values.teamId.trim(),
+      apiKey: values.apiKey.trim(),
+      displayName: values.displayName.trim(),
+      ...(values.profileName.trim() ? { profileName: values.profileName.trim() } : {}),
+    };
+    const parsed = invokeContract['profiles:init'].args.safeParse(input);
+    if (!parsed.success) {
+      const next: FieldErrors = {};
+      for (const issue of parsed.error.issues) {
+        const field = issue.path[0];
+        if (isFieldName(field) && !next[field]) next[field] = issue.message;
+      }
+      setErrors(next);
+      setFormError('Check the highlighted fields.');
+      return;
+    }
+    setErrors({});
+    setFormError(null);
+    setBusy(true);
+    try {
+      const created = await invoke('profiles:init', input);
+      setValues((v) => ({ ...v, apiKey: '' }));
+      props.onCreated(created);
+    } catch (error) {
+      const field = (error as { field?: unknown }).field;
+      if (isFieldName(field)) setErrors({ [field]: errorMessage(error) });
+      setFormError(errorMessage(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const field = (name: FieldName, label: string, help: string, extra: Record<string, string | boolean> = {}) => (
+    <label className="field">
+      <span className="field-label">{label}</span>
+      <input
+        name={name}
+        data-testid={`onboarding-${name}`}
+        value={values[name]}
+        aria-invalid={errors[name] ? true : undefined}
+        aria-describedby={`${name}-help`}
+        onChange={(event) => setValues((v) => ({ ...v, [name]: event.target.value }))}
+        {...extra}
+      />
+      <span id={`${name}-help`} className={errors[name] ? 'field-error' : 'field-help'}>
+        {errors[name] ?? help}
+      </span>
+    </label>
+  );
+
+  return (
+    <form className="card form" onSubmit={submit} noValidate aria-labelledby="onboarding-title">
+      <h1 id="onboarding-title">Set up this device as an approver</h1>
+      <p className="lead">
+        Your admin gives you the control plane address, your team id and an API key. This device then creates your
+        personal signing key; its private half never leaves this device.
+      </p>
+      {field('endpoint', 'Control plane URL', 'For example https://heso.example.com', {
+        type: 'url',
+        inputMode: 'url',
+        autoComplete: 'url',
+        required: true,
+        spellCheck: false,
+      })}
+      {field('teamId', 'Team id', 'As your admin spelled it, e.g. acme-payments', {
+        required: true,
+        autoComplete: 'off',
+        spellCheck: false,
+      })}
+      {field('apiKey', 'Team API key', 'Stored in the OS keychain, never in a file. It is not shown again.', {
+        type: 'password',
+        autoComplete: 'off',
+        required: true,
+        spellCheck: false,
+      })}
+      {field('displayName', 'Your name', 'How your admin will recognise you in the approver list', {
+        autoComplete: 'name',
+        required: true,
+      })}
+      <details className="advanced">
+        <summary>Advanced</summary>
+        {field('profileName', 'Profile name (optional)', 'Defaults to the team id. Useful with several teams.', {
+          autoComplete: 'off',
+          spellCheck: false,
+        })}
+      </details>
+      {formError && (
+        <p className="form-error" role="alert" data-testid="onboarding-error">
+          {formError}
+        </p>
+      )}
+      <div className="form-actions">
+        {props.canCancel && (
+          <button type="button" className="button" onClick={props.onCancel}>
+            Cancel
+          </button>
+        )}
+        <button type="submit" className="button button-primary" disabled={busy} data-testid="onboarding-submit">
+          {busy ? 'Creating your key…' : 'Create my approver key'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function KeyStep(props: {
+  profile: ProfileView;
+  onProfile: (p: ProfileView) => void;
+  onDone: (p: ProfileView) => Promise<void>;
+}) {
+  const { profile } = props;
+  const [compared, setCompared] = useState(false);
+  const [busy, setBusy] = useState<'refresh' | 'continue' | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const refresh = async () => {
+    setBusy('refresh');
+    setError(null);
+    try {
+      props.onProfile(await invoke('profiles:refresh', { name: profile.name }));
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <div className="card" data-testid="onboarding-key">
+      <h1 id="onboarding-title">Compare your key with your admin</h1>
+      <p className="lead">
+        Your approver key was created and sent to the control plane as <strong>pending</strong>. Before it can sign,
+        your admin must check that the key they received is really yours.
+      </p>
+      <div className="fingerprint-box">
+        <span className="fingerprint-label">Your key fingerprint</span>
+        <Fingerprint value={profile.fingerprint} large />
+        <span className="field-help">
+          Key id <span className="mono">{profile.keyId}</span>
+        </span>
+      </div>
+      <ol className="howto">
+        <li>
+          Contact your admin by a channel you already trust (in person, a call, your team chat) — not by replying to
+          an email that asked for it.
+        </li>
+        <li>Read the fingerprint aloud, group by group. Your admin compares it with the one they see for your name.</li>
+        <li>If every group matches, your admin activates the key. If anything differs, stop and tell them.</li>
+      </ol>
+      <div className="key-status-row">
+        <span>Key status:</span>
+        <KeyStatusPill status={profile.keyStatus} />
+        <button
+          type="button"
+          className="button button-small"
+          onClick={refresh}
+          disabled={busy !== null}
+          data-testid="refresh-status"
+        >
+          {busy === 'refresh' ? 'Checking…' : 'Refresh status'}
+        </button>
+      </div>
+      {profile.keyStatus === 'active' && (
+        <p className="notice notice-ok" role="status">
+          Your admin activated this key. You can approve requests now.
+        </p>
+      )}
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          checked={compared}
+          data-testid="fingerprint-compared"
+          onChange={(event) => setCompared(event.target.checked)}
+        />
+        <span>I compared this fingerprint with my admin and every group matched.</span>
+      </label>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="form-actions">
+        <button
+          type="button"
+          className="button button-primary"
+          disabled={!compared || busy !== null}
+          data-testid="onboarding-continue"
+          onClick={async () => {
+            setBusy('continue');
+            setError(null);
+            try {
+              await props.onDone(profile);
+            } catch (err) {
+              setError(errorMessage(err));
+              setBusy(null);
+            }
+          }}
+        >
+          Continue to the queue
+        </button>
+      </div>
+      {profile.keyStatus !== 'active' && (
+        <p className="field-help">
+          You can continue now; requests appear while the key is pending, but approving works only once it is active.
+        </p>
+      )}
+    </div>
+  );
+}

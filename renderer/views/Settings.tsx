@@ -1,0 +1,273 @@
+/** Profiles (switch, refresh, rotate, remove, add) and app preferences. */
+import { useState } from 'react';
+import type { ProfileView } from '../../src/approver/api.ts';
+import type { AppInfo, Settings } from '../../src/app/contract.ts';
+import { Modal } from '../components/Modal.tsx';
+import { Fingerprint, KeyStatusPill } from '../components/StatusPill.tsx';
+import { Visible } from '../components/Visible.tsx';
+import { errorMessage, invoke } from '../lib/bridge.ts';
+
+export interface SettingsViewProps {
+  profiles: ProfileView[];
+  activeProfileName: string | null;
+  settings: Settings | null;
+  info: AppInfo | null;
+  onSettings: (settings: Settings) => void;
+  onProfileChanged: (profile: ProfileView) => void;
+  onProfilesReload: () => Promise<ProfileView[]>;
+  onSwitchProfile: (name: string) => Promise<void>;
+  onAddProfile: () => void;
+}
+
+const PREFERENCES: { key: keyof Settings; label: string; help: string }[] = [
+  { key: 'notifications', label: 'Notifications', help: 'Tell me when an approval waits (never approves anything).' },
+  { key: 'launchAtLogin', label: 'Launch at login', help: 'Start in the tray when I log in.' },
+  { key: 'closeToTray', label: 'Close to tray', help: 'Keep following the queue after the window is closed.' },
+];
+
+export function SettingsView(props: SettingsViewProps) {
+  const [error, setError] = useState<string | null>(null);
+  const [saving, setSaving] = useState<keyof Settings | null>(null);
+
+  const toggle = async (key: keyof Settings, value: boolean) => {
+    setSaving(key);
+    setError(null);
+    try {
+      props.onSettings(await invoke('settings:set', { [key]: value }));
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setSaving(null);
+    }
+  };
+
+  return (
+    <section className="screen" aria-labelledby="settings-title">
+      <div className="screen-head">
+        <h1 id="settings-title">Settings</h1>
+      </div>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <section className="card" aria-labelledby="profiles-title">
+        <div className="card-head">
+          <h2 id="profiles-title">Profiles</h2>
+          <button type="button" className="button button-small" onClick={props.onAddProfile}>
+            Add profile…
+          </button>
+        </div>
+        <ul className="profile-list">
+          {props.profiles.map((profile) => (
+            <ProfileCard
+              key={profile.name}
+              profile={profile}
+              active={profile.name === props.activeProfileName}
+              onChanged={props.onProfileChanged}
+              onRemoved={props.onProfilesReload}
+              onSwitch={props.onSwitchProfile}
+            />
+          ))}
+        </ul>
+      </section>
+      <section className="card" aria-labelledby="prefs-title">
+        <h2 id="prefs-title">Preferences</h2>
+        {props.settings ? (
+          PREFERENCES.map((pref) => (
+            <label className="checkbox" key={pref.key}>
+              <input
+                type="checkbox"
+                checked={props.settings?.[pref.key] ?? false}
+                disabled={saving !== null}
+                data-testid={`setting-${pref.key}`}
+                onChange={(event) => void toggle(pref.key, event.target.checked)}
+              />
+              <span>
+                <span className="checkbox-label">{pref.label}</span>
+                <span className="field-help">{pref.help}</span>
+              </span>
+            </label>
+          ))
+        ) : (
+          <p className="loading">Loading…</p>
+        )}
+      </section>
+      {props.info && (
+        <p className="app-info">
+          HESO Approver {props.info.version} · {props.info.platform} ·{' '}
+          {props.info.shell === 'electron' ? 'desktop app' : 'browser (loopback host)'}
+        </p>
+      )}
+    </section>
+  );
+}
+
+type Confirm = 'none' | 'rotate' | 'remove';
+
+function ProfileCard(props: {
+  profile: ProfileView;
+  active: boolean;
+  onChanged: (p: ProfileView) => void;
+  onRemoved: () => Promise<ProfileView[]>;
+  onSwitch: (name: string) => Promise<void>;
+}) {
+  const { profile } = props;
+  const [confirm, setConfirm] = useState<Confirm>('none');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [typedName, setTypedName] = useState('');
+
+  const run = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await work();
+      setConfirm('none');
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <li className="profile-card" data-testid="profile-card" data-profile={profile.name}>
+      <div className="profile-head">
+        <h3>
+          <Visible text={profile.name} />
+          {props.active && <span className="pill pill-neutral">In use</span>}
+        </h3>
+        <KeyStatusPill status={profile.keyStatus} />
+      </div>
+      <dl className="facts facts-compact">
+        <div className="fact">
+          <dt>Team</dt>
+          <dd className="mono">
+            <Visible text={profile.teamId} />
+          </dd>
+        </div>
+        <div className="fact">
+          <dt>Control plane</dt>
+          <dd className="mono break">
+            <Visible text={profile.endpoint} />
+          </dd>
+        </div>
+        <div className="fact">
+          <dt>Your name</dt>
+          <dd>
+            <Visible text={profile.displayName} />
+          </dd>
+        </div>
+        <div className="fact">
+          <dt>Fingerprint</dt>
+          <dd>
+            <Fingerprint value={profile.fingerprint} />
+          </dd>
+        </div>
+        <div className="fact">
+          <dt>API key</dt>
+          <dd>{profile.hasApiKey ? 'In the OS keychain' : 'Missing — set the profile up again'}</dd>
+        </div>
+      </dl>
+      {error && confirm === 'none' && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="profile-actions">
+        {!props.active && (
+          <button type="button" className="button button-small" disabled={busy} onClick={() => run(() => props.onSwitch(profile.name))}>
+            Use this profile
+          </button>
+        )}
+        <button
+          type="button"
+          className="button button-small"
+          disabled={busy}
+          onClick={() => run(async () => props.onChanged(await invoke('profiles:refresh', { name: profile.name })))}
+        >
+          Refresh key status
+        </button>
+        <button type="button" className="button button-small" disabled={busy} onClick={() => setConfirm('rotate')}>
+          Rotate key…
+        </button>
+        <button
+          type="button"
+          className="button button-small button-danger"
+          disabled={busy}
+          onClick={() => setConfirm('remove')}
+        >
+          Remove…
+        </button>
+      </div>
+      {confirm === 'rotate' && (
+        <Modal title="Rotate your approver key?" onClose={() => setConfirm('none')} testId="rotate-dialog">
+          <p>
+            This device creates a new key, vouched for by the current one, and the current key is revoked. The new key
+            starts <strong>pending</strong>: you cannot approve until your admin compares its fingerprint and activates
+            it.
+          </p>
+          {error && (
+            <p className="form-error" role="alert">
+              {error}
+            </p>
+          )}
+          <div className="modal-actions">
+            {/* biome-ignore lint/a11y/noAutofocus: the safe default in a confirmation */}
+            <button type="button" className="button" autoFocus onClick={() => setConfirm('none')}>
+              Cancel
+            </button>
+            <button
+              type="button"
+              className="button button-primary"
+              disabled={busy}
+              onClick={() => run(async () => props.onChanged(await invoke('profiles:rotateKey', { name: profile.name })))}
+            >
+              {busy ? 'Rotating…' : 'Rotate key'}
+            </button>
+          </div>
+        </Modal>
+      )}
+      {confirm === 'remove' && (
+        <Modal title="Remove this profile?" onClose={() => setConfirm('none')} testId="remove-dialog">
+          <form
+            onSubmit={(event) => {
+              event.preventDefault();
+              if (typedName === profile.name)
+                void run(async () => {
+                  await invoke('profiles:remove', { name: profile.name });
+                  await props.onRemoved();
+                });
+            }}
+          >
+            <p>
+              The private key and the API key are deleted from the OS keychain. This cannot be undone: to approve for
+              this team again you set up a new key and your admin activates it.
+            </p>
+            <label className="field">
+              <span className="field-label">
+                Type <span className="mono">{profile.name}</span> to confirm
+              </span>
+              {/* biome-ignore lint/a11y/noAutofocus: the only field in the dialog */}
+              <input autoFocus value={typedName} spellCheck={false} onChange={(e) => setTypedName(e.target.value)} />
+            </label>
+            {error && (
+              <p className="form-error" role="alert">
+                {error}
+              </p>
+            )}
+            <div className="modal-actions">
+              <button type="button" className="button" onClick={() => setConfirm('none')}>
+                Cancel
+              </button>
+              <button type="submit" className="button button-danger" disabled={busy || typedName !== profile.name}>
+                Remove profile
+              </button>
+            </div>
+          </form>
+        </Modal>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,113 @@
+/**
+ * The one IPC contract between the approver UI (renderer) and the privileged side
+ * (Electron main process, or the loopback web host when no Electron binary exists).
+ *
+ * Each invoke channel maps to a zod schema for its argument (validated on the privileged
+ * side before any handler runs) and a TypeScript result type. Each event channel maps to its
+ * payload type. The preload bridge and the web bridge are both derived from this file, so
+ * the renderer sees one API, `window.heso`, whichever shell hosts it.
+ *
+ * Nothing here can carry private key material: results are engine view types.
+ */
+import { z } from 'zod';
+import type {
+  ConnectionState,
+  DecisionOutcome,
+  HistoryView,
+  PendingItem,
+  ProfileView,
+  QueueSnapshot,
+} from '../approver/api.ts';
+import { Decision, Id, Text } from '../core/schemas.ts';
+
+export const Settings = z.strictObject({
+  notifications: z.boolean(),
+  launchAtLogin: z.boolean(),
+  closeToTray: z.boolean(),
+});
+export type Settings = z.infer<typeof Settings>;
+
+export interface AppInfo {
+  version: string;
+  platform: string;
+  /** `electron` in the desktop app; `browser` when served by the loopback web host. */
+  shell: 'electron' | 'browser';
+}
+
+const Endpoint = z
+  .string()
+  .max(2000)
+  .url('must be a URL such as https://heso.example.com')
+  .refine((u) => /^https?:\/\//.test(u), 'must start with https:// (or http:// for a local server)');
+
+const ProfileName = z.strictObject({ name: Id });
+
+/** Invoke channels: argument schema + result type. */
+export const invokeContract = {
+  'app:info': { args: z.null(), result: {} as AppInfo },
+  'profiles:list': { args: z.null(), result: [] as ProfileView[] },
+  'profiles:init': {
+    args: z.strictObject({
+      endpoint: Endpoint,
+      teamId: Id,
+      apiKey: z.string().min(8, 'looks too short to be an API key').max(512),
+      displayName: z.string().min(1, 'enter your name as your admin knows it').max(200),
+      profileName: Id.optional(),
+    }),
+    result: {} as ProfileView,
+  },
+  'profiles:refresh': { args: ProfileName, result: {} as ProfileView },
+  'profiles:rotateKey': { args: ProfileName, result: {} as ProfileView },
+  'profiles:remove': { args: ProfileName, result: null },
+  'queue:start': { args: ProfileName, result: null },
+  'queue:snapshot': { args: z.null(), result: {} as QueueSnapshot },
+  'approval:get': { args: z.strictObject({ approvalId: Id }), result: null as PendingItem | null },
+  'approval:decide': {
+    args: z
+      .strictObject({ approvalId: Id, decision: Decision, reason: Text.optional() })
+      .refine((d) => d.decision !== 'deny' || (d.reason?.trim().length ?? 0) > 0, {
+        message: 'a reason is required to deny',
+        path: ['reason'],
+      }),
+    result: {} as DecisionOutcome,
+  },
+  'history:get': { args: z.strictObject({ name: Id.optional() }), result: {} as HistoryView },
+  'settings:get': { args: z.null(), result: {} as Settings },
+  'settings:set': { args: Settings.partial().strict(), result: {} as Settings },
+  /** Opens a vetted https URL in the system browser; refuses anything else. */
+  'shell:openExternal': { args: z.strictObject({ url: z.string().max(2000) }), result: false as boolean },
+} as const;
+
+export type InvokeChannel = keyof typeof invokeContract;
+export type InvokeArgs<C extends InvokeChannel> = z.input<(typeof invokeContract)[C]['args']>;
+export type InvokeResult<C extends InvokeChannel> = (typeof invokeContract)[C]['result'];
+export const invokeChannels = Object.keys(invokeContract) as InvokeChannel[];
+
+/** Event channels (privileged side → renderer) and their payloads. */
+export interface EventContract {
+  queue: QueueSnapshot;
+  connection: ConnectionState;
+  /** Open this approval's detail (e.g. a notification was clicked). Never approves. */
+  navigate: { approvalId: string };
+}
+export type EventChannel = keyof EventContract;
+export const eventChannels: EventChannel[] = ['queue', 'connection', 'navigate'];
+
+/** Prefix of every IPC channel name on the wire, so nothing else can collide with ours. */
+export const CHANNEL_PREFIX = 'heso:';
+
+/**
+ * The API the renderer sees as `window.heso`: namespaced, narrow, derived from the contract.
+ * `invoke` rejects with an Error whose message is safe to show.
+ */
+export interface HesoBridge {
+  invoke<C extends InvokeChannel>(channel: C, args: InvokeArgs<C>): Promise<InvokeResult<C>>;
+  /** Subscribes to an event; returns the unsubscribe function. The payload only, never an event object. */
+  on<E extends EventChannel>(event: E, listener: (payload: EventContract[E]) => void): () => void;
+}
+
+declare global {
+  interface Window {
+    heso?: HesoBridge;
+  }
+}

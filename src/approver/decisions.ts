@@ -1,0 +1,231 @@
+/**
+ * Turning a decision into a co-signature the control plane accepts, exactly once.
+ *
+ * The signed co-signature is written to a small outbox file before the first send and
+ * re-sent unchanged on every retry (and after a restart), so a decision is idempotent:
+ * a 409 whose stored co-signature is ours counts as accepted. Transient failures
+ * (network, 5xx, 429) are retried with backoff until the approval expires; everything
+ * else ends with a clear outcome.
+ */
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Approval } from '../core/api.ts';
+import { ControlPlaneError } from '../client/errors.ts';
+import type { ControlPlaneClient } from '../client/index.ts';
+import { keyIdOf, publicKeyFromSecret } from '../core/crypto.ts';
+import { b64url } from '../core/encoding.ts';
+import {
+  type Cosignature,
+  Cosignature as CosignatureSchema,
+  DECISION_TYPE,
+  type Decision,
+  DecisionStatement,
+} from '../core/schemas.ts';
+import { buildCosignature, signStatement } from '../core/statements.ts';
+import { parseWith } from '../core/validate.ts';
+import type { DecisionOutcome } from './api.ts';
+import { writeFileAtomic } from './profiles.ts';
+import { backoffDelay, type Clock, type Logger, type Random, type Sleep } from './runtime.ts';
+
+/**
+ * Signs a decision. Approvals go through core's `buildCosignature`, which re-checks the
+ * receipt (defence in depth on top of local verification). A deny may be signed for a
+ * quarantined approval whose receipt no longer verifies: refusing something can never
+ * make it run, and the statement still binds the approval's id, challenge and the
+ * receipt's identifiers, so the control plane can match it to its own record.
+ */
+export function signDecision(
+  approval: Approval,
+  decision: Decision,
+  reason: string | undefined,
+  decidedAt: string,
+  secretKey: Uint8Array,
+): Cosignature {
+  if (decision === 'approve') {
+    return buildCosignature({ approval, decision, reason, decidedAt }, secretKey);
+  }
+  const rs = approval.receipt.statement;
+  const publicKey = publicKeyFromSecret(secretKey);
+  const statement = parseWith(
+    DecisionStatement,
+    {
+      type: DECISION_TYPE,
+      teamId: approval.teamId,
+      approvalId: approval.id,
+      receiptId: rs.receiptId,
+      actionHash: rs.actionHash,
+      operatorKeyId: rs.operatorKeyId,
+      policyVersion: rs.policy.version,
+      ruleId: rs.policy.ruleId,
+      decision,
+      ...(reason === undefined ? {} : { reason }),
+      challenge: approval.challenge,
+      decidedAt,
+      expiresAt: approval.expiresAt,
+      approverKeyId: keyIdOf(publicKey),
+    },
+    'decision',
+  );
+  return { statement, signature: signStatement(statement, secretKey), approverPublicKey: b64url.encode(publicKey) };
+}
+
+/** Signed decisions not yet settled with the control plane, one JSON file per approval. Public material only. */
+export class DecisionOutbox {
+  constructor(readonly dir: string) {}
+
+  #file(approvalId: string): string {
+    return join(this.dir, `${approvalId}.json`);
+  }
+
+  async get(approvalId: string): Promise<Cosignature | null> {
+    try {
+      const json: unknown = JSON.parse(await readFile(this.#file(approvalId), 'utf8'));
+      const parsed = CosignatureSchema.safeParse(json);
+      return parsed.success ? parsed.data : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async put(cosignature: Cosignature): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await writeFileAtomic(this.#file(cosignature.statement.approvalId), `${JSON.stringify(cosignature)}\n`);
+  }
+
+  async remove(approvalId: string): Promise<void> {
+    await rm(this.#file(approvalId), { force: true });
+  }
+
+  async list(): Promise<Cosignature[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return [];
+    }
+    const out: Cosignature[] = [];
+    for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+      const cos = await this.get(name.slice(0, -'.json'.length));
+      if (cos) out.push(cos);
+    }
+    return out;
+  }
+}
+
+export interface SubmitOptions {
+  client: Pick<ControlPlaneClient, 'decide' | 'getApproval'>;
+  teamId: string;
+  clock: Clock;
+  random: Random;
+  sleep: Sleep;
+  logger: Logger;
+  /** Fingerprint of the signing key, for the "not active yet" message. */
+  fingerprint: string;
+}
+
+/** Sends the same signed co-signature until the control plane settles it or the approval expires. */
+export async function submitDecision(cosignature: Cosignature, opts: SubmitOptions): Promise<DecisionOutcome> {
+  const { client, teamId, clock, random, sleep, logger } = opts;
+  const st = cosignature.statement;
+  const expiresAtMs = Date.parse(st.expiresAt);
+  let failures = 0;
+  for (;;) {
+    if (clock() >= expiresAtMs) {
+      return {
+        status: 'expired',
+        message: `The approval expired at ${st.expiresAt} before the control plane confirmed your decision. The agent will not run the action.`,
+        approval: null,
+      };
+    }
+    try {
+      const approval = await client.decide(teamId, st.approvalId, cosignature);
+      return { status: 'accepted', message: acceptedMessage(st.decision), approval };
+    } catch (err) {
+      if (!(err instanceof ControlPlaneError)) throw err;
+      logger.warn('decision submit failed', { approvalId: st.approvalId, kind: err.kind, status: err.status });
+      const outcome = await settle(err, cosignature, opts);
+      if (outcome) return outcome;
+      const delayMs =
+        err.kind === 'rate_limited' ? (err.retryAfterSeconds ?? 5) * 1000 : backoffDelay(failures++, random, 500, 15_000);
+      await sleep(Math.min(delayMs, Math.max(0, expiresAtMs - clock())));
+    }
+  }
+}
+
+function acceptedMessage(decision: Decision): string {
+  return decision === 'approve'
+    ? 'Approved: the control plane accepted your co-signature; the agent may now run the action.'
+    : 'Denied: the control plane accepted your decision; the agent will not run the action.';
+}
+
+/** Final outcome for an error, or null when the error is transient and the send should be retried. */
+async function settle(
+  err: ControlPlaneError,
+  cosignature: Cosignature,
+  opts: SubmitOptions,
+): Promise<DecisionOutcome | null> {
+  const st = cosignature.statement;
+  switch (err.kind) {
+    case 'network':
+    case 'server':
+    case 'rate_limited':
+    case 'bad_response':
+      return null;
+    case 'already_decided': {
+      let approval: Approval | null = null;
+      try {
+        approval = await opts.client.getApproval(opts.teamId, st.approvalId);
+      } catch (lookupErr) {
+        // Cannot tell whose decision it was right now; retrying the send will get 409 again.
+        if (lookupErr instanceof ControlPlaneError && isTransient(lookupErr)) return null;
+      }
+      if (approval?.cosignature?.signature === cosignature.signature) {
+        return { status: 'accepted', message: acceptedMessage(st.decision), approval };
+      }
+      const by = approval?.cosignature ? ` by approver key ${approval.cosignature.statement.approverKeyId}` : '';
+      const what = approval ? approval.status : 'decided';
+      return {
+        status: 'already_decided',
+        message: `This approval was already ${what}${by} before your decision arrived; nothing more to do.`,
+        approval,
+      };
+    }
+    case 'expired':
+      return {
+        status: 'expired',
+        message: `The approval expired at ${st.expiresAt}; the control plane no longer takes decisions for it.`,
+        approval: null,
+      };
+    case 'forbidden':
+      return {
+        status: 'refused',
+        message: `Refused: your approver key is not active for team "${opts.teamId}". Ask your team admin to activate the key with fingerprint ${opts.fingerprint} (compare it out of band), then try again.`,
+        approval: null,
+      };
+    case 'auth':
+      return {
+        status: 'refused',
+        message: 'Refused: API key rejected (401). Ask your team admin for a new API key and run `heso-approver init` again.',
+        approval: null,
+      };
+    case 'not_found':
+      return {
+        status: 'refused',
+        message: `Refused: the control plane has no approval "${st.approvalId}" for team "${opts.teamId}".`,
+        approval: null,
+      };
+    case 'bad_signature':
+    case 'bad_request':
+    case 'conflict':
+    case 'too_large':
+      return { status: 'refused', message: `Refused by the control plane: ${err.message}`, approval: null };
+    default: {
+      const never: never = err.kind;
+      return never;
+    }
+  }
+}
+
+function isTransient(err: ControlPlaneError): boolean {
+  return err.kind === 'network' || err.kind === 'server' || err.kind === 'rate_limited' || err.kind === 'bad_response';
+}

@@ -1,0 +1,387 @@
+/**
+ * ApproverEngine: the approver app's brain, shared by the Electron main process and the
+ * `heso-approver` CLI. Plain Node, no Electron. It owns the profiles, follows one
+ * profile's pending queue, verifies every approval locally, signs decisions with the L1
+ * key from the keychain, submits them idempotently, and keeps the signed audit log.
+ */
+import { join } from 'node:path';
+import type { Approval } from '../core/api.ts';
+import { ControlPlaneError } from '../client/errors.ts';
+import type {
+  ApproverEngineApi,
+  DecideInput,
+  DecisionOutcome,
+  EngineEvents,
+  HistoryView,
+  InitProfileInput,
+  PendingItem,
+  ProfileView,
+  QueueSnapshot,
+} from './api.ts';
+import { auditLogOf, clientFor, type EngineContext, outboxOf, remoteFailure, viewOf } from './context.ts';
+import { type DecisionOutbox, signDecision, submitDecision } from './decisions.ts';
+import { InputError, ProfileNotFoundError } from './errors.ts';
+import type { KeyStore } from './key-store.ts';
+import { IDLE_CONNECTION, LiveQueue } from './live-queue.ts';
+import { NotificationCoalescer, type Timers } from './notifications.ts';
+import * as ops from './profile-ops.ts';
+import { currentKey, ProfilesConfig, type StoredProfile } from './profiles.ts';
+import { type Clock, isoAt, type Logger, type Random, realSleep, type Sleep, silentLogger } from './runtime.ts';
+import { Secrets } from './secrets.ts';
+import { inspectApproval } from './verify-approval.ts';
+
+export interface ApproverEngineOptions {
+  keyStore: KeyStore;
+  /** Holds profiles.json (public material only). */
+  configDir: string;
+  /** Holds the audit logs and the decision outbox. Defaults to `configDir`. */
+  dataDir?: string;
+  fetch?: typeof fetch;
+  clock?: Clock;
+  random?: Random;
+  sleep?: Sleep;
+  logger?: Logger;
+  /** Notification coalescing; defaults gather 1.5 s and leave ≥ 10 s between notifications. */
+  notifications?: { gatherMs?: number; minIntervalMs?: number; timers?: Timers };
+  /** Long-poll hold time per request. Default 25 s. */
+  pollWaitSeconds?: number;
+}
+
+interface Following {
+  profile: StoredProfile;
+  queue: LiveQueue;
+  coalescer: NotificationCoalescer;
+}
+
+type Listeners = { [K in keyof EngineEvents]: Set<(payload: EngineEvents[K]) => void> };
+
+export class ApproverEngine implements ApproverEngineApi {
+  readonly #ctx: EngineContext;
+  readonly #opts: ApproverEngineOptions;
+  readonly #listeners: Listeners = {
+    queue: new Set(),
+    added: new Set(),
+    updated: new Set(),
+    removed: new Set(),
+    expired: new Set(),
+    connection: new Set(),
+    notify: new Set(),
+  };
+  #following: Following | null = null;
+  /** In-flight submissions per approval, so two callers never race two signatures. */
+  readonly #inFlight = new Map<string, Promise<DecisionOutcome>>();
+
+  constructor(options: ApproverEngineOptions) {
+    this.#opts = options;
+    this.#ctx = {
+      config: new ProfilesConfig(options.configDir),
+      secrets: new Secrets(options.keyStore),
+      dataDir: options.dataDir ?? options.configDir,
+      fetch: options.fetch,
+      clock: options.clock ?? Date.now,
+      random: options.random ?? Math.random,
+      sleep: options.sleep ?? realSleep,
+      logger: options.logger ?? silentLogger,
+    };
+  }
+
+  /* ------------------------------------------------------------------ profiles */
+
+  async listProfiles(): Promise<ProfileView[]> {
+    const profiles = await this.#ctx.config.list();
+    return Promise.all(profiles.map((p) => viewOf(this.#ctx, p)));
+  }
+
+  async initProfile(input: InitProfileInput): Promise<ProfileView> {
+    return viewOf(this.#ctx, await ops.initProfile(this.#ctx, input));
+  }
+
+  async removeProfile(name: string): Promise<void> {
+    if (this.#following?.profile.name === name) await this.stop();
+    await ops.removeProfile(this.#ctx, name);
+  }
+
+  async refreshKeyStatus(name: string): Promise<ProfileView> {
+    const profile = await ops.refreshKeyStatus(this.#ctx, name);
+    if (this.#following?.profile.name === name) this.#following.profile = profile;
+    return viewOf(this.#ctx, profile);
+  }
+
+  async rotateKey(name: string): Promise<ProfileView> {
+    const profile = await ops.rotateKey(this.#ctx, name);
+    if (this.#following?.profile.name === name) this.#following.profile = profile;
+    return viewOf(this.#ctx, profile);
+  }
+
+  /**
+   * The profile a command means: the named one, else the one being followed, else the
+   * only profile. Several profiles and no name is an InputError listing them.
+   */
+  async resolveProfile(name?: string): Promise<StoredProfile> {
+    if (name !== undefined) return ops.requireProfile(this.#ctx, name);
+    if (this.#following) return (await this.#ctx.config.get(this.#following.profile.name)) ?? this.#following.profile;
+    const profiles = await this.#ctx.config.list();
+    if (profiles.length === 1) return profiles[0]!;
+    if (profiles.length === 0) throw new ProfileNotFoundError(null);
+    throw new InputError(
+      `Several profiles exist (${profiles.map((p) => p.name).join(', ')}): choose one with --profile NAME.`,
+    );
+  }
+
+  /* ------------------------------------------------------------------ live queue */
+
+  async start(profileName: string): Promise<void> {
+    await this.stop();
+    const profile = await ops.requireProfile(this.#ctx, profileName);
+    const client = await clientFor(this.#ctx, profile);
+    const coalescer = new NotificationCoalescer({
+      emit: (n) => this.#emit('notify', n),
+      clock: this.#ctx.clock,
+      ...this.#opts.notifications,
+    });
+    const queue = new LiveQueue({
+      client,
+      teamId: profile.teamId,
+      clock: this.#ctx.clock,
+      random: this.#ctx.random,
+      sleep: this.#ctx.sleep,
+      logger: this.#ctx.logger,
+      waitSeconds: this.#opts.pollWaitSeconds,
+      events: {
+        added: (item) => {
+          this.#emit('added', item);
+          coalescer.push(notificationFor(item));
+        },
+        updated: (item) => this.#emit('updated', item),
+        removed: (approvalId) => {
+          coalescer.withdraw(approvalId);
+          this.#emit('removed', { approvalId });
+        },
+        expired: (approvalId) => {
+          coalescer.withdraw(approvalId);
+          this.#emit('expired', { approvalId });
+        },
+        connection: (state) => this.#emit('connection', state),
+        changed: () => this.#emit('queue', this.snapshot()),
+      },
+    });
+    this.#following = { profile, queue, coalescer };
+    this.#ctx.logger.info('following the pending queue', { profile: profile.name, teamId: profile.teamId });
+    queue.start();
+    void this.#resumeOutbox(profile);
+  }
+
+  async stop(): Promise<void> {
+    const following = this.#following;
+    if (!following) return;
+    this.#following = null;
+    following.coalescer.dispose();
+    await following.queue.stop();
+    this.#emit('connection', IDLE_CONNECTION);
+    this.#emit('queue', this.snapshot());
+  }
+
+  snapshot(): QueueSnapshot {
+    const f = this.#following;
+    if (!f) return { profile: null, items: [], connection: IDLE_CONNECTION };
+    const items = [...f.queue.items.values()].sort(
+      (a, b) => a.approval.createdAt.localeCompare(b.approval.createdAt) || a.approval.id.localeCompare(b.approval.id),
+    );
+    return { profile: f.profile.name, items, connection: f.queue.connection };
+  }
+
+  getItem(approvalId: string): PendingItem | undefined {
+    return this.#following?.queue.items.get(approvalId);
+  }
+
+  /** One-shot: fetch the pending queue once (no following), verified. For `heso-approver list`. */
+  async fetchQueue(profileName?: string): Promise<QueueSnapshot> {
+    const profile = await this.resolveProfile(profileName);
+    const client = await clientFor(this.#ctx, profile);
+    const res = await client.listPending(profile.teamId, { limit: 500 }).catch((err: unknown) => {
+      throw remoteFailure('list pending approvals', profile.endpoint, profile.teamId, err);
+    });
+    const now = isoAt(this.#ctx.clock());
+    const items = res.approvals
+      .filter((a) => a.status === 'pending')
+      .map((a) => inspectApproval(a, { teamId: profile.teamId, now, receivedAt: now }));
+    return { profile: profile.name, items, connection: { kind: 'online', message: 'Fetched once', retryAt: null, lastSyncAt: now } };
+  }
+
+  /** The item from the live queue, else fetched from the control plane and verified; null if there is none. */
+  async fetchItem(approvalId: string, profileName?: string): Promise<PendingItem | null> {
+    const profile = await this.resolveProfile(profileName);
+    const held = this.#following?.profile.name === profile.name ? this.getItem(approvalId) : undefined;
+    if (held) return held;
+    const client = await clientFor(this.#ctx, profile);
+    let approval: Approval;
+    try {
+      approval = await client.getApproval(profile.teamId, approvalId);
+    } catch (err) {
+      if (err instanceof ControlPlaneError && err.kind === 'not_found') return null;
+      throw remoteFailure(`fetch approval ${approvalId}`, profile.endpoint, profile.teamId, err);
+    }
+    const now = isoAt(this.#ctx.clock());
+    return inspectApproval(approval, { teamId: profile.teamId, now, receivedAt: now });
+  }
+
+  /* ------------------------------------------------------------------ decisions */
+
+  decide(input: DecideInput): Promise<DecisionOutcome> {
+    const key = input.approvalId;
+    const running = this.#inFlight.get(key);
+    if (running) return running;
+    const run = this.#decide(input).finally(() => this.#inFlight.delete(key));
+    this.#inFlight.set(key, run);
+    return run;
+  }
+
+  async #decide(input: DecideInput): Promise<DecisionOutcome> {
+    if (input.decision !== 'approve' && input.decision !== 'deny') {
+      throw new InputError('decision must be "approve" or "deny"');
+    }
+    const reason = input.reason?.trim() ? input.reason.trim() : undefined;
+    if (input.decision === 'deny' && reason === undefined) throw new InputError('a reason is required to deny');
+    if (reason !== undefined && reason.length > 2000) throw new InputError('reason: at most 2000 characters');
+    const profile = await this.resolveProfile(input.profile);
+    const outbox = outboxOf(this.#ctx, profile.name);
+
+    const earlier = await outbox.get(input.approvalId);
+    if (earlier) {
+      if (earlier.statement.decision !== input.decision) {
+        return {
+          status: 'refused',
+          message: `You already signed "${earlier.statement.decision}" for this approval on this device and it is still being submitted; it cannot be changed.`,
+          approval: null,
+        };
+      }
+      return this.#submit(profile, outbox, earlier);
+    }
+
+    const item = await this.fetchItem(input.approvalId, profile.name);
+    if (!item) return { status: 'refused', message: `No approval "${input.approvalId}" for team "${profile.teamId}".`, approval: null };
+    const { approval } = item;
+    if (approval.status === 'approved' || approval.status === 'denied') {
+      return { status: 'already_decided', message: `This approval was already ${approval.status}.`, approval };
+    }
+    if (approval.status === 'expired' || Date.parse(approval.expiresAt) <= this.#ctx.clock()) {
+      return { status: 'expired', message: `The approval expired at ${approval.expiresAt}.`, approval };
+    }
+    if (input.decision === 'approve' && item.quarantined) {
+      return {
+        status: 'refused',
+        message: `Refused to approve: this approval failed local verification (${item.verification.reasons.join('; ')}). You can deny it.`,
+        approval,
+      };
+    }
+    const decidedAt = isoAt(this.#ctx.clock());
+    const cosignature = await this.#ctx.secrets.withPrivateKey(profile.name, profile.keyId, (sk) =>
+      signDecision(approval, input.decision, reason, decidedAt, sk),
+    );
+    await outbox.put(cosignature);
+    this.#ctx.logger.info('decision signed', { approvalId: approval.id, decision: input.decision });
+    return this.#submit(profile, outbox, cosignature);
+  }
+
+  async #submit(
+    profile: StoredProfile,
+    outbox: DecisionOutbox,
+    cosignature: Parameters<typeof submitDecision>[0],
+  ): Promise<DecisionOutcome> {
+    const st = cosignature.statement;
+    const outcome = await submitDecision(cosignature, {
+      client: await clientFor(this.#ctx, profile),
+      teamId: profile.teamId,
+      clock: this.#ctx.clock,
+      random: this.#ctx.random,
+      sleep: this.#ctx.sleep,
+      logger: this.#ctx.logger,
+      fingerprint: currentKey(profile).fingerprint,
+    });
+    this.#ctx.logger.info('decision settled', { approvalId: st.approvalId, outcome: outcome.status });
+    // A refusal for a key that is not active yet is worth retrying after activation with a fresh signature.
+    await outbox.remove(st.approvalId);
+    if (outcome.status !== 'refused' && this.#following?.profile.name === profile.name) {
+      this.#following.queue.removeLocally(st.approvalId);
+    }
+    await ops.appendAudit(this.#ctx, profile, {
+      kind: 'decision',
+      summary: `${st.decision === 'approve' ? 'Approved' : 'Denied'} ${st.approvalId} (${st.actionHash.slice(0, 19)}…): ${outcome.status}`,
+      approvalId: st.approvalId,
+      decision: st.decision,
+      details: {
+        actionHash: st.actionHash,
+        receiptId: st.receiptId,
+        ...(st.reason === undefined ? {} : { reason: st.reason }),
+        decidedAt: st.decidedAt,
+        approverKeyId: st.approverKeyId,
+        signature: cosignature.signature,
+        outcome: outcome.status,
+        outcomeMessage: outcome.message,
+      },
+    });
+    return outcome;
+  }
+
+  /** Re-sends decisions signed before a crash or restart. */
+  async #resumeOutbox(profile: StoredProfile): Promise<void> {
+    const outbox = outboxOf(this.#ctx, profile.name);
+    for (const cosignature of await outbox.list()) {
+      const id = cosignature.statement.approvalId;
+      if (this.#inFlight.has(id)) continue;
+      this.#ctx.logger.info('re-sending a decision signed earlier', { approvalId: id });
+      const run = this.#submit(profile, outbox, cosignature).finally(() => this.#inFlight.delete(id));
+      this.#inFlight.set(id, run);
+      await run.catch((err: unknown) => this.#ctx.logger.error('re-sending failed', { error: (err as Error).message }));
+    }
+  }
+
+  /* ------------------------------------------------------------------ history and events */
+
+  async history(profileName?: string): Promise<HistoryView> {
+    const profile = await this.resolveProfile(profileName);
+    const log = auditLogOf(this.#ctx, profile);
+    const keys = new Map(profile.keys.map((k) => [k.keyId, k.publicKey]));
+    const [entries, verification] = await Promise.all([log.entries(), log.verify(keys)]);
+    return { entries, verification };
+  }
+
+  /** Where a profile's audit log lives (for `verify-log` output). */
+  async auditLogPath(profileName?: string): Promise<string> {
+    const profile = await this.resolveProfile(profileName);
+    return join(auditLogOf(this.#ctx, profile).path);
+  }
+
+  on<K extends keyof EngineEvents>(event: K, listener: (payload: EngineEvents[K]) => void): () => void {
+    this.#listeners[event].add(listener);
+    return () => {
+      this.#listeners[event].delete(listener);
+    };
+  }
+
+  #emit<K extends keyof EngineEvents>(event: K, payload: EngineEvents[K]): void {
+    for (const listener of this.#listeners[event]) {
+      try {
+        listener(payload);
+      } catch (err) {
+        this.#ctx.logger.error('event listener threw', { event, error: (err as Error).message });
+      }
+    }
+  }
+}
+
+function notificationFor(item: PendingItem): { approvalId: string; title: string; body: string } {
+  const st = item.approval.receipt.statement;
+  if (item.quarantined) {
+    return {
+      approvalId: item.approval.id,
+      title: 'Approval request failed verification',
+      body: `${st.action.tool} · it can only be denied · code ${item.shortCode}`,
+    };
+  }
+  return {
+    approvalId: item.approval.id,
+    title: `Approval needed: ${st.action.tool}`,
+    body: `${st.action.account} · ${st.action.workflow} · code ${item.shortCode}`,
+  };
+}

@@ -1,0 +1,244 @@
+/**
+ * Following a team's pending queue: long-poll the list from the last cursor, reconcile
+ * it with what we hold (added / updated / removed / expired), verify each approval
+ * locally, and keep the connection state honest. Network errors and 5xx back off with
+ * jitter; 429 waits exactly Retry-After; 401/403 (and 404 for the team) stop the loop
+ * with "API key rejected" instead of hammering the server.
+ */
+import { canonicalize } from '../core/canonical.ts';
+import type { Approval } from '../core/api.ts';
+import { ControlPlaneError } from '../client/errors.ts';
+import type { ControlPlaneClient } from '../client/index.ts';
+import type { ConnectionState, PendingItem } from './api.ts';
+import { backoffDelay, type Clock, isoAt, type Logger, type Random, type Sleep } from './runtime.ts';
+import { inspectApproval } from './verify-approval.ts';
+
+export interface LiveQueueEvents {
+  added(item: PendingItem): void;
+  updated(item: PendingItem): void;
+  removed(approvalId: string): void;
+  expired(approvalId: string): void;
+  connection(state: ConnectionState): void;
+  /** After any change to the set of items. */
+  changed(): void;
+}
+
+export interface LiveQueueOptions {
+  client: Pick<ControlPlaneClient, 'listPending'>;
+  teamId: string;
+  clock: Clock;
+  random: Random;
+  sleep: Sleep;
+  logger: Logger;
+  events: LiveQueueEvents;
+  /** How long each long-poll may be held by the server. Default 25 s. */
+  waitSeconds?: number;
+  /** Most approvals per response. Default 500. */
+  limit?: number;
+}
+
+/** Retry-After when a 429 carries none. */
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+export const IDLE_CONNECTION: ConnectionState = { kind: 'idle', message: 'Not connected', retryAt: null, lastSyncAt: null };
+
+export class LiveQueue {
+  readonly items = new Map<string, PendingItem>();
+  #connection: ConnectionState = IDLE_CONNECTION;
+  readonly #opts: LiveQueueOptions;
+  readonly #abort = new AbortController();
+  #loop: Promise<void> | null = null;
+  #expiryTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(options: LiveQueueOptions) {
+    this.#opts = options;
+  }
+
+  get connection(): ConnectionState {
+    return this.#connection;
+  }
+
+  start(): void {
+    if (this.#loop) return;
+    this.#setConnection({ kind: 'connecting', message: 'Connecting to the control plane…', retryAt: null });
+    this.#loop = this.#run().catch((err: unknown) => {
+      this.#opts.logger.error('queue loop crashed', { error: err instanceof Error ? err.message : String(err) });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    if (this.#expiryTimer) clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = null;
+    await this.#loop;
+    this.#loop = null;
+  }
+
+  /** The engine decided an approval: drop it now rather than at the next poll. */
+  removeLocally(approvalId: string): void {
+    if (this.items.delete(approvalId)) {
+      this.#opts.events.removed(approvalId);
+      this.#opts.events.changed();
+    }
+  }
+
+  /** Re-checks expiry of every item (also run from a timer at the earliest expiry). */
+  sweepExpired(): void {
+    const now = this.#opts.clock();
+    let changed = false;
+    for (const [id, item] of this.items) {
+      if (Date.parse(item.approval.expiresAt) <= now) {
+        this.items.delete(id);
+        this.#opts.events.expired(id);
+        changed = true;
+      }
+    }
+    if (changed) this.#opts.events.changed();
+    this.#scheduleExpiry();
+  }
+
+  async #run(): Promise<void> {
+    const { client, teamId, logger, sleep, random } = this.#opts;
+    const signal = this.#abort.signal;
+    let cursor: string | undefined;
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        const res = await client.listPending(teamId, {
+          cursor,
+          waitSeconds: cursor === undefined ? undefined : (this.#opts.waitSeconds ?? 25),
+          limit: this.#opts.limit ?? 500,
+          signal,
+        });
+        if (signal.aborted) return;
+        failures = 0;
+        cursor = res.cursor;
+        this.#setConnection({ kind: 'online', message: 'Connected', retryAt: null }, true);
+        this.#reconcile(res.approvals);
+      } catch (err) {
+        if (signal.aborted) return;
+        const decision = this.#classify(err, failures);
+        logger.warn('queue poll failed', { kind: decision.kind, error: errorMessage(err) });
+        if (decision.kind === 'stop') {
+          this.#setConnection({ kind: 'auth_failed', message: decision.message, retryAt: null });
+          return;
+        }
+        if (decision.kind === 'backoff') failures += 1;
+        const retryAt = isoAt(this.#opts.clock() + decision.delayMs);
+        this.#setConnection({
+          kind: decision.kind === 'rate_limit' ? 'rate_limited' : 'reconnecting',
+          message: decision.message,
+          retryAt,
+        });
+        await sleep(decision.delayMs, signal);
+      }
+    }
+  }
+
+  #classify(
+    err: unknown,
+    failures: number,
+  ):
+    | { kind: 'stop'; message: string }
+    | { kind: 'rate_limit' | 'backoff'; message: string; delayMs: number } {
+    const teamId = this.#opts.teamId;
+    if (err instanceof ControlPlaneError) {
+      switch (err.kind) {
+        case 'auth':
+          return {
+            kind: 'stop',
+            message:
+              'API key rejected (401): it is unknown or was revoked. Ask your team admin for a new API key and run `heso-approver init` again.',
+          };
+        case 'forbidden':
+        case 'not_found':
+          return {
+            kind: 'stop',
+            message: `API key rejected for team "${teamId}" (${err.status ?? err.kind}): the key has no access to this team. Check the team id, or ask your team admin for a key of this team.`,
+          };
+        case 'rate_limited': {
+          const seconds = err.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
+          return {
+            kind: 'rate_limit',
+            message: `The control plane asked us to slow down; retrying in ${seconds} s.`,
+            delayMs: seconds * 1000,
+          };
+        }
+        case 'network':
+        case 'server':
+        case 'bad_response':
+        case 'bad_request':
+        case 'already_decided':
+        case 'conflict':
+        case 'expired':
+        case 'too_large':
+        case 'bad_signature':
+          break;
+        default: {
+          const never: never = err.kind;
+          return never;
+        }
+      }
+    }
+    const delayMs = backoffDelay(failures, this.#opts.random);
+    const what =
+      err instanceof ControlPlaneError && err.kind === 'server'
+        ? `The control plane had an error (${err.status ?? 'server'})`
+        : 'Cannot reach the control plane';
+    return { kind: 'backoff', message: `${what}; retrying in ${Math.ceil(delayMs / 1000)} s.`, delayMs };
+  }
+
+  #reconcile(approvals: Approval[]): void {
+    const { events, clock, teamId } = this.#opts;
+    const nowMs = clock();
+    const now = isoAt(nowMs);
+    const seen = new Set<string>();
+    let changed = false;
+    for (const approval of approvals) {
+      if (approval.status !== 'pending') continue;
+      seen.add(approval.id);
+      const existing = this.items.get(approval.id);
+      if (existing && canonicalize(existing.approval) === canonicalize(approval)) continue;
+      const item = inspectApproval(approval, { teamId, now, receivedAt: existing?.receivedAt ?? now });
+      this.items.set(approval.id, item);
+      if (existing) events.updated(item);
+      else events.added(item);
+      changed = true;
+    }
+    for (const [id, item] of this.items) {
+      if (seen.has(id)) continue;
+      this.items.delete(id);
+      if (Date.parse(item.approval.expiresAt) <= nowMs) events.expired(id);
+      else events.removed(id);
+      changed = true;
+    }
+    if (changed) events.changed();
+    this.sweepExpired();
+  }
+
+  #scheduleExpiry(): void {
+    if (this.#expiryTimer) clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = null;
+    if (this.#abort.signal.aborted || this.items.size === 0) return;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const item of this.items.values()) earliest = Math.min(earliest, Date.parse(item.approval.expiresAt));
+    // Capped so a clock change cannot park the timer for days; the sweep reschedules itself.
+    const delay = Math.min(Math.max(0, earliest - this.#opts.clock()) + 50, 60_000);
+    this.#expiryTimer = setTimeout(() => this.sweepExpired(), delay);
+    this.#expiryTimer.unref?.();
+  }
+
+  #setConnection(next: Omit<ConnectionState, 'lastSyncAt'>, synced = false): void {
+    const lastSyncAt = synced ? isoAt(this.#opts.clock()) : this.#connection.lastSyncAt;
+    const prev = this.#connection;
+    this.#connection = { ...next, lastSyncAt };
+    // lastSyncAt alone changes on every poll; only tell listeners about real changes.
+    if (prev.kind !== next.kind || prev.message !== next.message || prev.retryAt !== next.retryAt) {
+      this.#opts.events.connection(this.#connection);
+    }
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,248 @@
+/**
+ * Profile lifecycle: init (key into the keychain, API key into the keychain, enrol,
+ * then the profiles file), key status refresh, rotation and removal. Each step that
+ * can fail after something was written undoes what it wrote, so a failed init leaves
+ * neither a keychain item nor a profile behind.
+ */
+import { fingerprintOf } from '../core/crypto.ts';
+import { ROTATION_TYPE, RotationStatement, type SignedRotation } from '../core/schemas.ts';
+import { signStatement } from '../core/statements.ts';
+import { parseWith } from '../core/validate.ts';
+import type { InitProfileInput } from './api.ts';
+import type { AuditAppendInput } from './audit-log.ts';
+import { auditLogOf, clientFor, type EngineContext, makeClient, remoteFailure } from './context.ts';
+import { InputError, ProfileExistsError, ProfileNotFoundError } from './errors.ts';
+import { currentKey, type StoredProfile } from './profiles.ts';
+import { isoAt } from './runtime.ts';
+
+/** Profile names double as directory names and keychain account prefixes. */
+const PROFILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
+
+export function defaultProfileName(teamId: string): string {
+  const cleaned = teamId.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^\.+/, '');
+  return cleaned.slice(0, 64) || 'default';
+}
+
+function validateInit(input: InitProfileInput): { name: string; endpoint: string } {
+  const name = input.profileName ?? defaultProfileName(input.teamId);
+  if (!PROFILE_NAME.test(name)) {
+    throw new InputError(`profile name "${name}": use 1–64 letters, digits, '.', '_' or '-', not starting with '.'`);
+  }
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(input.teamId)) {
+    throw new InputError('team id: use the id your team admin gave you (letters, digits, . _ : -)');
+  }
+  const displayName = input.displayName.trim();
+  if (displayName.length === 0 || displayName.length > 200) {
+    throw new InputError('display name: enter your name as your team admin knows it (1–200 characters)');
+  }
+  let url: URL;
+  try {
+    url = new URL(input.endpoint);
+  } catch {
+    throw new InputError(`endpoint "${input.endpoint}" is not a URL; use e.g. https://heso.example.com`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InputError('endpoint must start with https:// (or http:// for a local server)');
+  }
+  if (input.apiKey.trim() === '') throw new InputError('API key is empty');
+  return { name, endpoint: input.endpoint.replace(/\/+$/, '') };
+}
+
+export async function appendAudit(ctx: EngineContext, profile: StoredProfile, input: AuditAppendInput): Promise<void> {
+  try {
+    await auditLogOf(ctx, profile).append(input, ctx.secrets.signer(profile.name, profile.keyId), isoAt(ctx.clock()));
+  } catch (err) {
+    // The action itself already happened; a failed log write must be visible but not undo it.
+    ctx.logger.error('could not append to the audit log', { profile: profile.name, error: (err as Error).message });
+  }
+}
+
+export async function initProfile(ctx: EngineContext, input: InitProfileInput): Promise<StoredProfile> {
+  const { name, endpoint } = validateInit(input);
+  if (await ctx.config.get(name)) throw new ProfileExistsError(name);
+  const client = makeClient(ctx, endpoint, input.apiKey);
+  const undo: (() => Promise<unknown>)[] = [];
+  const rollback = async () => {
+    for (const step of undo.reverse()) {
+      await step().catch((err: unknown) =>
+        ctx.logger.warn('rollback step failed', { profile: name, error: (err as Error).message }),
+      );
+    }
+  };
+  try {
+    const key = await ctx.secrets.createKey(name);
+    undo.push(() => ctx.secrets.deletePrivateKey(name, key.keyId));
+    await ctx.secrets.setApiKey(name, input.apiKey);
+    undo.push(() => ctx.secrets.deleteApiKey(name));
+    const record = await client
+      .enrolApprover(input.teamId, { publicKey: key.publicKey, name: input.displayName.trim() })
+      .catch((err: unknown) => {
+        throw remoteFailure('enrol your approver key', endpoint, input.teamId, err);
+      });
+    undo.push(() => client.revokeApprover(input.teamId, key.keyId));
+    const now = isoAt(ctx.clock());
+    const profile: StoredProfile = {
+      name,
+      endpoint,
+      teamId: input.teamId,
+      displayName: input.displayName.trim(),
+      keyId: key.keyId,
+      keyStatus: record.status,
+      keys: [
+        { keyId: key.keyId, publicKey: key.publicKey, fingerprint: fingerprintOf(key.publicKey), createdAt: now, retiredAt: null },
+      ],
+      pendingRevocations: [],
+      createdAt: now,
+    };
+    await ctx.config.ensureDir();
+    await ctx.config.update((profiles) => {
+      if (profiles.some((p) => p.name === name)) throw new ProfileExistsError(name);
+      return { profiles: [...profiles, profile], result: undefined };
+    });
+    undo.length = 0; // committed: from here on the profile exists
+    ctx.logger.info('profile initialised', { profile: name, teamId: input.teamId, keyId: key.keyId, status: record.status });
+    await appendAudit(ctx, profile, {
+      kind: 'enrol',
+      summary: `Enrolled key ${key.keyId} for team ${input.teamId} as "${profile.displayName}" (status ${record.status})`,
+      approvalId: null,
+      decision: null,
+      details: { keyId: key.keyId, publicKey: key.publicKey, fingerprint: currentKey(profile).fingerprint, endpoint },
+    });
+    return profile;
+  } catch (err) {
+    await rollback();
+    throw err;
+  }
+}
+
+export async function requireProfile(ctx: EngineContext, name: string): Promise<StoredProfile> {
+  const profile = await ctx.config.get(name);
+  if (!profile) throw new ProfileNotFoundError(name);
+  return profile;
+}
+
+/** Revokes old keys whose revocation has not gone through yet; deletes their keychain items once revoked. */
+async function settleRevocations(ctx: EngineContext, profile: StoredProfile): Promise<string[]> {
+  if (profile.pendingRevocations.length === 0) return [];
+  const client = await clientFor(ctx, profile);
+  const done: string[] = [];
+  for (const keyId of profile.pendingRevocations) {
+    try {
+      await client.revokeApprover(profile.teamId, keyId);
+    } catch (err) {
+      ctx.logger.warn('revoking the previous key failed; will retry', { keyId, error: (err as Error).message });
+      continue;
+    }
+    await ctx.secrets.deletePrivateKey(profile.name, keyId);
+    done.push(keyId);
+  }
+  if (done.length > 0) {
+    await ctx.config.update((profiles) => ({
+      profiles: profiles.map((p) =>
+        p.name === profile.name
+          ? { ...p, pendingRevocations: p.pendingRevocations.filter((k) => !done.includes(k)) }
+          : p,
+      ),
+      result: undefined,
+    }));
+  }
+  return done;
+}
+
+export async function refreshKeyStatus(ctx: EngineContext, name: string): Promise<StoredProfile> {
+  const profile = await requireProfile(ctx, name);
+  const client = await clientFor(ctx, profile);
+  const record = await client.getApprover(profile.teamId, profile.keyId).catch((err: unknown) => {
+    throw remoteFailure('check your key status', profile.endpoint, profile.teamId, err);
+  });
+  await settleRevocations(ctx, profile);
+  return ctx.config.update((profiles) => {
+    const next = profiles.map((p) => (p.name === name ? { ...p, keyStatus: record.status } : p));
+    const updated = next.find((p) => p.name === name);
+    if (!updated) throw new ProfileNotFoundError(name);
+    return { profiles: next, result: updated };
+  });
+}
+
+export async function rotateKey(ctx: EngineContext, name: string): Promise<StoredProfile> {
+  const profile = await requireProfile(ctx, name);
+  const client = await clientFor(ctx, profile);
+  const oldKeyId = profile.keyId;
+  const fresh = await ctx.secrets.createKey(name);
+  let enrolled = false;
+  let committed = false;
+  try {
+    const statement = parseWith(
+      RotationStatement,
+      {
+        type: ROTATION_TYPE,
+        teamId: profile.teamId,
+        previousKeyId: oldKeyId,
+        newPublicKey: fresh.publicKey,
+        newKeyId: fresh.keyId,
+        rotatedAt: isoAt(ctx.clock()),
+      },
+      'rotation',
+    );
+    const rotation: SignedRotation = {
+      statement,
+      signature: await ctx.secrets.withPrivateKey(name, oldKeyId, (sk) => signStatement(statement, sk)),
+    };
+    const record = await client
+      .enrolApprover(profile.teamId, { publicKey: fresh.publicKey, name: profile.displayName, rotation })
+      .catch((err: unknown) => {
+        throw remoteFailure('enrol the new key', profile.endpoint, profile.teamId, err);
+      });
+    enrolled = true;
+    const now = isoAt(ctx.clock());
+    const rotated = await ctx.config.update((profiles) => {
+      const next = profiles.map((p): StoredProfile => {
+        if (p.name !== name) return p;
+        return {
+          ...p,
+          keyId: fresh.keyId,
+          keyStatus: record.status,
+          keys: [
+            ...p.keys.map((k) => (k.keyId === oldKeyId ? { ...k, retiredAt: now } : k)),
+            { keyId: fresh.keyId, publicKey: fresh.publicKey, fingerprint: fingerprintOf(fresh.publicKey), createdAt: now, retiredAt: null },
+          ],
+          pendingRevocations: [...p.pendingRevocations, oldKeyId],
+        };
+      });
+      const updated = next.find((p) => p.name === name);
+      if (!updated) throw new ProfileNotFoundError(name);
+      return { profiles: next, result: updated };
+    });
+    committed = true;
+    ctx.logger.info('key rotated', { profile: name, previousKeyId: oldKeyId, keyId: fresh.keyId });
+    const revoked = await settleRevocations(ctx, rotated).catch((err: unknown) => {
+      ctx.logger.warn('revoking the previous key failed; will retry', { error: (err as Error).message });
+      return [] as string[];
+    });
+    await appendAudit(ctx, rotated, {
+      kind: 'rotate',
+      summary: `Rotated from key ${oldKeyId} to ${fresh.keyId} (new key ${record.status}; old key ${revoked.includes(oldKeyId) ? 'revoked' : 'revocation pending'})`,
+      approvalId: null,
+      decision: null,
+      details: { previousKeyId: oldKeyId, keyId: fresh.keyId, publicKey: fresh.publicKey, rotationSignature: rotation.signature },
+    });
+    return (await ctx.config.get(name)) ?? rotated;
+  } catch (err) {
+    // After the profiles file points at the new key, it is the key: never undo that.
+    if (committed) throw err;
+    await ctx.secrets.deletePrivateKey(name, fresh.keyId).catch(() => undefined);
+    if (enrolled) await client.revokeApprover(profile.teamId, fresh.keyId).catch(() => undefined);
+    throw err;
+  }
+}
+
+export async function removeProfile(ctx: EngineContext, name: string): Promise<void> {
+  const profile = await requireProfile(ctx, name);
+  // Keychain first: if it is locked we fail before touching anything else.
+  for (const key of profile.keys) await ctx.secrets.deletePrivateKey(name, key.keyId);
+  await ctx.secrets.deleteApiKey(name);
+  await ctx.config.update((profiles) => ({ profiles: profiles.filter((p) => p.name !== name), result: undefined }));
+  // The audit log is evidence: keep it, renamed, so a new profile of the same name starts a fresh chain.
+  await auditLogOf(ctx, profile).archive(`removed-${isoAt(ctx.clock()).replace(/[:.]/g, '-')}`);
+  ctx.logger.info('profile removed', { profile: name });
+}

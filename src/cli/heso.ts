@@ -1,0 +1,54 @@
+/**
+ * `heso`: the operator-side command line. A small dispatcher; each subcommand lives in
+ * its own module and is loaded only when used.
+ */
+
+/** A subcommand gets the arguments after its name and returns the process exit code. */
+export type SubcommandRun = (argv: string[]) => Promise<number> | number;
+
+interface Subcommand {
+  summary: string;
+  load: () => Promise<SubcommandRun>;
+}
+
+// ─── Subcommands ─────────────────────────────────────────────────────────────────────
+// One line each. Owners: verify → core (src/cli/verify.ts); init, trust → SDK (src/sdk/cli.ts).
+const SUBCOMMANDS: Record<string, Subcommand> = {
+  verify: {
+    summary: 'verify a receipt offline against pinned keys',
+    load: async () => (await import('./verify.ts')).runVerify,
+  },
+  init: { summary: 'create the operator data dir', load: async () => (await import('../sdk/cli.ts')).runInit },
+  trust: { summary: 'pin, list or remove approver keys', load: async () => (await import('../sdk/cli.ts')).runTrust },
+};
+// ─────────────────────────────────────────────────────────────────────────────────────
+
+function usage(): string {
+  const width = Math.max(...Object.keys(SUBCOMMANDS).map((n) => n.length));
+  const lines = Object.entries(SUBCOMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    'usage: heso <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'Run `heso <command> --help` for a command’s options.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
+  if (!command) {
+    process.stderr.write(`heso: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  const run = await command.load();
+  return run(rest);
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,203 @@
+/**
+ * `heso verify RECEIPT.json --trust PUBKEY_OR_FILE ... [--operator PUBKEY_OR_FILE ...] [--json]`
+ *
+ * Offline: reads the receipt and the pinned keys, runs verifyReceipt, prints the
+ * effective verdict and every failing reason. Exit 0 only when valid and allowed,
+ * 1 when not allowed (including unreadable receipt JSON), 2 for usage errors.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { nodeVerify } from '../core/ed25519-node.ts';
+import {
+  b64url,
+  LIMITS,
+  parseJsonText,
+  parseWith,
+  shortCode,
+  TrustSet,
+  ValidationError,
+  type VerifyReason,
+  type VerifyResult,
+  verifyReceipt,
+} from '../core/index.ts';
+
+const HELP = `usage: heso verify RECEIPT.json --trust PUBKEY_OR_FILE ... [--operator PUBKEY_OR_FILE ...] [--json]
+
+Verifies a HESO receipt offline (no network, no account) and re-derives its verdict.
+
+  --trust KEY|FILE     an approver public key (base64url, 32 bytes) whose co-signature you
+                       accept, or a file: a JSON trust set {"approverKeys": [...],
+                       "operatorKeys": [...]} or a text file with one base64url key per line
+                       (blank lines and lines starting with # are ignored). Repeatable.
+  --operator KEY|FILE  accept only receipts signed by this operator key (same forms). Repeatable.
+                       Without it, any operator key whose signature verifies is accepted.
+  --json               print the result as JSON.
+  -h, --help           show this help.
+
+Exit status: 0 valid and allowed · 1 not allowed (invalid, blocked, suspended or denied) · 2 usage error.
+`;
+
+class UsageError extends Error {}
+
+const KEY_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+function isPublicKey(text: string): boolean {
+  if (!KEY_PATTERN.test(text)) return false;
+  try {
+    return b64url.decode(text).length === 32;
+  } catch {
+    return false;
+  }
+}
+
+function readSmallFile(path: string, what: string): string {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    throw new UsageError(`${what} ${path}: cannot read it (does the file exist?)`);
+  }
+  if (size > LIMITS.requestBytes) throw new UsageError(`${what} ${path}: ${size} bytes is too large for a ${what}`);
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${what} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** Keys from one --trust/--operator value: a literal key, a JSON TrustSet file, or a text file of keys. */
+function loadKeys(value: string, flag: string): { approverKeys: string[]; operatorKeys: string[] } {
+  if (isPublicKey(value) && !existsSync(value)) return { approverKeys: [value], operatorKeys: [] };
+  if (!existsSync(value)) {
+    throw new UsageError(`${flag} ${value}: neither a base64url public key (43 characters) nor an existing file`);
+  }
+  const text = readSmallFile(value, `${flag} file`);
+  if (text.trimStart().startsWith('{')) {
+    try {
+      const trust = parseWith(TrustSet, parseJsonText(text, value), value);
+      return { approverKeys: trust.approverKeys, operatorKeys: trust.operatorKeys ?? [] };
+    } catch (err) {
+      throw new UsageError(`${flag} file ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const keys: string[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    if (!isPublicKey(line)) {
+      throw new UsageError(`${flag} file ${value}, line ${i + 1}: not a base64url Ed25519 public key`);
+    }
+    keys.push(line);
+  });
+  return { approverKeys: keys, operatorKeys: [] };
+}
+
+function buildTrust(trustArgs: string[], operatorArgs: string[]): TrustSet {
+  const approverKeys = new Set<string>();
+  const operatorKeys = new Set<string>();
+  for (const value of trustArgs) {
+    const keys = loadKeys(value, '--trust');
+    for (const k of keys.approverKeys) approverKeys.add(k);
+    for (const k of keys.operatorKeys) operatorKeys.add(k);
+  }
+  for (const value of operatorArgs) {
+    const keys = loadKeys(value, '--operator');
+    // In an --operator file, a plain key list and approverKeys both mean "operator keys".
+    for (const k of [...keys.approverKeys, ...keys.operatorKeys]) operatorKeys.add(k);
+  }
+  return operatorKeys.size > 0
+    ? { approverKeys: [...approverKeys], operatorKeys: [...operatorKeys] }
+    : { approverKeys: [...approverKeys] };
+}
+
+function reasonLine(r: VerifyReason): string {
+  return `  ✖ ${r.code}: ${r.message}`;
+}
+
+function describeReceipt(receipt: unknown): string[] {
+  const st = (receipt as { statement?: Record<string, unknown> } | null)?.statement;
+  const action = st?.action as Record<string, unknown> | undefined;
+  if (!st || !action) return [];
+  const lines = [`action    ${String(action.tool)} on ${String(action.account)} (workflow ${String(action.workflow)})`];
+  if (typeof st.actionHash === 'string' && /^sha256:[0-9a-f]{64}$/.test(st.actionHash)) {
+    lines.push(`code      ${shortCode(st.actionHash)}  ${st.actionHash}`);
+  }
+  lines.push(`team      ${String(st.teamId)}   receipt ${String(st.receiptId)}`);
+  return lines;
+}
+
+function humanReport(file: string, receipt: unknown, result: VerifyResult): string {
+  const lines = [`receipt   ${file}`, ...describeReceipt(receipt)];
+  if (result.operatorKeyId) lines.push(`operator  ${result.operatorKeyId}`);
+  if (result.approverKeyId)
+    lines.push(`approver  ${result.approverKeyId}${result.decision ? ` (${result.decision})` : ''}`);
+  const claimed =
+    result.claimedVerdict && result.claimedVerdict !== result.verdict
+      ? ` (operator verdict: ${result.claimedVerdict})`
+      : '';
+  lines.push(`verdict   ${result.verdict}${claimed}`);
+  lines.push(
+    result.ok
+      ? 'result    ✔ VALID and ALLOWED'
+      : `result    ✖ NOT ALLOWED${result.valid ? ' (valid receipt)' : ' (invalid receipt)'}`,
+  );
+  lines.push(...result.reasons.map(reasonLine));
+  return `${lines.join('\n')}\n`;
+}
+
+export async function runVerify(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  try {
+    const { values, positionals } = (() => {
+      try {
+        return parseArgs({
+          args: argv,
+          allowPositionals: true,
+          options: {
+            trust: { type: 'string', multiple: true },
+            operator: { type: 'string', multiple: true },
+            json: { type: 'boolean' },
+            help: { type: 'boolean', short: 'h' },
+          },
+        });
+      } catch (err) {
+        throw new UsageError(err instanceof Error ? err.message : String(err));
+      }
+    })();
+    if (values.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new UsageError('give exactly one receipt file');
+    const file = positionals[0]!;
+    const trust = buildTrust(values.trust ?? [], values.operator ?? []);
+    const text = readSmallFile(file, 'receipt');
+    let receipt: unknown;
+    let result: VerifyResult;
+    try {
+      receipt = parseJsonText(text, 'receipt');
+      result = verifyReceipt(receipt, trust, { verify: nodeVerify });
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      receipt = null;
+      result = {
+        ok: false,
+        valid: false,
+        verdict: 'block',
+        claimedVerdict: null,
+        reasons: [{ code: 'malformed', message: err.message, field: 'receipt' }],
+        operatorKeyId: null,
+        approverKeyId: null,
+        decision: null,
+      };
+    }
+    if (json) process.stdout.write(`${JSON.stringify({ file, ...result }, null, 2)}\n`);
+    else process.stdout.write(humanReport(file, receipt, result));
+    return result.ok ? 0 : 1;
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'usage', message: err.message } }, null, 2)}\n`);
+    process.stderr.write(`heso verify: ${err.message}\nRun \`heso verify --help\` for usage.\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * ControlPlaneClient: the one HTTP client for the HESO control plane, used by the operator
+ * SDK, the approver engine and the CLIs. Every response is validated with the shared wire
+ * schemas before it is returned; every failure is a `ControlPlaneError` with a `kind`.
+ *
+ * No retries here: callers own their retry policy (backoff, Retry-After, giving up).
+ */
+import type { z } from 'zod';
+import {
+  Approval,
+  type EnrolApproverRequest,
+  ErrorBody,
+  ListApprovalsResponse,
+  ListApproversResponse,
+  MAX_WAIT_SECONDS,
+  type OpenApprovalRequest,
+  PushReceiptsResponse,
+  routes,
+} from '../core/api.ts';
+import { ApproverRecord, type Cosignature, PolicyBundle, type Receipt } from '../core/schemas.ts';
+import { ControlPlaneError, kindForStatus, parseRetryAfter } from './errors.ts';
+
+export { ControlPlaneError, type ControlPlaneErrorInit, type ControlPlaneErrorKind } from './errors.ts';
+
+export interface ControlPlaneClientOptions {
+  /** Base URL of the control plane, e.g. `http://127.0.0.1:8787` (a path prefix is kept). */
+  endpoint: string;
+  /** The team API key (`heso_…`). Sent only in the Authorization header, never logged or echoed. */
+  apiKey: string;
+  /** Injected fetch (tests capture requests with it). Defaults to the global fetch. */
+  fetch?: typeof fetch;
+  /** Per-request timeout in ms, on top of any long-poll wait. Default 30 000. */
+  timeoutMs?: number;
+}
+
+export interface GetApprovalOptions {
+  /** Long-poll: hold the request up to this many seconds (≤ 30) until the approval is decided or expired. */
+  waitSeconds?: number;
+  signal?: AbortSignal;
+}
+
+export interface ListPendingOptions {
+  /** The cursor from the previous response; with `waitSeconds`, returns as soon as the queue changed after it. */
+  cursor?: string;
+  waitSeconds?: number;
+  /** Most approvals to return (1–500, server default 100). */
+  limit?: number;
+  signal?: AbortSignal;
+}
+
+interface RequestSpec<S extends z.ZodType> {
+  method: 'GET' | 'POST';
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  schema: S;
+  waitSeconds?: number;
+  signal?: AbortSignal;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export class ControlPlaneClient {
+  readonly endpoint: string;
+  readonly #apiKey: string;
+  readonly #fetch: typeof fetch;
+  readonly #timeoutMs: number;
+
+  constructor(opts: ControlPlaneClientOptions) {
+    let url: URL;
+    try {
+      url = new URL(opts.endpoint);
+    } catch {
+      throw new TypeError(`control plane endpoint is not a URL: ${JSON.stringify(String(opts.endpoint))}`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new TypeError(`control plane endpoint must be http:// or https://, got ${url.protocol}`);
+    if (url.username || url.password) throw new TypeError('control plane endpoint must not contain credentials');
+    if (typeof opts.apiKey !== 'string' || !/^[!-~]+$/.test(opts.apiKey))
+      throw new TypeError('API key is empty or contains whitespace or control characters');
+    this.endpoint = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    this.#apiKey = opts.apiKey;
+    this.#fetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  getPolicy(team: string): Promise<PolicyBundle> {
+    return this.#request({ method: 'GET', path: routes.policy(team), schema: PolicyBundle });
+  }
+
+  /** Pushes receipts (one request; ≤ 100 per call). Per-item results say accepted, duplicate or refused. */
+  pushReceipts(team: string, receipts: Receipt[]): Promise<PushReceiptsResponse> {
+    const body = receipts.length === 1 ? { receipt: receipts[0] } : { receipts };
+    return this.#request({ method: 'POST', path: routes.receipts(team), body, schema: PushReceiptsResponse });
+  }
+
+  /** Opens an approval for a suspended receipt; opening the same receipt again returns the existing approval. */
+  openApproval(team: string, req: OpenApprovalRequest): Promise<Approval> {
+    return this.#request({ method: 'POST', path: routes.approvals(team), body: req, schema: Approval });
+  }
+
+  getApproval(team: string, id: string, opts: GetApprovalOptions = {}): Promise<Approval> {
+    const waitSeconds = clampWait(opts.waitSeconds);
+    return this.#request({
+      method: 'GET',
+      path: routes.approval(team, id),
+      query: { wait: waitSeconds },
+      schema: Approval,
+      waitSeconds,
+      signal: opts.signal,
+    });
+  }
+
+  listPending(team: string, opts: ListPendingOptions = {}): Promise<ListApprovalsResponse> {
+    const waitSeconds = clampWait(opts.waitSeconds);
+    return this.#request({
+      method: 'GET',
+      path: routes.approvals(team),
+      query: { status: 'pending', cursor: opts.cursor, wait: waitSeconds, limit: opts.limit },
+      schema: ListApprovalsResponse,
+      waitSeconds,
+      signal: opts.signal,
+    });
+  }
+
+  /** Sends a co-signed decision. 409 already_decided, 410 expired, 422 bad_signature, 403 key not active. */
+  decide(team: string, approvalId: string, cosignature: Cosignature): Promise<Approval> {
+    return this.#request({
+      method: 'POST',
+      path: routes.decision(team, approvalId),
+      body: cosignature,
+      schema: Approval,
+    });
+  }
+
+  /** Enrols an approver public key; it stays `pending` until an admin activates it. */
+  enrolApprover(team: string, req: EnrolApproverRequest): Promise<ApproverRecord> {
+    return this.#request({ method: 'POST', path: routes.approvers(team), body: req, schema: ApproverRecord });
+  }
+
+  getApprover(team: string, keyId: string): Promise<ApproverRecord> {
+    return this.#request({ method: 'GET', path: routes.approver(team, keyId), schema: ApproverRecord });
+  }
+
+  async listApprovers(team: string): Promise<ApproverRecord[]> {
+    const res = await this.#request({ method: 'GET', path: routes.approvers(team), schema: ListApproversResponse });
+    return res.approvers;
+  }
+
+  /** Revokes an approver key (an API key may reduce trust, never grant it). */
+  revokeApprover(team: string, keyId: string): Promise<ApproverRecord> {
+    return this.#request({
+      method: 'POST',
+      path: routes.approverRevoke(team, keyId),
+      body: {},
+      schema: ApproverRecord,
+    });
+  }
+
+  async #request<S extends z.ZodType>(spec: RequestSpec<S>): Promise<z.infer<S>> {
+    const url = new URL(this.endpoint + spec.path);
+    for (const [name, value] of Object.entries(spec.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    const what = `${spec.method} ${url.pathname}`;
+    const timeoutMs = this.#timeoutMs + (spec.waitSeconds ?? 0) * 1000;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#apiKey}`, accept: 'application/json' };
+    if (spec.body !== undefined) headers['content-type'] = 'application/json';
+
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.#fetch(url, {
+        method: spec.method,
+        headers,
+        body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+        signal,
+      });
+      text = await response.text();
+    } catch (cause) {
+      throw networkError(what, cause, spec.signal, timeout, timeoutMs);
+    }
+
+    const json = parseJson(text);
+    if (!response.ok) throw httpError(what, response, json);
+    if (json === undefined)
+      throw new ControlPlaneError({
+        kind: 'bad_response',
+        status: response.status,
+        message: `${what}: the server answered ${response.status} with a body that is not JSON`,
+      });
+    const parsed = spec.schema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+      throw new ControlPlaneError({
+        kind: 'bad_response',
+        status: response.status,
+        message: `${what}: the server's response does not match the API${where}: ${issue?.message ?? 'invalid'}`,
+      });
+    }
+    return parsed.data;
+  }
+}
+
+function clampWait(waitSeconds: number | undefined): number | undefined {
+  if (waitSeconds === undefined || !Number.isFinite(waitSeconds) || waitSeconds <= 0) return undefined;
+  return Math.min(MAX_WAIT_SECONDS, Math.floor(waitSeconds));
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function httpError(what: string, response: Response, json: unknown): ControlPlaneError {
+  const body = ErrorBody.safeParse(json);
+  const code = body.success ? body.data.error.code : undefined;
+  const serverMessage = body.success ? body.data.error.message : response.statusText || 'no error details';
+  const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'));
+  const kind = kindForStatus(response.status, code);
+  const retry =
+    kind === 'rate_limited' && retryAfterSeconds !== undefined ? ` (retry after ${retryAfterSeconds} s)` : '';
+  return new ControlPlaneError({
+    kind,
+    status: response.status,
+    code,
+    field: body.success ? body.data.error.field : undefined,
+    retryAfterSeconds,
+    message: `${what}: ${response.status}${code ? ` ${code}` : ''}: ${serverMessage}${retry}`,
+  });
+}
+
+function networkError(
+  what: string,
+  cause: unknown,
+  callerSignal: AbortSignal | undefined,
+  timeout: AbortSignal,
+  timeoutMs: number,
+): ControlPlaneError {
+  if (callerSignal?.aborted)
+    return new ControlPlaneError({ kind: 'network', aborted: true, message: `${what}: aborted by the caller`, cause });
+  if (timeout.aborted)
+    return new ControlPlaneError({ kind: 'network', message: `${what}: no response within ${timeoutMs} ms`, cause });
+  const detail = describeCause(cause);
+  return new ControlPlaneError({
+    kind: 'network',
+    message: `${what}: could not reach the control plane (${detail}); check the endpoint and your connection`,
+    cause,
+  });
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) {
+    const inner = (cause as Error & { cause?: unknown }).cause;
+    const code = inner && typeof inner === 'object' && 'code' in inner ? String(inner.code) : undefined;
+    return code ?? cause.message;
+  }
+  return String(cause);
+}

@@ -1,0 +1,156 @@
+/**
+ * The control-plane HTTP server (Fastify). `createCloudServer` wires storage, clock, logging
+ * and limits into the routes; the caller listens and closes. Every error leaves as
+ * `{ error: { code, message, field? } }`, Fastify's own included (bad JSON, 404, 413).
+ */
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { ErrorBody, ErrorCode } from '../core/api.ts';
+import { LIMITS } from '../core/schemas.ts';
+import { authenticate } from './auth.ts';
+import { ChangeHub } from './change-hub.ts';
+import { type CloudContext, type CloudLimits, setAuth, teamParam } from './context.ts';
+import { HttpError, notFound } from './http-error.ts';
+import { openApiDocument } from './openapi.ts';
+import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limit.ts';
+import { registerApprovalRoutes } from './routes-approvals.ts';
+import { registerApproverRoutes } from './routes-approvers.ts';
+import { registerReceiptRoutes } from './routes-receipts.ts';
+import type { CloudStore } from './store.ts';
+
+export interface CloudLoggerOptions {
+  level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Where JSON log lines go (default stdout). */
+  stream?: NodeJS.WritableStream;
+}
+
+export interface CloudServerOptions {
+  store: CloudStore;
+  /** Server clock; default the system clock. Tests move time with it. */
+  clock?: () => Date;
+  /** false: no logs. Default: info-level JSON lines on stdout. */
+  logger?: false | CloudLoggerOptions;
+  limits?: Partial<Omit<CloudLimits, 'rateLimit'>> & { rateLimit?: Partial<RateLimitOptions> };
+}
+
+export const DEFAULT_LIMITS: CloudLimits = {
+  bodyBytes: LIMITS.requestBytes,
+  maxWaitSeconds: 30,
+  defaultApprovalSeconds: 900,
+  expirySweepMs: 1000,
+  rateLimit: DEFAULT_RATE_LIMIT,
+};
+
+/** Never log these: the API key travels in the Authorization header. */
+const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'authorization'];
+
+function loggerOption(logger: CloudServerOptions['logger']): FastifyServerOptions['logger'] {
+  if (logger === false) return false;
+  return {
+    level: logger?.level ?? 'info',
+    redact: { paths: REDACT, censor: '[redacted]' },
+    ...(logger?.stream ? { stream: logger.stream } : {}),
+  };
+}
+
+/** Fastify's own errors (parser, body limit, routing) in the API's error shape. */
+function fromFastifyError(err: FastifyError): HttpError {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new HttpError(413, 'too_large', 'request body is larger than the limit; send fewer or smaller items');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new HttpError(415, 'bad_request', 'send the body as JSON with Content-Type: application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new HttpError(400, 'bad_request', 'the JSON body is empty');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new HttpError(400, 'bad_request', 'Content-Length does not match the body');
+  }
+  if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
+    return new HttpError(400, 'bad_request', `the body is not valid JSON: ${err.message}`);
+  const status = err.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    const code: ErrorCode = status === 404 ? 'not_found' : status === 413 ? 'too_large' : 'bad_request';
+    return new HttpError(status, code, err.message);
+  }
+  return new HttpError(500, 'internal', 'internal server error; the server log has details');
+}
+
+export function createCloudServer(opts: CloudServerOptions): FastifyInstance {
+  const limits: CloudLimits = {
+    ...DEFAULT_LIMITS,
+    ...opts.limits,
+    rateLimit: { ...DEFAULT_RATE_LIMIT, ...opts.limits?.rateLimit },
+  };
+  const ctx: CloudContext = {
+    store: opts.store,
+    now: opts.clock ?? (() => new Date()),
+    hub: new ChangeHub(),
+    limiter: new RateLimiter(limits.rateLimit),
+    limits,
+  };
+  const app = Fastify({
+    logger: loggerOption(opts.logger),
+    bodyLimit: limits.bodyBytes,
+    return503OnClosing: true,
+    // Long-polls end when the hub closes (preClose); idle keep-alive sockets are closed too.
+    forceCloseConnections: 'idle',
+  });
+
+  // JSON only: any other content type is a 415 (Fastify also parses text/plain by default).
+  app.removeContentTypeParser('text/plain');
+
+  const unsubscribe = ctx.store.onQueueChange((teamId) => ctx.hub.notify(teamId));
+  const sweeper = setInterval(() => {
+    ctx.store.expireDue(ctx.now().toISOString()).catch((err: unknown) => app.log.error({ err }, 'expiry sweep failed'));
+  }, limits.expirySweepMs);
+  sweeper.unref();
+  app.addHook('preClose', async () => {
+    clearInterval(sweeper);
+    ctx.hub.close();
+  });
+  app.addHook('onClose', async () => {
+    unsubscribe();
+  });
+
+  app.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
+    const httpError = err instanceof HttpError ? err : fromFastifyError(err);
+    if (httpError.status >= 500) request.log.error({ err }, 'request failed');
+    else request.log.info({ code: httpError.code, status: httpError.status }, httpError.message);
+    const body: ErrorBody = httpError.body();
+    return reply.status(httpError.status).headers(httpError.headers).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const body: ErrorBody = {
+      error: {
+        code: 'not_found',
+        message: `no route ${request.method} ${request.url.split('?')[0]}; see /v1/openapi.json`,
+      },
+    };
+    return reply.status(404).send(body);
+  });
+
+  // Team routes: authenticate, rate-limit per key, and refuse other teams (404, never data).
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.routeOptions.url?.startsWith('/v1/teams/')) return;
+    const auth = await authenticate(ctx.store, request.headers.authorization);
+    const retryAfter = ctx.limiter.take(auth.keyId);
+    if (retryAfter > 0)
+      throw new HttpError(
+        429,
+        'rate_limited',
+        `too many requests for this API key; retry after ${retryAfter} s`,
+        undefined,
+        {
+          'retry-after': String(retryAfter),
+        },
+      );
+    if (teamParam(request) !== auth.teamId) throw notFound('no such team for this API key');
+    setAuth(request, auth);
+    reply.header('cache-control', 'no-store');
+  });
+
+  app.get('/v1/openapi.json', async () => openApiDocument());
+  registerApproverRoutes(app, ctx);
+  registerReceiptRoutes(app, ctx);
+  registerApprovalRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,63 @@
+/**
+ * Schema migrations for the SQLite store, applied in order inside one transaction each and
+ * recorded in `schema_migrations`. Append new steps; never edit a released one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  /* 1: initial schema */ `
+  CREATE TABLE teams (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    -- monotonic per-team counter, bumped whenever the pending queue changes; the list cursor
+    change_seq INTEGER NOT NULL DEFAULT 0
+  ) STRICT;
+
+  CREATE TABLE api_keys (
+    key_id TEXT PRIMARY KEY,
+    team_id TEXT NOT NULL REFERENCES teams(id),
+    secret_hash BLOB NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+  ) STRICT;
+  CREATE INDEX api_keys_team ON api_keys(team_id);
+
+  CREATE TABLE policies (
+    team_id TEXT PRIMARY KEY REFERENCES teams(id),
+    document TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE approvers (
+    team_id TEXT NOT NULL REFERENCES teams(id),
+    key_id TEXT NOT NULL,
+    record TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'revoked')),
+    created_seq INTEGER NOT NULL,
+    PRIMARY KEY (team_id, key_id)
+  ) STRICT;
+
+  CREATE TABLE receipts (
+    team_id TEXT NOT NULL REFERENCES teams(id),
+    receipt_id TEXT NOT NULL,
+    canonical TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (team_id, receipt_id)
+  ) STRICT;
+
+  CREATE TABLE approvals (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    team_id TEXT NOT NULL REFERENCES teams(id),
+    id TEXT NOT NULL,
+    receipt_id TEXT NOT NULL,
+    receipt_canonical TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'expired')),
+    expires_ms INTEGER NOT NULL,
+    -- the whole Approval object as JSON, rewritten on every status change
+    body TEXT NOT NULL,
+    UNIQUE (team_id, id),
+    UNIQUE (team_id, receipt_id)
+  ) STRICT;
+  CREATE INDEX approvals_pending ON approvals(status, expires_ms);
+  CREATE INDEX approvals_team_status ON approvals(team_id, status, seq);
+  `,
+];

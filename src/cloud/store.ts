@@ -1,0 +1,129 @@
+/**
+ * Storage behind the control plane. The server and the admin CLI talk only to this
+ * interface, so another engine (Postgres, …) can replace the embedded SQLite one.
+ *
+ * Contract every implementation keeps:
+ * - a method resolves only after its writes are durable (they survive the process being killed);
+ * - each method is atomic: `decideApproval` in particular decides at most once, whatever
+ *   the concurrency (the first caller to find the approval pending wins);
+ * - every team-scoped read filters by team id, so one team never sees another's rows;
+ * - each team has a monotonic change counter, bumped whenever its pending queue changes
+ *   (approval opened, decided or expired). It is the list cursor.
+ */
+import type { Approval, ApprovalStatus } from '../core/api.ts';
+import type { ApproverRecord, ApproverStatus, Cosignature, PolicyDocument } from '../core/schemas.ts';
+
+export interface TeamRecord {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface ApiKeyRecord {
+  /** Public part of the key, shown in `heso_<keyId>_<secret>`; safe to log. */
+  keyId: string;
+  teamId: string;
+  /** SHA-256 of the secret part. The secret itself is never stored. */
+  secretHash: Buffer;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface StoredPolicy {
+  document: PolicyDocument;
+  updatedAt: string;
+}
+
+export type PutReceiptOutcome = 'accepted' | 'duplicate' | 'conflict';
+
+export interface ReceiptWrite {
+  receiptId: string;
+  /** Canonical JSON of the whole receipt; equal text means the same receipt. */
+  canonical: string;
+  /** Whether an already stored receipt with this id (its canonical text given) may be replaced by this one. */
+  mayReplace: (existingCanonical: string) => boolean;
+}
+
+export type OpenApprovalOutcome =
+  | { kind: 'created'; approval: Approval }
+  /** The same receipt was opened before: the existing approval. */
+  | { kind: 'existing'; approval: Approval }
+  /** Another receipt with the same receipt id was opened before. */
+  | { kind: 'conflict'; approval: Approval };
+
+export type DecideOutcome =
+  | { kind: 'decided'; approval: Approval }
+  | { kind: 'already_decided'; approval: Approval }
+  | { kind: 'expired'; approval: Approval }
+  | { kind: 'not_found' };
+
+export interface DecisionWrite {
+  status: Extract<ApprovalStatus, 'approved' | 'denied'>;
+  cosignature: Cosignature;
+  decidedAt: string;
+}
+
+export interface PendingPage {
+  approvals: Approval[];
+  /** The team's change counter when the page was read. */
+  changeSeq: number;
+}
+
+export interface CloudStore {
+  /* teams */
+  createTeam(team: TeamRecord): Promise<void>;
+  getTeam(teamId: string): Promise<TeamRecord | null>;
+  listTeams(): Promise<TeamRecord[]>;
+
+  /* API keys */
+  createApiKey(key: ApiKeyRecord): Promise<void>;
+  getApiKey(keyId: string): Promise<ApiKeyRecord | null>;
+  listApiKeys(teamId: string): Promise<ApiKeyRecord[]>;
+  /** Marks the key revoked (keeps the first revocation time); null when there is no such key. */
+  revokeApiKey(keyId: string, at: string): Promise<ApiKeyRecord | null>;
+
+  /* policy */
+  setPolicy(teamId: string, document: PolicyDocument, at: string): Promise<void>;
+  getPolicy(teamId: string): Promise<StoredPolicy | null>;
+
+  /* approvers */
+  /** Inserts a new approver, or returns the one already enrolled with this key id (created: false). */
+  enrolApprover(teamId: string, record: ApproverRecord): Promise<{ record: ApproverRecord; created: boolean }>;
+  getApprover(teamId: string, keyId: string): Promise<ApproverRecord | null>;
+  listApprovers(teamId: string): Promise<ApproverRecord[]>;
+  /**
+   * `active`: only a pending key becomes active (a revoked key stays revoked).
+   * `revoked`: any key becomes revoked. Returns the record after the change, null when absent.
+   */
+  setApproverStatus(
+    teamId: string,
+    keyId: string,
+    status: Exclude<ApproverStatus, 'pending'>,
+    at: string,
+  ): Promise<ApproverRecord | null>;
+
+  /* receipts (the outbox) */
+  /** Stores a batch atomically; one outcome per item, in order. */
+  putReceipts(teamId: string, receipts: ReceiptWrite[], receivedAt: string): Promise<PutReceiptOutcome[]>;
+  /** Canonical JSON of a stored receipt, or null. */
+  getReceipt(teamId: string, receiptId: string): Promise<string | null>;
+  countReceipts(teamId: string): Promise<number>;
+
+  /* approvals */
+  /** Opens an approval unless one exists for the same receipt id (idempotent when the receipt is identical). */
+  openApproval(teamId: string, approval: Approval, receiptCanonical: string): Promise<OpenApprovalOutcome>;
+  /** The approval, with a pending one past its expiry marked expired first (as of `now`). */
+  getApproval(teamId: string, approvalId: string, now: string): Promise<Approval | null>;
+  /** Pending approvals oldest first (expired ones are marked expired first, as of `now`). */
+  listPending(teamId: string, limit: number, now: string): Promise<PendingPage>;
+  getChangeSeq(teamId: string): Promise<number>;
+  /** Decides a pending, unexpired approval; the first caller wins. */
+  decideApproval(teamId: string, approvalId: string, decision: DecisionWrite, now: string): Promise<DecideOutcome>;
+  /** Marks every pending approval whose expiry is at or before `now` expired; returns the teams whose queue changed. */
+  expireDue(now: string): Promise<string[]>;
+
+  /** Calls `listener(teamId)` after every committed change to a team's pending queue; returns an unsubscribe. */
+  onQueueChange(listener: (teamId: string) => void): () => void;
+
+  close(): Promise<void>;
+}

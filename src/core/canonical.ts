@@ -1,0 +1,113 @@
+/**
+ * RFC 8785 JSON Canonicalization Scheme (JCS): the exact bytes every signature covers.
+ *
+ * JCS is defined in terms of ECMAScript's own JSON serialisation, so this is short:
+ * object keys sorted by UTF-16 code units (JavaScript's default string order), numbers
+ * as `Number.prototype.toString` prints them, strings escaped as `JSON.stringify` does,
+ * no whitespace. On top of the RFC we refuse, with the path of the offending value,
+ * everything that would make two parties disagree about the bytes: NaN/±Infinity,
+ * integers beyond ±(2^53−1) (other languages parse them to a different value), lone
+ * surrogates (not Unicode), and values JSON has no spelling for.
+ */
+
+export class CanonicalJsonError extends Error {
+  override name = 'CanonicalJsonError';
+  constructor(
+    /** Where the offending value is, e.g. `$.action.params.amount`. */
+    readonly path: string,
+    problem: string,
+  ) {
+    super(`${path}: ${problem}`);
+  }
+}
+
+export interface CanonicalizeOptions {
+  /**
+   * Refuse integers outside ±(2^53−1). On (the default) for everything HESO signs; off only
+   * to reproduce RFC 8785's own examples, which contain values like 1e30.
+   */
+  safeIntegersOnly?: boolean;
+}
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** JCS number serialisation (RFC 8785 §3.2.2.3). `-0` becomes `0`; NaN and ±Infinity are refused. */
+export function serializeJcsNumber(value: number, path = '$'): string {
+  if (!Number.isFinite(value)) throw new CanonicalJsonError(path, `${value} is not representable in JSON`);
+  // Number.prototype.toString is the exact algorithm RFC 8785 specifies; String(-0) === '0'.
+  return String(value);
+}
+
+function serializeString(value: string, path: string): string {
+  if (LONE_SURROGATE.test(value)) throw new CanonicalJsonError(path, 'string contains a lone surrogate (not Unicode)');
+  return JSON.stringify(value);
+}
+
+function whyNotJson(value: unknown): string {
+  if (value === undefined) return 'undefined is not a JSON value';
+  if (typeof value === 'bigint') return 'bigint is not a JSON value (use a string)';
+  if (typeof value === 'function') return 'a function is not a JSON value';
+  if (typeof value === 'symbol') return 'a symbol is not a JSON value';
+  return `${Object.prototype.toString.call(value)} is not a plain JSON object`;
+}
+
+function childPath(path: string, key: string): string {
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}
+
+function serialize(value: unknown, path: string, opts: Required<CanonicalizeOptions>, seen: Set<object>): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (opts.safeIntegersOnly && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+        throw new CanonicalJsonError(path, `integer ${value} is outside ±(2^53−1); send it as a string`);
+      }
+      return serializeJcsNumber(value, path);
+    case 'string':
+      return serializeString(value, path);
+    case 'object':
+      break;
+    default:
+      throw new CanonicalJsonError(path, whyNotJson(value));
+  }
+  if (seen.has(value)) throw new CanonicalJsonError(path, 'circular reference');
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) {
+      const parts: string[] = [];
+      for (let i = 0; i < value.length; i++) parts.push(serialize(value[i], `${path}[${i}]`, opts, seen));
+      return `[${parts.join(',')}]`;
+    }
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) throw new CanonicalJsonError(path, whyNotJson(value));
+    if (Object.getOwnPropertySymbols(value).length > 0) {
+      throw new CanonicalJsonError(path, 'object has symbol keys, which JSON cannot represent');
+    }
+    // Default sort compares UTF-16 code units, which is exactly RFC 8785 §3.2.3.
+    const keys = Object.keys(value).sort();
+    const parts: string[] = [];
+    for (const key of keys) {
+      const keyPath = childPath(path, key);
+      if (LONE_SURROGATE.test(key)) throw new CanonicalJsonError(keyPath, 'key contains a lone surrogate');
+      const member = (value as Record<string, unknown>)[key];
+      parts.push(`${serializeString(key, keyPath)}:${serialize(member, keyPath, opts, seen)}`);
+    }
+    return `{${parts.join(',')}}`;
+  } finally {
+    seen.delete(value);
+  }
+}
+
+/** The RFC 8785 canonical JSON text of `value`. Throws CanonicalJsonError naming the path of a bad value. */
+export function canonicalize(value: unknown, options: CanonicalizeOptions = {}): string {
+  return serialize(value, '$', { safeIntegersOnly: options.safeIntegersOnly ?? true }, new Set());
+}
+
+const encoder = new TextEncoder();
+
+/** UTF-8 bytes of `canonicalize(value)`: what is hashed and signed. */
+export function canonicalBytes(value: unknown, options: CanonicalizeOptions = {}): Uint8Array {
+  return encoder.encode(canonicalize(value, options));
+}

@@ -1,0 +1,112 @@
+/**
+ * Hashes, Ed25519 and the identifiers derived from keys and actions.
+ *
+ * Ed25519 is @noble/ed25519's synchronous API (SHA-512 from @noble/hashes), so this file
+ * runs unchanged in the renderer. Node callers that verify in bulk can pass the
+ * node:crypto fast path from `ed25519-node.ts` wherever a `verify` option is accepted.
+ */
+import * as ed from '@noble/ed25519';
+import { sha256 as nobleSha256, sha512 } from '@noble/hashes/sha2.js';
+import { canonicalBytes } from './canonical.ts';
+import { b64url, EncodingError, toHex } from './encoding.ts';
+
+ed.hashes.sha512 = sha512;
+
+/** Ed25519 verification, pluggable so Node can use node:crypto. Returns false (never throws) on any bad input. */
+export type Ed25519Verify = (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean;
+
+export interface KeyPair {
+  /** The 32-byte RFC 8032 seed. Secret: keychain or 0600 key file only. */
+  secretKey: Uint8Array;
+  /** The 32-byte public key. */
+  publicKey: Uint8Array;
+}
+
+export function sha256(bytes: Uint8Array): Uint8Array {
+  return nobleSha256(bytes);
+}
+
+/** Uniformly random bytes from the platform CSPRNG (Web Crypto, present in Node 20 and browsers). */
+export function randomBytes(length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  globalThis.crypto.getRandomValues(out);
+  return out;
+}
+
+export function generateKeyPair(): KeyPair {
+  const secretKey = randomBytes(32);
+  return { secretKey, publicKey: ed.getPublicKey(secretKey) };
+}
+
+export function publicKeyFromSecret(secretKey: Uint8Array): Uint8Array {
+  assertLength(secretKey, 32, 'secret key');
+  return ed.getPublicKey(secretKey);
+}
+
+export function signBytes(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
+  assertLength(secretKey, 32, 'secret key');
+  return ed.sign(message, secretKey);
+}
+
+/**
+ * Pure-JS verification. `zip215: false` selects RFC 8032's stricter rules (canonical
+ * encodings, S < L), which is what node:crypto (OpenSSL) enforces too, so the browser
+ * and the server accept exactly the same signatures.
+ */
+export const verifyBytes: Ed25519Verify = (signature, message, publicKey) => {
+  if (!(signature instanceof Uint8Array) || signature.length !== 64) return false;
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return false;
+  try {
+    return ed.verify(signature, message, publicKey, { zip215: false });
+  } catch {
+    return false;
+  }
+};
+
+function assertLength(bytes: Uint8Array, length: number, what: string): void {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
+    throw new EncodingError(`${what} must be ${length} bytes`);
+  }
+}
+
+function publicKeyBytes(publicKey: Uint8Array | string): Uint8Array {
+  const bytes = typeof publicKey === 'string' ? b64url.decode(publicKey) : publicKey;
+  assertLength(bytes, 32, 'public key');
+  return bytes;
+}
+
+/** Key id: hex of the first 16 bytes of SHA-256 over the raw 32-byte public key (bytes or base64url). */
+export function keyIdOf(publicKey: Uint8Array | string): string {
+  return toHex(sha256(publicKeyBytes(publicKey)).subarray(0, 16));
+}
+
+/**
+ * Human-comparable fingerprint for out-of-band pinning: the key id in uppercase, as
+ * 8 groups of 4 hex digits separated by spaces, e.g. `1A2B 3C4D 5E6F 7081 92A3 B4C5 D6E7 F809`.
+ * It carries the same 128 bits as the key id, so the two can always be cross-checked.
+ */
+export function fingerprintOf(publicKey: Uint8Array | string): string {
+  return keyIdOf(publicKey).toUpperCase().match(/.{4}/g)!.join(' ');
+}
+
+/** `sha256:` + lowercase hex of SHA-256 over the JCS bytes of the action. */
+export function computeActionHash(action: unknown): string {
+  return `sha256:${toHex(sha256(canonicalBytes(action)))}`;
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * A short confirmation code for an action hash: the first 30 bits of the hash as six
+ * Crockford base32 characters, shown as `ABC-DEF`. The SDK prints it when it opens an
+ * approval and the approver app shows it next to the action, so a person can check
+ * they are deciding the action they expect. It is a convenience, not a security boundary.
+ */
+export function shortCode(actionHash: string): string {
+  const match = /^sha256:([0-9a-f]{64})$/.exec(actionHash);
+  if (!match) throw new EncodingError('action hash must be sha256: followed by 64 lowercase hex characters');
+  const first30 = Number.parseInt(match[1]!.slice(0, 8), 16) >>> 2;
+  let code = '';
+  for (let shift = 25; shift >= 0; shift -= 5) code += CROCKFORD[(first30 >>> shift) & 31]!;
+  return `${code.slice(0, 3)}-${code.slice(3)}`;
+}

@@ -1,0 +1,336 @@
+/**
+ * The guard: wrap each agent action so it runs only when the policy allows it.
+ *
+ *   capture → evaluate → sign → outbox
+ *   allow   → run the function
+ *   block   → throw HesoBlockedError
+ *   suspend → open an approval, show the short code, long-poll, then verify the returned
+ *             co-signature HERE, against the locally pinned approver keys, our own receipt,
+ *             the approval id and challenge we were issued, and the clock: the server's
+ *             "approved" alone never runs anything.
+ *
+ * Observe-only mode records the same receipts and audit lines but always runs the function.
+ */
+import type { Approval } from '../core/api.ts';
+import { shortCode } from '../core/crypto.ts';
+import { gate } from '../core/gate.ts';
+import type { Action, ApproverRecord, PolicyBundle, PolicyDocument, Receipt, Verdict } from '../core/schemas.ts';
+import { attachCosignature } from '../core/statements.ts';
+import { compareTimestamps, timestampOf } from '../core/validate.ts';
+import { evaluate, PolicyError } from '../policy/index.ts';
+import { AuditLog, type AuditOutcome } from './audit.ts';
+import { configuredCloud, type HesoCloud } from './cloud.ts';
+import { DEFAULT_DATA_DIR, loadOperatorKey, type OperatorKey } from './data-dir.ts';
+import { HesoApprovalError, HesoBlockedError, HesoError } from './errors.ts';
+import { type ActionInput, type Clock, capture, sign } from './local.ts';
+import { Outbox, type OutboxEvent } from './outbox.ts';
+import { TrustStore } from './trust.ts';
+
+export type GuardMode = 'enforce' | 'observe';
+
+export interface GuardOptions {
+  teamId: string;
+  /** The operator data dir made by `heso init`. Default `.heso`. */
+  dataDir?: string;
+  /** Defaults stamped on every captured action that does not name its own. */
+  account?: string;
+  workflow?: string;
+  /** The cloud connection; defaults to the one `configure` set. */
+  cloud?: HesoCloud;
+  /** A local policy to use instead of pulling the team policy from the control plane. */
+  policy?: PolicyDocument | PolicyBundle;
+  /** How long a pulled policy is reused, in ms. Default 60 000. */
+  policyTtlMs?: number;
+  /** `enforce` (default) or `observe` (record, never block). */
+  mode?: GuardMode;
+  clock?: Clock;
+  /** Seconds until an opened approval expires. Default 900. */
+  approvalExpiresInSeconds?: number;
+  /** Longest time to wait for a decision, in ms. Default: until the approval expires. */
+  approvalTimeoutMs?: number;
+  /** Push receipts in the background (default true). Call `close()` when done. */
+  autoPush?: boolean;
+  onEvent?: (event: GuardEvent) => void;
+}
+
+export type GuardEvent =
+  | { type: 'verdict'; action: Action; receiptId: string; verdict: Verdict; ruleId: string | null; mode: GuardMode }
+  | { type: 'waiting'; approvalId: string; shortCode: string; expiresAt: string; action: Action }
+  | {
+      type: 'decided';
+      approvalId: string;
+      /** What the server reported. */
+      serverStatus: Approval['status'];
+      /** What we concluded after verifying the co-signature ourselves. */
+      outcome: 'approved' | 'denied' | 'expired' | 'timeout' | 'cosignature_rejected';
+      approverKeyId: string | null;
+      reasons: string[];
+    }
+  | { type: 'unpinned_approvers'; approvers: ApproverRecord[] }
+  | { type: 'policy_unavailable'; error: HesoError; usingCachedVersion: string | null }
+  | { type: 'outbox'; event: OutboxEvent };
+
+/** What the guarded function receives. */
+export interface GuardContext {
+  action: Action;
+  /** The receipt that authorises the run: co-signed when the action was suspended and approved. */
+  receipt: Receipt;
+  verdict: Verdict;
+  approvalId: string | null;
+}
+
+export class Guard {
+  readonly teamId: string;
+  readonly mode: GuardMode;
+  readonly dataDir: string;
+  readonly outbox: Outbox;
+  readonly trust: TrustStore;
+  readonly audit: AuditLog;
+  readonly #opts: GuardOptions;
+  readonly #key: OperatorKey;
+  readonly #clock: Clock;
+  #policy: { bundle: PolicyBundle | PolicyDocument; fetchedAt: number } | null = null;
+  #reportedUnpinned = '';
+
+  constructor(opts: GuardOptions) {
+    this.teamId = opts.teamId;
+    this.mode = opts.mode ?? 'enforce';
+    this.dataDir = opts.dataDir ?? DEFAULT_DATA_DIR;
+    this.#opts = opts;
+    this.#clock = opts.clock ?? (() => new Date());
+    this.#key = loadOperatorKey(this.dataDir);
+    this.trust = new TrustStore(this.dataDir);
+    this.audit = new AuditLog(this.dataDir);
+    this.outbox = new Outbox(this.dataDir, {
+      ...(opts.cloud ? { cloud: opts.cloud } : {}),
+      onEvent: (event) => this.#emit({ type: 'outbox', event }),
+    });
+  }
+
+  /** The operator's public identity (key id, fingerprint); never the secret. */
+  get operator(): { publicKey: string; keyId: string; fingerprint: string } {
+    return { publicKey: this.#key.publicKey, keyId: this.#key.keyId, fingerprint: this.#key.fingerprint };
+  }
+
+  #emit(event: GuardEvent): void {
+    try {
+      this.#opts.onEvent?.(event);
+    } catch {
+      // A broken listener must not change what the guard decides.
+    }
+  }
+
+  #cloud(): HesoCloud {
+    return this.#opts.cloud ?? configuredCloud();
+  }
+
+  /** The policy to evaluate with: the local one, or the team's (pulled, cached, stale copy on failure). */
+  async policy(): Promise<PolicyBundle | PolicyDocument> {
+    if (this.#opts.policy) return this.#opts.policy;
+    const ttl = this.#opts.policyTtlMs ?? 60_000;
+    if (this.#policy && Date.now() - this.#policy.fetchedAt < ttl) return this.#policy.bundle;
+    try {
+      const bundle = await this.#cloud().pullPolicy(this.teamId);
+      this.#policy = { bundle, fetchedAt: Date.now() };
+      this.#reportTrust(bundle);
+      return bundle;
+    } catch (err) {
+      const error = err instanceof HesoError ? err : new HesoError('network', String(err));
+      this.#emit({ type: 'policy_unavailable', error, usingCachedVersion: this.#policy?.bundle.version ?? null });
+      if (this.#policy) return this.#policy.bundle;
+      throw error;
+    }
+  }
+
+  #reportTrust(bundle: PolicyBundle): void {
+    const { unpinned } = this.trust.report(bundle);
+    const signature = unpinned.map((a) => a.keyId).join(',');
+    if (unpinned.length && signature !== this.#reportedUnpinned) this.#emit({ type: 'unpinned_approvers', approvers: unpinned });
+    this.#reportedUnpinned = signature;
+  }
+
+  #record(outcome: AuditOutcome, receipt: Receipt, extra: { approvalId?: string; approverKeyId?: string; reasons?: string[] } = {}) {
+    const st = receipt.statement;
+    this.audit.append({
+      at: timestampOf(this.#clock()),
+      outcome,
+      receiptId: st.receiptId,
+      actionHash: st.actionHash,
+      tool: st.action.tool,
+      account: st.action.account,
+      workflow: st.action.workflow,
+      verdict: st.verdict,
+      policyVersion: st.policy.version,
+      ruleId: st.policy.ruleId,
+      ...(extra.approvalId ? { approvalId: extra.approvalId, shortCode: shortCode(st.actionHash) } : {}),
+      ...(extra.approverKeyId ? { approverKeyId: extra.approverKeyId } : {}),
+      ...(extra.reasons?.length ? { reasons: extra.reasons } : {}),
+    });
+  }
+
+  /**
+   * Decide whether the action may run, waiting for an approval when it is suspended.
+   * Resolves with the authorising context; throws HesoBlockedError or HesoApprovalError otherwise.
+   * In observe mode it always resolves.
+   */
+  async authorize(input: ActionInput): Promise<GuardContext> {
+    const action = capture(input, {
+      ...(this.#opts.account ? { account: this.#opts.account } : {}),
+      ...(this.#opts.workflow ? { workflow: this.#opts.workflow } : {}),
+      clock: this.#clock,
+    });
+    let policy: PolicyBundle | PolicyDocument;
+    try {
+      policy = await this.policy();
+    } catch (err) {
+      if (this.mode === 'observe') throw new HesoError('policy', `observe mode cannot record without a policy: ${(err as Error).message}`);
+      throw err;
+    }
+    let evaluation: ReturnType<typeof evaluate>;
+    try {
+      evaluation = evaluate(action, policy);
+    } catch (err) {
+      if (err instanceof PolicyError) throw new HesoError('policy', err.message);
+      throw err;
+    }
+    const receipt = sign(action, evaluation, { teamId: this.teamId, secretKey: this.#key.secretKey, clock: this.#clock });
+    this.outbox.enqueue(receipt);
+    if (this.#opts.autoPush !== false) this.outbox.start();
+    const st = receipt.statement;
+    this.#emit({ type: 'verdict', action, receiptId: st.receiptId, verdict: st.verdict, ruleId: st.policy.ruleId, mode: this.mode });
+
+    if (this.mode === 'observe') {
+      this.#record('observed', receipt);
+      return { action, receipt, verdict: st.verdict, approvalId: null };
+    }
+    switch (st.verdict) {
+      case 'allow':
+        return { action, receipt, verdict: 'allow', approvalId: null };
+      case 'block':
+        this.#record('blocked', receipt);
+        throw new HesoBlockedError(
+          `blocked by policy ${st.policy.version}${st.policy.ruleId ? ` rule "${st.policy.ruleId}"` : ' (default verdict)'}: ${action.tool} was not run`,
+          st.receiptId,
+          st.policy.ruleId,
+        );
+      case 'suspend':
+        return this.#awaitApproval(action, receipt);
+      default: {
+        const unreachable: never = st.verdict;
+        throw new HesoError('policy', `unknown verdict ${String(unreachable)}`);
+      }
+    }
+  }
+
+  async #awaitApproval(action: Action, receipt: Receipt): Promise<GuardContext> {
+    const cloud = this.#cloud();
+    const opened = await cloud.openApproval(this.teamId, receipt, {
+      expiresInSeconds: this.#opts.approvalExpiresInSeconds ?? 900,
+    });
+    const ids = { approvalId: opened.id, receiptId: receipt.statement.receiptId };
+    const code = shortCode(receipt.statement.actionHash);
+    this.#record('approval_opened', receipt, { approvalId: opened.id });
+    this.#emit({ type: 'waiting', approvalId: opened.id, shortCode: code, expiresAt: opened.expiresAt, action });
+
+    const untilExpiry = Date.parse(opened.expiresAt) - this.#clock().getTime() + 2_000;
+    const timeoutMs = Math.max(0, Math.min(this.#opts.approvalTimeoutMs ?? untilExpiry, untilExpiry));
+    const final = await cloud.pollApproval(this.teamId, opened.id, { timeoutMs });
+
+    const conclude = (
+      outcome: 'approved' | 'denied' | 'expired' | 'timeout' | 'cosignature_rejected',
+      reasons: { code: string; message: string }[] = [],
+      approverKeyId: string | null = null,
+    ) => {
+      this.#emit({
+        type: 'decided',
+        approvalId: opened.id,
+        serverStatus: final.status,
+        outcome,
+        approverKeyId,
+        reasons: reasons.map((r) => `${r.code}: ${r.message}`),
+      });
+      this.#record(outcome, receipt, {
+        approvalId: opened.id,
+        ...(approverKeyId ? { approverKeyId } : {}),
+        reasons: reasons.map((r) => `${r.code}: ${r.message}`),
+      });
+    };
+
+    if (final.status === 'pending') {
+      conclude('timeout');
+      throw new HesoApprovalError('approval_timeout', `no decision on approval ${opened.id} (code ${code}) in time; the action was not run`, ids);
+    }
+    if (final.status === 'expired') {
+      conclude('expired');
+      throw new HesoApprovalError('expired', `approval ${opened.id} (code ${code}) expired undecided; the action was not run`, ids);
+    }
+    if (!final.cosignature) {
+      const reasons = [{ code: 'approval_missing', message: `the server reported ${final.status} without a co-signature` }];
+      conclude('cosignature_rejected', reasons);
+      throw new HesoApprovalError('cosignature_rejected', `approval ${opened.id} came back ${final.status} without a co-signature; not run`, ids, reasons);
+    }
+
+    // Our own receipt, the co-signature the server relayed, and what we were issued at opening.
+    const cosigned = attachCosignature(receipt, final.cosignature);
+    const trust = this.trust.trustSet({
+      operatorKeys: [this.#key.publicKey],
+      bundle: this.#policy?.bundle && 'approvers' in this.#policy.bundle ? this.#policy.bundle : null,
+    });
+    const result = gate(cosigned, trust, { expect: { approvalId: opened.id, challenge: opened.challenge }, now: this.#clock() });
+    const reasons: { code: string; message: string }[] = result.reasons.map((r) => ({ code: r.code, message: r.message }));
+    const signedExpiry = final.cosignature.statement.expiresAt;
+    if (compareTimestamps(signedExpiry, opened.expiresAt) !== 0)
+      reasons.push({
+        code: 'decision_binding_mismatch',
+        message: `the decision carries expiry ${signedExpiry}, but the approval was opened with ${opened.expiresAt}`,
+      });
+    const approverKeyId = result.approverKeyId;
+
+    if (reasons.length === 0 && result.ok && result.verdict === 'allow' && final.status === 'approved') {
+      this.outbox.enqueue(cosigned);
+      conclude('approved', [], approverKeyId);
+      return { action, receipt: cosigned, verdict: 'allow', approvalId: opened.id };
+    }
+    const denied = result.valid && result.decision === 'deny' && reasons.every((r) => r.code === 'decision_denied');
+    if (denied) {
+      this.outbox.enqueue(cosigned);
+      conclude('denied', [], approverKeyId);
+      throw new HesoApprovalError('denied', `approval ${opened.id} (code ${code}) was denied; the action was not run`, ids);
+    }
+    if (reasons.length === 0)
+      reasons.push({ code: 'status_mismatch', message: `the server reported ${final.status} but the co-signature says otherwise` });
+    conclude('cosignature_rejected', reasons, approverKeyId);
+    throw new HesoApprovalError(
+      'cosignature_rejected',
+      `the co-signature for approval ${opened.id} did not verify here, so the action was not run: ${reasons.map((r) => r.message).join('; ')}`,
+      ids,
+      reasons,
+    );
+  }
+
+  /** Authorize, then run `fn` (always in observe mode). The audit log records how it went. */
+  async run<T>(input: ActionInput, fn: (ctx: GuardContext) => Promise<T> | T): Promise<T> {
+    const ctx = await this.authorize(input);
+    try {
+      const value = await fn(ctx);
+      if (this.mode === 'enforce') this.#record('ran', ctx.receipt, ctx.approvalId ? { approvalId: ctx.approvalId } : {});
+      return value;
+    } catch (err) {
+      this.#record('failed', ctx.receipt, {
+        ...(ctx.approvalId ? { approvalId: ctx.approvalId } : {}),
+        reasons: [err instanceof Error ? err.name : 'error'],
+      });
+      throw err;
+    }
+  }
+
+  /** Stop background pushing; pending receipts stay in the outbox for the next run. */
+  async close(opts: { drainTimeoutMs?: number } = {}): Promise<void> {
+    await this.outbox.stop();
+    if (opts.drainTimeoutMs) await this.outbox.drain({ timeoutMs: opts.drainTimeoutMs }).catch(() => undefined);
+  }
+}
+
+export function createGuard(opts: GuardOptions): Guard {
+  return new Guard(opts);
+}

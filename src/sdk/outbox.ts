@@ -1,0 +1,255 @@
+/**
+ * The durable outbox: every receipt is written to disk (one file per receipt, fsynced,
+ * atomically renamed) before anything else happens, and deleted only once the control
+ * plane answered `accepted` or `duplicate`. A cloud outage or a process restart loses
+ * nothing: the next flush (in this process or the next) pushes what is still pending.
+ *
+ * No duplicates: a receipt's file name derives from its receiptId (enqueueing twice keeps
+ * one file) and the control plane stores receipts idempotently by receiptId (pushing twice,
+ * e.g. after a crash between the push and the delete, answers `duplicate`).
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { sha256 } from '../core/crypto.ts';
+import { toHex, utf8 } from '../core/encoding.ts';
+import { LIMITS, Receipt } from '../core/schemas.ts';
+import { configuredCloud, type HesoCloud } from './cloud.ts';
+import { dataDirPaths } from './data-dir.ts';
+import { HesoError, isTransient } from './errors.ts';
+import { fsyncDir, writeFileDurable } from './fsutil.ts';
+import { type BackoffOptions, backoffDelay, sleep } from './retry.ts';
+
+export interface OutboxOptions {
+  /** The connection to push with; defaults to the one `configure` set (looked up at push time). */
+  cloud?: HesoCloud;
+  backoff?: BackoffOptions;
+  /** Called on every push attempt outcome (for logs; contains no secrets). */
+  onEvent?: (event: OutboxEvent) => void;
+}
+
+export type OutboxEvent =
+  | { type: 'pushed'; accepted: number; duplicate: number; refused: number; remaining: number }
+  | { type: 'push_failed'; error: HesoError; remaining: number; retryInMs: number | null }
+  | { type: 'refused'; receiptId: string; reason: string };
+
+export interface FlushResult {
+  accepted: number;
+  duplicate: number;
+  refused: number;
+  /** Receipts still pending after this pass. */
+  remaining: number;
+  /** Why the pass stopped early, if it did. */
+  error?: HesoError;
+}
+
+export interface RefusedReceipt {
+  receipt: Receipt;
+  reason: string;
+  refusedAt: string;
+}
+
+const fileNameFor = (receiptId: string) => `${toHex(sha256(utf8.encode(receiptId))).slice(0, 40)}.json`;
+
+export class Outbox {
+  readonly #pendingDir: string;
+  readonly #refusedDir: string;
+  readonly #opts: OutboxOptions;
+  #flushing: Promise<FlushResult> | null = null;
+  #loop: Promise<void> | null = null;
+  #stop: AbortController | null = null;
+  #wake: (() => void) | null = null;
+
+  constructor(dataDir: string, opts: OutboxOptions = {}) {
+    const paths = dataDirPaths(dataDir);
+    this.#pendingDir = paths.outboxPending;
+    this.#refusedDir = paths.outboxRefused;
+    this.#opts = opts;
+    if (!existsSync(paths.root))
+      throw new HesoError('data_dir', `no data directory at ${paths.root}: run \`heso init\` first`);
+    mkdirSync(this.#pendingDir, { recursive: true, mode: 0o700 });
+    mkdirSync(this.#refusedDir, { recursive: true, mode: 0o700 });
+  }
+
+  /** Durably record a receipt for pushing. Idempotent by receiptId. Returns once it is on disk. */
+  enqueue(receipt: Receipt): void {
+    const valid = Receipt.parse(receipt);
+    const file = join(this.#pendingDir, fileNameFor(valid.statement.receiptId));
+    if (!existsSync(file)) writeFileDurable(file, JSON.stringify(valid));
+    this.#wake?.();
+  }
+
+  /** Pending receipts, oldest first. Files that do not parse (a torn write) are skipped. */
+  pending(): Receipt[] {
+    return this.#pendingFiles().map((f) => f.receipt);
+  }
+
+  refused(): RefusedReceipt[] {
+    if (!existsSync(this.#refusedDir)) return [];
+    const out: RefusedReceipt[] = [];
+    for (const name of readdirSync(this.#refusedDir).filter((n) => n.endsWith('.json'))) {
+      try {
+        out.push(JSON.parse(readFileSync(join(this.#refusedDir, name), 'utf8')) as RefusedReceipt);
+      } catch {
+        // unreadable: leave it for a human
+      }
+    }
+    return out;
+  }
+
+  #pendingFiles(): { file: string; receipt: Receipt }[] {
+    if (!existsSync(this.#pendingDir)) return [];
+    const out: { file: string; receipt: Receipt }[] = [];
+    for (const name of readdirSync(this.#pendingDir)) {
+      if (!name.endsWith('.json')) continue;
+      const file = join(this.#pendingDir, name);
+      try {
+        const parsed = Receipt.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+        if (parsed.success) out.push({ file, receipt: parsed.data });
+      } catch {
+        // A file another process is deleting right now, or a torn write (writes are atomic renames, so rare).
+      }
+    }
+    return out.sort(
+      (a, b) =>
+        a.receipt.statement.issuedAt.localeCompare(b.receipt.statement.issuedAt) ||
+        a.receipt.statement.receiptId.localeCompare(b.receipt.statement.receiptId),
+    );
+  }
+
+  /** One pass: push everything pending once (no retry). Concurrent calls share the pass. */
+  flush(): Promise<FlushResult> {
+    this.#flushing ??= this.#flushOnce().finally(() => {
+      this.#flushing = null;
+    });
+    return this.#flushing;
+  }
+
+  async #flushOnce(): Promise<FlushResult> {
+    const result: FlushResult = { accepted: 0, duplicate: 0, refused: 0, remaining: 0 };
+    const files = this.#pendingFiles();
+    const byTeam = new Map<string, typeof files>();
+    for (const f of files) {
+      const team = f.receipt.statement.teamId;
+      byTeam.set(team, [...(byTeam.get(team) ?? []), f]);
+    }
+    try {
+      const cloud = this.#opts.cloud ?? configuredCloud();
+      for (const [team, teamFiles] of byTeam) {
+        for (let i = 0; i < teamFiles.length; i += LIMITS.receiptBatch) {
+          const batch = teamFiles.slice(i, i + LIMITS.receiptBatch);
+          // One attempt per pass: the retry schedule belongs to drain() / the background loop.
+          const results = await cloud.pushReceipts(
+            team,
+            batch.map((f) => f.receipt),
+            { attempts: 1 },
+          );
+          const byId = new Map(results.map((r) => [r.receiptId, r]));
+          for (const f of batch) {
+            const r = byId.get(f.receipt.statement.receiptId);
+            if (!r) continue; // not answered: stays pending
+            if (r.status === 'refused') {
+              this.#moveToRefused(f, r.reason ?? 'refused by the control plane');
+              result.refused++;
+            } else {
+              removeQuietly(f.file);
+              if (r.status === 'accepted') result.accepted++;
+              else result.duplicate++;
+            }
+          }
+        }
+      }
+    } catch (err) {
+      result.error = err instanceof HesoError ? err : new HesoError('network', String(err));
+    }
+    result.remaining = this.#pendingFiles().length;
+    return result;
+  }
+
+  #moveToRefused(f: { file: string; receipt: Receipt }, reason: string): void {
+    const target = join(this.#refusedDir, fileNameFor(f.receipt.statement.receiptId));
+    writeFileDurable(target, JSON.stringify({ receipt: f.receipt, reason, refusedAt: new Date().toISOString() }));
+    removeQuietly(f.file);
+    this.#opts.onEvent?.({ type: 'refused', receiptId: f.receipt.statement.receiptId, reason });
+  }
+
+  /**
+   * Push until nothing is pending, retrying transient failures (network, 5xx, 429) with
+   * exponential backoff and jitter. Resolves with the last pass when empty or when
+   * `timeoutMs` ran out; throws at once on a failure retrying cannot fix (e.g. auth).
+   */
+  async drain(opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<FlushResult> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+    for (let attempt = 0; ; attempt++) {
+      const r = await this.flush();
+      if (!r.error) {
+        this.#emitPushed(r);
+        if (r.remaining === 0) return r;
+        attempt = -1; // progress: the next failure starts the backoff afresh
+        continue;
+      }
+      if (!isTransient(r.error)) throw r.error;
+      const delay = backoffDelay(attempt, r.error, this.#opts.backoff);
+      const retry = Date.now() + delay < deadline && !opts.signal?.aborted;
+      this.#opts.onEvent?.({ type: 'push_failed', error: r.error, remaining: r.remaining, retryInMs: retry ? delay : null });
+      if (!retry) return r;
+      await sleep(delay, opts.signal);
+    }
+  }
+
+  #emitPushed(r: FlushResult): void {
+    if (r.accepted + r.duplicate + r.refused > 0)
+      this.#opts.onEvent?.({ type: 'pushed', accepted: r.accepted, duplicate: r.duplicate, refused: r.refused, remaining: r.remaining });
+  }
+
+  /** Push in the background: at once, after every enqueue, and with backoff while the cloud is unreachable. */
+  start(): void {
+    if (this.#loop) return;
+    const stop = new AbortController();
+    this.#stop = stop;
+    this.#loop = (async () => {
+      let attempt = 0;
+      while (!stop.signal.aborted) {
+        const r = await this.flush();
+        let delay: number | null = null;
+        if (r.error) {
+          delay = backoffDelay(attempt++, r.error, this.#opts.backoff);
+          this.#opts.onEvent?.({ type: 'push_failed', error: r.error, remaining: r.remaining, retryInMs: delay });
+        } else {
+          attempt = 0;
+          this.#emitPushed(r);
+          if (r.remaining > 0) continue;
+        }
+        // Sleep until woken by enqueue, stopped, or the backoff delay passes.
+        await new Promise<void>((resolve) => {
+          const timer = delay === null ? undefined : setTimeout(done, delay);
+          this.#wake = done;
+          stop.signal.addEventListener('abort', done, { once: true });
+          function done() {
+            clearTimeout(timer);
+            stop.signal.removeEventListener('abort', done);
+            resolve();
+          }
+        });
+        this.#wake = null;
+      }
+    })();
+  }
+
+  /** Stop the background loop (pending receipts stay on disk for the next run). */
+  async stop(): Promise<void> {
+    this.#stop?.abort();
+    await this.#loop;
+    await this.#flushing?.catch(() => undefined);
+    this.#loop = null;
+    this.#stop = null;
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  fsyncDir(dirname(file));
+}

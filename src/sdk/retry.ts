@@ -1,0 +1,40 @@
+/**
+ * Exponential backoff with full jitter, honouring a server's `Retry-After`. Shared by the
+ * cloud calls, long-polling and the outbox, so every retry in the SDK behaves the same.
+ */
+import { HesoRateLimitedError } from './errors.ts';
+
+export interface BackoffOptions {
+  /** First delay ceiling in ms. Default 250. */
+  baseMs?: number;
+  /** Largest delay in ms. Default 30 000. */
+  maxMs?: number;
+  /** Random source in [0, 1); injectable for tests. */
+  random?: () => number;
+}
+
+/** Delay before retry number `attempt` (0-based): uniform in [0, min(max, base·2^attempt)), or Retry-After when the server gave one. */
+export function backoffDelay(attempt: number, err: unknown, opts: BackoffOptions = {}): number {
+  const base = opts.baseMs ?? 250;
+  const max = opts.maxMs ?? 30_000;
+  if (err instanceof HesoRateLimitedError && err.retryAfterSeconds !== undefined) {
+    // The server said when; a little jitter on top keeps many agents from returning at once.
+    return err.retryAfterSeconds * 1000 + Math.floor((opts.random ?? Math.random)() * base);
+  }
+  const ceiling = Math.min(max, base * 2 ** Math.min(attempt, 30));
+  return Math.floor((opts.random ?? Math.random)() * ceiling);
+}
+
+/** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createAppProtocolHandler } from '../../src/app/app-protocol.ts';
+import { isAppUrl } from '../../src/app/app-url.ts';
+import { isSafeExternalUrl } from '../../src/app/external-url.ts';
+import { type GuardedWebContents, guardWebContents, type NavigationEvent } from '../../src/app/navigation-guard.ts';
+import { SettingsStore } from '../../src/app/settings-store.ts';
+
+describe('isSafeExternalUrl', () => {
+  it('accepts plain https links', () => {
+    for (const url of ['https://heso.example.com/docs', 'https://example.org/a?b=c#d', 'https://[2001:db8::1]/x']) {
+      assert.equal(isSafeExternalUrl(url), true, url);
+    }
+  });
+  it('refuses everything else', () => {
+    const bad: unknown[] = [
+      'http://example.com',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'data:text/html,<script>',
+      'smb://host/share',
+      'ms-msdt:/id',
+      'vscode://open',
+      'app://heso/index.html',
+      'https://user:pw@example.com/',
+      'https:// example.com',
+      'https://example.com/\u202egnp.exe',
+      'https://exa\u200bmple.com',
+      ' https://example.com',
+      'https://example.com/\n',
+      `https://example.com/${'a'.repeat(2100)}`,
+      '',
+      null,
+      42,
+      { href: 'https://example.com' },
+    ];
+    for (const url of bad) assert.equal(isSafeExternalUrl(url), false, String(url));
+  });
+});
+
+describe('guardWebContents', () => {
+  function fakeContents() {
+    const listeners = new Map<string, (e: NavigationEvent) => void>();
+    let openHandler: ((d: { url: string }) => { action: 'deny' }) | null = null;
+    const contents: GuardedWebContents = {
+      on: (event: string, l: (e: NavigationEvent) => void) => listeners.set(event, l),
+      setWindowOpenHandler: (h) => {
+        openHandler = h;
+      },
+    } as GuardedWebContents;
+    const fire = (event: string, url: string) => {
+      let prevented = false;
+      listeners.get(event)?.({ url, preventDefault: () => (prevented = true) });
+      return prevented;
+    };
+    return { contents, fire, open: (url: string) => openHandler?.({ url }) };
+  }
+
+  it('allows navigation within the app page only', () => {
+    const { contents, fire } = fakeContents();
+    const opened: string[] = [];
+    guardWebContents(contents, { openExternal: (u) => opened.push(u) });
+    assert.equal(fire('will-navigate', 'app://heso/index.html#/detail/ap-1'), false);
+    assert.equal(fire('will-navigate', 'https://evil.example/'), true);
+    assert.equal(fire('will-frame-navigate', 'file:///etc/passwd'), true);
+    assert.equal(fire('will-redirect', 'app://other/index.html'), true);
+    assert.equal(fire('will-navigate', 'javascript:alert(1)'), true);
+    assert.deepEqual(opened, ['https://evil.example/'], 'a vetted https link goes to the system browser');
+  });
+
+  it('denies every new window and every webview', () => {
+    const { contents, fire, open } = fakeContents();
+    const opened: string[] = [];
+    guardWebContents(contents, { openExternal: (u) => opened.push(u) });
+    assert.deepEqual(open('https://docs.example.com/'), { action: 'deny' });
+    assert.deepEqual(open('app://heso/index.html'), { action: 'deny' });
+    assert.deepEqual(open('file:///tmp/x'), { action: 'deny' });
+    assert.equal(fire('will-attach-webview', ''), true);
+    assert.deepEqual(opened, ['https://docs.example.com/']);
+  });
+
+  it('recognises only app://heso as the app page', () => {
+    assert.equal(isAppUrl('app://heso/index.html'), true);
+    assert.equal(isAppUrl('app://heso.evil/index.html'), false);
+    assert.equal(isAppUrl('file:///app/heso/index.html'), false);
+    assert.equal(isAppUrl('http://heso/'), false);
+  });
+});
+
+describe('app:// protocol handler and SettingsStore', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'heso-app-'));
+    await mkdir(join(dir, 'r', 'assets'), { recursive: true });
+    await writeFile(join(dir, 'r', 'index.html'), '<title>app</title>');
+    await writeFile(join(dir, 'r', 'assets', 'a.js'), 'x');
+    await writeFile(join(dir, 'outside.txt'), 'secret');
+    await symlink(join(dir, 'outside.txt'), join(dir, 'r', 'assets', 'link.js'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('serves renderer files with the CSP and refuses traversal, symlinks out and other hosts', async () => {
+    const handle = createAppProtocolHandler(join(dir, 'r'));
+    const page = await handle(new Request('app://heso/index.html'));
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+    assert.equal(await page.text(), '<title>app</title>');
+    assert.equal((await handle(new Request('app://heso/detail/ap-1'))).status, 200, 'client routes get the shell');
+    for (const url of [
+      'app://heso/assets/%2e%2e/%2e%2e/outside.txt',
+      'app://heso/assets/link.js',
+      'app://other/index.html',
+    ]) {
+      const res = await handle(new Request(url));
+      assert.notEqual(res.status, 200, url);
+      assert.equal((await res.text()).includes('secret'), false, url);
+    }
+  });
+
+  it('SettingsStore: defaults, atomic persisted updates, change events, corrupt file tolerated', async () => {
+    const file = join(dir, 'cfg', 'settings.json');
+    const store = await SettingsStore.open(file);
+    assert.deepEqual(store.get(), { notifications: true, launchAtLogin: false, closeToTray: true });
+    const changes: boolean[] = [];
+    store.onChange((next) => changes.push(next.launchAtLogin));
+    await store.update({ launchAtLogin: true });
+    const reopened = await SettingsStore.open(file);
+    assert.equal(reopened.get().launchAtLogin, true);
+    assert.deepEqual(changes, [true]);
+    await writeFile(file, '{not json');
+    assert.equal((await SettingsStore.open(file)).get().launchAtLogin, false);
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * Shared test fixtures for the approver engine: a real control plane, a team, an
+ * operator ("agent") that opens approvals with a real operator key, temp dirs, and an
+ * engine wired to the real OS keychain (or skipped, with the reason, outside a keyring session).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApproverEngine, type ApproverEngineOptions } from '../../src/approver/engine.ts';
+import { KeyringKeyStore } from '../../src/approver/key-store.ts';
+import { ControlPlaneClient } from '../../src/client/index.ts';
+import type { Approval } from '../../src/core/api.ts';
+import { buildReceipt, generateKeyPair, type JsonObject } from '../../src/core/index.ts';
+import type { CloudHandle } from '../support/cloud.ts';
+
+/** Why keychain tests skip here, or false when the real keychain is available. */
+export const KEYRING_SKIP: string | false = process.env.HESO_TEST_KEYRING
+  ? false
+  : 'needs the OS keychain: run inside scripts/with-keyring.sh (npm test does), which sets HESO_TEST_KEYRING=1';
+
+export function tempDir(prefix = 'heso-approver-test-'): { path: string; cleanup: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A unique keychain service per test run, so parallel test files never see each other's items. */
+export function testKeyStore(): KeyringKeyStore {
+  return new KeyringKeyStore({ service: `heso-approver-test-${process.pid}-${Math.random().toString(36).slice(2)}` });
+}
+
+export function makeEngine(
+  dir: string,
+  options: Partial<ApproverEngineOptions> & Pick<ApproverEngineOptions, 'keyStore'>,
+): ApproverEngine {
+  return new ApproverEngine({
+    configDir: join(dir, 'config'),
+    dataDir: join(dir, 'data'),
+    pollWaitSeconds: 5,
+    notifications: { gatherMs: 20, minIntervalMs: 200 },
+    ...options,
+  });
+}
+
+/** The operator side: signs suspended receipts with its own key and opens approvals. */
+export function makeAgent(cloud: Pick<CloudHandle, 'url'>, teamId: string, apiKey: string) {
+  const operator = generateKeyPair();
+  const client = new ControlPlaneClient({ endpoint: cloud.url, apiKey });
+  let n = 0;
+  return {
+    client,
+    async open(params: JsonObject = {}, expiresInSeconds = 600): Promise<Approval> {
+      n += 1;
+      const receipt = buildReceipt(
+        {
+          teamId,
+          action: {
+            tool: 'payments.refund',
+            params: { amount: 250 + n, currency: 'EUR', orderId: `order-${n}`, ...params },
+            account: 'acme-shop',
+            workflow: 'refund-bot',
+            capturedAt: new Date().toISOString(),
+            summary: `Refund order ${n}`,
+          },
+          verdict: 'suspend',
+          policy: { version: 'demo-1', ruleId: 'big-refunds' },
+        },
+        operator.secretKey,
+      );
+      return client.openApproval(teamId, { receipt, expiresInSeconds });
+    },
+    poll(id: string, waitSeconds?: number): Promise<Approval> {
+      return client.getApproval(teamId, id, waitSeconds === undefined ? {} : { waitSeconds });
+    },
+  };
+}
+
+/** Resolves with the first event payload that satisfies `match` (rejects after `ms`, so a hang fails loudly). */
+export function nextEvent<T>(
+  subscribe: (listener: (payload: T) => void) => () => void,
+  match: (payload: T) => boolean = () => true,
+  ms = 15_000,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`event not seen within ${ms} ms`));
+    }, ms);
+    const off = subscribe((payload) => {
+      if (!match(payload)) return;
+      clearTimeout(timer);
+      off();
+      resolve(payload);
+    });
+  });
+}

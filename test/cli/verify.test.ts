@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const bin = join(root, 'bin', 'heso.mjs');
+const receiptPath = join(root, 'docs', 'examples', 'receipt.json');
+const trustPath = join(root, 'docs', 'examples', 'trust.json');
+const approverKey: string = JSON.parse(readFileSync(trustPath, 'utf8')).approverKeys[0];
+const receipt = JSON.parse(readFileSync(receiptPath, 'utf8'));
+const operatorKey: string = receipt.statement.operatorPublicKey;
+
+const dir = mkdtempSync(join(tmpdir(), 'heso-verify-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const file = (name: string, content: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+};
+
+function heso(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { cwd: root }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('heso verify', { concurrency: 4 }, () => {
+  test('the worked example verifies offline: exit 0, verdict allow', async () => {
+    const r = await heso('verify', receiptPath, '--trust', trustPath);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /verdict\s+allow/);
+    assert.match(r.stdout, /VALID and ALLOWED/);
+    assert.match(r.stdout, /code\s+XXR-18J/);
+  });
+
+  test('--json output for machines', async () => {
+    const r = await heso('verify', receiptPath, '--trust', approverKey, '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual([out.ok, out.valid, out.verdict, out.reasons], [true, true, 'allow', []]);
+  });
+
+  test('a tampered copy is refused with the reasons: exit 1', async () => {
+    const tampered = structuredClone(receipt);
+    tampered.statement.action.params.amount = 2500.5;
+    const r = await heso('verify', file('tampered.json', JSON.stringify(tampered)), '--trust', trustPath);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /NOT ALLOWED/);
+    assert.match(r.stdout, /bad_operator_signature/);
+    assert.match(r.stdout, /action_hash_mismatch/);
+    assert.match(r.stdout, /verdict\s+block/);
+  });
+
+  test('without the approver key pinned the action stays suspended: exit 1', async () => {
+    const r = await heso('verify', receiptPath, '--json');
+    assert.equal(r.code, 1);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.verdict, 'suspend');
+    assert.deepEqual(
+      out.reasons.map((x: { code: string }) => x.code),
+      ['approver_untrusted'],
+    );
+  });
+
+  test('a text trust file with comments; --operator pinning', async () => {
+    const keysFile = file('keys.txt', `# approvers\n\n${approverKey}\n`);
+    assert.equal((await heso('verify', receiptPath, '--trust', keysFile, '--operator', operatorKey)).code, 0);
+    const wrongOperator = await heso('verify', receiptPath, '--trust', keysFile, '--operator', approverKey);
+    assert.equal(wrongOperator.code, 1);
+    assert.match(wrongOperator.stdout, /operator_untrusted/);
+  });
+
+  test('truncated receipt JSON: malformed, exit 1, no stack trace', async () => {
+    const text = readFileSync(receiptPath, 'utf8');
+    const r = await heso('verify', file('truncated.json', text.slice(0, 200)), '--trust', trustPath);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /malformed: receipt: is not valid JSON/);
+    assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at /);
+  });
+
+  test('usage errors exit 2 with a clear message', async () => {
+    const missing = await heso('verify', join(dir, 'nope.json'), '--trust', trustPath);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /receipt .*nope\.json: cannot read it/);
+
+    const badTrust = await heso('verify', receiptPath, '--trust', 'not-a-key');
+    assert.equal(badTrust.code, 2);
+    assert.match(badTrust.stderr, /--trust not-a-key: neither a base64url public key/);
+
+    const badTrustFile = await heso('verify', receiptPath, '--trust', file('bad-trust.json', '{"approverKeys": 5}'));
+    assert.equal(badTrustFile.code, 2);
+    assert.match(badTrustFile.stderr, /approverKeys/);
+
+    const badLine = await heso('verify', receiptPath, '--trust', file('bad-keys.txt', `${approverKey}\nhello\n`));
+    assert.equal(badLine.code, 2);
+    assert.match(badLine.stderr, /line 2: not a base64url Ed25519 public key/);
+
+    const unknownFlag = await heso('verify', receiptPath, '--frobnicate');
+    assert.equal(unknownFlag.code, 2);
+    const noFile = await heso('verify', '--json');
+    assert.equal(noFile.code, 2);
+    assert.equal(JSON.parse(noFile.stdout).error.code, 'usage');
+  });
+
+  test('help and the dispatcher', async () => {
+    const help = await heso('verify', '--help');
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /usage: heso verify RECEIPT\.json --trust/);
+    const top = await heso('--help');
+    assert.equal(top.code, 0);
+    assert.match(top.stdout, /verify\s+verify a receipt offline/);
+    const unknown = await heso('frobnicate');
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command "frobnicate"/);
+  });
+});

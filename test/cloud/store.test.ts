@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { createTeam } from '../../src/cloud/admin.ts';
+import { MIGRATIONS } from '../../src/cloud/sqlite-migrations.ts';
+import { SqliteCloudStore } from '../../src/cloud/sqlite-store.ts';
+
+describe('SQLite store', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heso-store-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('migrates a new file once, in WAL mode with full sync, and keeps data across reopen', async () => {
+    const path = join(dir, 'a.db');
+    const store = new SqliteCloudStore({ path });
+    assert.equal(store.schemaVersion(), MIGRATIONS.length);
+    assert.equal(store.db.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(store.db.pragma('synchronous', { simple: true }), 2); // FULL
+    const team = await createTeam(store, 'Keep me');
+    await store.close();
+    const again = new SqliteCloudStore({ path });
+    assert.equal(again.schemaVersion(), MIGRATIONS.length);
+    assert.deepEqual(await again.getTeam(team.id), team);
+    const applied = again.db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get() as { n: number };
+    assert.equal(applied.n, MIGRATIONS.length);
+    await again.close();
+  });
+
+  test('refuses a database written by a newer version', () => {
+    const path = join(dir, 'b.db');
+    new SqliteCloudStore({ path }).db.close();
+    const db = new Database(path);
+    db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(MIGRATIONS.length + 1, 'later');
+    db.close();
+    assert.throws(() => new SqliteCloudStore({ path }), /newer than this heso-cloud/);
+  });
+});

@@ -1,0 +1,171 @@
+/**
+ * One end-to-end "world" per test: a real control plane (SQLite in a temp dir), a team
+ * with the demo policy, the real approver engine on the real OS keychain (the test
+ * keyring session), the loopback web host serving the built renderer, a browser page on
+ * it, and an operator "agent" that signs receipts with the shared core and opens
+ * approvals over HTTP. Everything is torn down by `close()`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from '@playwright/test';
+import { startWebHost, type WebHost } from '../../src/app/host/web-host.ts';
+import type { ProfileView } from '../../src/approver/api.ts';
+import { ApproverEngine } from '../../src/approver/engine.ts';
+import { KeyringKeyStore } from '../../src/approver/key-store.ts';
+import { ControlPlaneClient } from '../../src/client/index.ts';
+import type { Approval } from '../../src/core/api.ts';
+import { generateKeyPair, randomBytes } from '../../src/core/crypto.ts';
+import { toHex } from '../../src/core/encoding.ts';
+import type { Action, JsonObject, Receipt } from '../../src/core/schemas.ts';
+import { buildReceipt } from '../../src/core/statements.ts';
+import { openPage, RENDERER_DIR, type TrackedPage } from '../support/browser.ts';
+import { type CloudHandle, DEMO_POLICY, setupTeam, startCloud } from '../support/cloud.ts';
+
+/** Why keychain-backed e2e tests cannot run in this process, or null. */
+export function keyringSkipReason(): string | null {
+  return process.env.HESO_TEST_KEYRING === '1'
+    ? null
+    : 'needs the test keyring session: run via npm test or sh scripts/with-keyring.sh node --import tsx --test …';
+}
+
+export interface WorldOptions {
+  /** Create the profile through the engine and activate its key (as an admin would) before the page opens. */
+  onboarded?: boolean;
+  /** Wraps the engine's fetch (e.g. to tamper with what the control plane returns). */
+  engineFetch?: (realFetch: typeof fetch) => typeof fetch;
+  colorScheme?: 'light' | 'dark';
+}
+
+export interface Agent {
+  client: ControlPlaneClient;
+  /** Signs a suspended receipt for the action (the demo policy's `big-refunds` rule) and opens an approval. */
+  open(action: Partial<Action> & { params: JsonObject }, expiresInSeconds?: number): Promise<{ receipt: Receipt; approval: Approval }>;
+}
+
+export interface World {
+  cloud: CloudHandle;
+  teamId: string;
+  apiKey: string;
+  engine: ApproverEngine;
+  host: WebHost;
+  tracked: TrackedPage;
+  page: Page;
+  agent: Agent;
+  /** The profile when `onboarded`, else null until the test creates one. */
+  profile: ProfileView | null;
+  close(): Promise<void>;
+}
+
+export const PROFILE_NAME = 'e2e';
+
+/** A refund above the demo policy's threshold: suspended, so it needs an approver. */
+export function refundAction(overrides: Partial<Action> & { params?: JsonObject } = {}): Action {
+  return {
+    tool: 'payments.refund',
+    account: 'cust_4821',
+    workflow: 'support-agent',
+    capturedAt: new Date().toISOString(),
+    summary: 'Refund order #99812 (damaged in transit)',
+    params: { amount: 250, currency: 'EUR', orderId: '99812', notify: { email: true, sms: false } },
+    ...overrides,
+  };
+}
+
+export async function createWorld(browser: Browser, options: WorldOptions = {}): Promise<World> {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // Keep tearing down the rest; a failed cleanup must not hide the test's own result.
+      }
+    }
+  };
+  try {
+    const cloud = await startCloud();
+    cleanups.push(() => cloud.stop());
+    const { teamId, apiKey } = await setupTeam(cloud, 'E2E team');
+
+    const configDir = mkdtempSync(join(tmpdir(), 'heso-e2e-app-'));
+    cleanups.push(() => rmSync(configDir, { recursive: true, force: true }));
+    // A keychain service of our own, so tests running side by side never share secrets.
+    const keyStore = new KeyringKeyStore({ service: `heso-approver-e2e-${toHex(randomBytes(6))}` });
+    const engine = new ApproverEngine({
+      keyStore,
+      configDir,
+      pollWaitSeconds: 5,
+      ...(options.engineFetch ? { fetch: options.engineFetch(globalThis.fetch.bind(globalThis)) } : {}),
+    });
+    cleanups.push(async () => {
+      await engine.stop();
+      for (const profile of await engine.listProfiles()) await engine.removeProfile(profile.name);
+    });
+
+    let profile: ProfileView | null = null;
+    if (options.onboarded) {
+      profile = await engine.initProfile({
+        endpoint: cloud.url,
+        teamId,
+        apiKey,
+        displayName: 'Dana Reviewer',
+        profileName: PROFILE_NAME,
+      });
+      await cloud.admin.activateApprover(teamId, profile.keyId);
+      profile = await engine.refreshKeyStatus(PROFILE_NAME);
+    }
+
+    const host = await startWebHost({ engine, port: 0, rendererDir: RENDERER_DIR });
+    cleanups.push(() => host.stop());
+
+    const operator = generateKeyPair();
+    const client = new ControlPlaneClient({ endpoint: cloud.url, apiKey });
+    const agent: Agent = {
+      client,
+      async open(partial, expiresInSeconds = 600) {
+        const receipt = buildReceipt(
+          {
+            teamId,
+            action: refundAction(partial),
+            verdict: 'suspend',
+            policy: { version: DEMO_POLICY.version, ruleId: 'big-refunds' },
+          },
+          operator.secretKey,
+        );
+        const approval = await client.openApproval(teamId, { receipt, expiresInSeconds });
+        return { receipt, approval };
+      },
+    };
+
+    const tracked = await openPage(browser, { colorScheme: options.colorScheme ?? 'light' });
+    cleanups.push(() => tracked.close());
+    await tracked.page.goto(host.url);
+    return { cloud, teamId, apiKey, engine, host, tracked, page: tracked.page, agent, profile, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** The engine's fetch, with the params of matching approvals rewritten in every pending-list response. */
+export function tamperingFetch(
+  shouldTamper: (action: Action) => boolean,
+  tamper: (params: JsonObject) => void,
+): (realFetch: typeof fetch) => typeof fetch {
+  return (realFetch) => async (input, init) => {
+    const response = await realFetch(input, init);
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+    if (method !== 'GET' || !url.pathname.endsWith('/approvals') || !response.ok) return response;
+    const body = (await response.json()) as { approvals: Approval[] };
+    for (const approval of body.approvals) {
+      const action = approval.receipt.statement.action;
+      if (shouldTamper(action)) tamper(action.params);
+    }
+    const headers = new Headers(response.headers);
+    headers.delete('content-length');
+    headers.delete('content-encoding');
+    return new Response(JSON.stringify(body), { status: response.status, statusText: response.statusText, headers });
+  };
+}
