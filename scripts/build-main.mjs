@@ -11,7 +11,14 @@ const root = new URL('..', import.meta.url).pathname;
 const out = join(root, 'dist-electron');
 rmSync(out, { recursive: true, force: true });
 
-const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: false, logLevel: 'warning', legalComments: 'none' };
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: false,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
 
 await build({
   ...common,
@@ -20,13 +27,19 @@ await build({
   format: 'esm',
   external: ['electron', '@napi-rs/keyring'],
   // Some bundled CommonJS dependencies call require(): give the ESM bundle one.
-  banner: { js: "import { createRequire as __hesoCreateRequire } from 'node:module'; const require = __hesoCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __hesoCreateRequire } from 'node:module'; const require = __hesoCreateRequire(import.meta.url);",
+  },
   plugins: [
     {
       name: 'no-server-modules',
       setup(b) {
         b.onResolve({ filter: /^(better-sqlite3|fastify)$/ }, (args) => ({
-          errors: [{ text: `${args.path} is server-only and must not be bundled into the Electron main process (imported by ${args.importer})` }],
+          errors: [
+            {
+              text: `${args.path} is server-only and must not be bundled into the Electron main process (imported by ${args.importer})`,
+            },
+          ],
         }));
       },
     },

@@ -51,7 +51,11 @@ function lostContact(message: string, retryInMs: number): ConnectionState {
   };
 }
 
-export function createWebBridge(token: string | null, origin = window.location.origin): HesoBridge {
+export function createWebBridge(
+  token: string | null,
+  origin = window.location.origin,
+  options: { signal?: AbortSignal } = {},
+): HesoBridge {
   const listeners = new Map<EventChannel, Set<Listener>>();
   const emit = (event: string, payload: unknown) => {
     if (!isEventChannel(event)) return;
@@ -114,14 +118,19 @@ export function createWebBridge(token: string | null, origin = window.location.o
     }
   }
 
+  /** Consecutive failed or ended streams, for the backoff; reset when a stream opens. */
+  let failures = 0;
+
   async function readStream(): Promise<'ended' | 'forbidden'> {
     const response = await fetch(`${origin}/events`, {
       headers: { accept: 'text/event-stream', ...headers() },
       credentials: 'same-origin',
       cache: 'no-store',
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     if (response.status === 403) return 'forbidden';
     if (!response.ok || !response.body) return 'ended';
+    failures = 0;
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
     for (;;) {
@@ -138,14 +147,14 @@ export function createWebBridge(token: string | null, origin = window.location.o
   }
 
   async function followEvents(): Promise<void> {
-    let failures = 0;
-    for (;;) {
+    while (!options.signal?.aborted) {
       let outcome: 'ended' | 'forbidden' | 'error';
       try {
         outcome = await readStream();
       } catch {
         outcome = 'error';
       }
+      if (options.signal?.aborted) return;
       failures += 1;
       const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(failures, 5));
       emit(
@@ -157,7 +166,13 @@ export function createWebBridge(token: string | null, origin = window.location.o
           delay,
         ),
       );
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        options.signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     }
   }
 
@@ -189,4 +204,5 @@ export function installWebBridge(): void {
   Object.defineProperty(window, 'heso', { value: Object.freeze(bridge), writable: false, configurable: false });
 }
 
-installWebBridge();
+// Importing this module in a page installs the bridge (renderer/main.tsx relies on that).
+if (typeof window !== 'undefined') installWebBridge();

@@ -227,6 +227,7 @@ function DenyDialog(props: {
   return (
     <Modal title="Deny this action" testId="deny-dialog" onClose={props.onCancel}>
       <form
+        noValidate
         onSubmit={(event) => {
           event.preventDefault();
           setTouched(true);

@@ -146,7 +146,10 @@ export class AuditLog {
     const lastSeq = result.lastSeq;
     if (head.seq > lastSeq) {
       const missing = head.seq === lastSeq + 1 ? `entry ${head.seq}` : `entries ${lastSeq + 1}–${head.seq}`;
-      return fail(lines.length, `${missing} removed from the end of the log (this device recorded ${head.seq} entries)`);
+      return fail(
+        lines.length,
+        `${missing} removed from the end of the log (this device recorded ${head.seq} entries)`,
+      );
     }
     if (head.seq === lastSeq && lines.length > 0 && head.hash !== lineHash(lines.at(-1)!)) {
       return fail(lines.length, `entry ${lastSeq} (the last one) was replaced after it was written`);
@@ -221,7 +224,8 @@ export function verifyLines(
       return fail(i, `${gap} removed ${where} (next is ${name})`);
     }
     const publicKey = keys.get(entry.keyId);
-    if (publicKey === undefined) return fail(i, `${name} is signed by key ${entry.keyId}, which this profile never used`);
+    if (publicKey === undefined)
+      return fail(i, `${name} is signed by key ${entry.keyId}, which this profile never used`);
     let signatureOk = false;
     try {
       signatureOk = verifyBytes(b64url.decode(signature), utf8.encode(canonicalize(entry)), b64url.decode(publicKey));

@@ -9,9 +9,9 @@
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Approval } from '../core/api.ts';
 import { ControlPlaneError } from '../client/errors.ts';
 import type { ControlPlaneClient } from '../client/index.ts';
+import type { Approval } from '../core/api.ts';
 import { keyIdOf, publicKeyFromSecret } from '../core/crypto.ts';
 import { b64url } from '../core/encoding.ts';
 import {
@@ -146,7 +146,9 @@ export async function submitDecision(cosignature: Cosignature, opts: SubmitOptio
       const outcome = await settle(err, cosignature, opts);
       if (outcome) return outcome;
       const delayMs =
-        err.kind === 'rate_limited' ? (err.retryAfterSeconds ?? 5) * 1000 : backoffDelay(failures++, random, 500, 15_000);
+        err.kind === 'rate_limited'
+          ? (err.retryAfterSeconds ?? 5) * 1000
+          : backoffDelay(failures++, random, 500, 15_000);
       await sleep(Math.min(delayMs, Math.max(0, expiresAtMs - clock())));
     }
   }
@@ -205,7 +207,8 @@ async function settle(
     case 'auth':
       return {
         status: 'refused',
-        message: 'Refused: API key rejected (401). Ask your team admin for a new API key and run `heso-approver init` again.',
+        message:
+          'Refused: API key rejected (401). Ask your team admin for a new API key and run `heso-approver init` again.',
         approval: null,
       };
     case 'not_found':

@@ -14,6 +14,7 @@
 /** Characters never rendered as themselves: C0/C1 controls, DEL, bidi controls, invisible formatting. */
 const HIDDEN =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: we test one code point at a time, combining marks included
   /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]|\p{Cs}|[\u{e0000}-\u{e007f}]/u;
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f', '\v': '\\v' };

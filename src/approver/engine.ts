@@ -5,8 +5,8 @@
  * key from the keychain, submits them idempotently, and keeps the signed audit log.
  */
 import { join } from 'node:path';
-import type { Approval } from '../core/api.ts';
 import { ControlPlaneError } from '../client/errors.ts';
+import type { Approval } from '../core/api.ts';
 import type {
   ApproverEngineApi,
   DecideInput,
@@ -205,7 +205,11 @@ export class ApproverEngine implements ApproverEngineApi {
     const items = res.approvals
       .filter((a) => a.status === 'pending')
       .map((a) => inspectApproval(a, { teamId: profile.teamId, now, receivedAt: now }));
-    return { profile: profile.name, items, connection: { kind: 'online', message: 'Fetched once', retryAt: null, lastSyncAt: now } };
+    return {
+      profile: profile.name,
+      items,
+      connection: { kind: 'online', message: 'Fetched once', retryAt: null, lastSyncAt: now },
+    };
   }
 
   /** The item from the live queue, else fetched from the control plane and verified; null if there is none. */
@@ -259,7 +263,12 @@ export class ApproverEngine implements ApproverEngineApi {
     }
 
     const item = await this.fetchItem(input.approvalId, profile.name);
-    if (!item) return { status: 'refused', message: `No approval "${input.approvalId}" for team "${profile.teamId}".`, approval: null };
+    if (!item)
+      return {
+        status: 'refused',
+        message: `No approval "${input.approvalId}" for team "${profile.teamId}".`,
+        approval: null,
+      };
     const { approval } = item;
     if (approval.status === 'approved' || approval.status === 'denied') {
       return { status: 'already_decided', message: `This approval was already ${approval.status}.`, approval };

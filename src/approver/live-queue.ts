@@ -5,10 +5,11 @@
  * jitter; 429 waits exactly Retry-After; 401/403 (and 404 for the team) stop the loop
  * with "API key rejected" instead of hammering the server.
  */
-import { canonicalize } from '../core/canonical.ts';
-import type { Approval } from '../core/api.ts';
+
 import { ControlPlaneError } from '../client/errors.ts';
 import type { ControlPlaneClient } from '../client/index.ts';
+import type { Approval } from '../core/api.ts';
+import { canonicalize } from '../core/canonical.ts';
 import type { ConnectionState, PendingItem } from './api.ts';
 import { backoffDelay, type Clock, isoAt, type Logger, type Random, type Sleep } from './runtime.ts';
 import { inspectApproval } from './verify-approval.ts';
@@ -40,7 +41,12 @@ export interface LiveQueueOptions {
 /** Retry-After when a 429 carries none. */
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
-export const IDLE_CONNECTION: ConnectionState = { kind: 'idle', message: 'Not connected', retryAt: null, lastSyncAt: null };
+export const IDLE_CONNECTION: ConnectionState = {
+  kind: 'idle',
+  message: 'Not connected',
+  retryAt: null,
+  lastSyncAt: null,
+};
 
 export class LiveQueue {
   readonly items = new Map<string, PendingItem>();
@@ -98,7 +104,7 @@ export class LiveQueue {
   }
 
   async #run(): Promise<void> {
-    const { client, teamId, logger, sleep, random } = this.#opts;
+    const { client, teamId, logger, sleep } = this.#opts;
     const signal = this.#abort.signal;
     let cursor: string | undefined;
     let failures = 0;
@@ -138,9 +144,7 @@ export class LiveQueue {
   #classify(
     err: unknown,
     failures: number,
-  ):
-    | { kind: 'stop'; message: string }
-    | { kind: 'rate_limit' | 'backoff'; message: string; delayMs: number } {
+  ): { kind: 'stop'; message: string } | { kind: 'rate_limit' | 'backoff'; message: string; delayMs: number } {
     const teamId = this.#opts.teamId;
     if (err instanceof ControlPlaneError) {
       switch (err.kind) {

@@ -89,7 +89,13 @@ export async function initProfile(ctx: EngineContext, input: InitProfileInput): 
       keyId: key.keyId,
       keyStatus: record.status,
       keys: [
-        { keyId: key.keyId, publicKey: key.publicKey, fingerprint: fingerprintOf(key.publicKey), createdAt: now, retiredAt: null },
+        {
+          keyId: key.keyId,
+          publicKey: key.publicKey,
+          fingerprint: fingerprintOf(key.publicKey),
+          createdAt: now,
+          retiredAt: null,
+        },
       ],
       pendingRevocations: [],
       createdAt: now,
@@ -100,7 +106,12 @@ export async function initProfile(ctx: EngineContext, input: InitProfileInput): 
       return { profiles: [...profiles, profile], result: undefined };
     });
     undo.length = 0; // committed: from here on the profile exists
-    ctx.logger.info('profile initialised', { profile: name, teamId: input.teamId, keyId: key.keyId, status: record.status });
+    ctx.logger.info('profile initialised', {
+      profile: name,
+      teamId: input.teamId,
+      keyId: key.keyId,
+      status: record.status,
+    });
     await appendAudit(ctx, profile, {
       kind: 'enrol',
       summary: `Enrolled key ${key.keyId} for team ${input.teamId} as "${profile.displayName}" (status ${record.status})`,
@@ -204,7 +215,13 @@ export async function rotateKey(ctx: EngineContext, name: string): Promise<Store
           keyStatus: record.status,
           keys: [
             ...p.keys.map((k) => (k.keyId === oldKeyId ? { ...k, retiredAt: now } : k)),
-            { keyId: fresh.keyId, publicKey: fresh.publicKey, fingerprint: fingerprintOf(fresh.publicKey), createdAt: now, retiredAt: null },
+            {
+              keyId: fresh.keyId,
+              publicKey: fresh.publicKey,
+              fingerprint: fingerprintOf(fresh.publicKey),
+              createdAt: now,
+              retiredAt: null,
+            },
           ],
           pendingRevocations: [...p.pendingRevocations, oldKeyId],
         };
@@ -224,7 +241,12 @@ export async function rotateKey(ctx: EngineContext, name: string): Promise<Store
       summary: `Rotated from key ${oldKeyId} to ${fresh.keyId} (new key ${record.status}; old key ${revoked.includes(oldKeyId) ? 'revoked' : 'revocation pending'})`,
       approvalId: null,
       decision: null,
-      details: { previousKeyId: oldKeyId, keyId: fresh.keyId, publicKey: fresh.publicKey, rotationSignature: rotation.signature },
+      details: {
+        previousKeyId: oldKeyId,
+        keyId: fresh.keyId,
+        publicKey: fresh.publicKey,
+        rotationSignature: rotation.signature,
+      },
     });
     return (await ctx.config.get(name)) ?? rotated;
   } catch (err) {

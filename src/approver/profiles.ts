@@ -47,7 +47,8 @@ type ProfilesDocument = z.infer<typeof ProfilesDocument>;
 
 export function currentKey(profile: StoredProfile): KeyRecord {
   const key = profile.keys.find((k) => k.keyId === profile.keyId);
-  if (!key) throw new ConfigError(`profile "${profile.name}": current key ${profile.keyId} is missing from its key list`);
+  if (!key)
+    throw new ConfigError(`profile "${profile.name}": current key ${profile.keyId} is missing from its key list`);
   return key;
 }
 

@@ -47,7 +47,10 @@ export function renderItem(item: PendingItem, nowMs: number): string {
   lines.push(
     ...table([
       ['Team', esc(a.teamId)],
-      ['Policy', `version ${esc(st.policy.version)}, ${st.policy.ruleId === null ? 'the policy default verdict' : `rule ${esc(st.policy.ruleId)}`}`],
+      [
+        'Policy',
+        `version ${esc(st.policy.version)}, ${st.policy.ruleId === null ? 'the policy default verdict' : `rule ${esc(st.policy.ruleId)}`}`,
+      ],
       ['Verdict', st.verdict],
       ['Action hash', st.actionHash],
       ['Receipt', esc(st.receiptId)],
@@ -62,13 +65,18 @@ export function renderItem(item: PendingItem, nowMs: number): string {
     ['workflow', quote(action.workflow)],
     ['capturedAt', quote(action.capturedAt)],
   ];
-  if (action.summary !== undefined) fields.push(['summary', `${quote(action.summary)}   (the agent's own words; the params are what count)`]);
+  if (action.summary !== undefined)
+    fields.push(['summary', `${quote(action.summary)}   (the agent's own words; the params are what count)`]);
   const params = flattenForDisplay(action.params, 'params');
-  for (const line of params) fields.push([line.path, line.suspicious ? `${line.value}   ⚠ hidden characters shown escaped` : line.value]);
+  for (const line of params)
+    fields.push([line.path, line.suspicious ? `${line.value}   ⚠ hidden characters shown escaped` : line.value]);
   lines.push(...table(fields, '  '));
   const untrusted = [action.summary ?? '', item.canonicalAction];
   if (untrusted.some(hasBidiControls)) {
-    lines.push('', '⚠ This action contains bidirectional-override characters (shown as \\u202E etc.): read it carefully.');
+    lines.push(
+      '',
+      '⚠ This action contains bidirectional-override characters (shown as \\u202E etc.): read it carefully.',
+    );
   } else if (untrusted.some(hasHiddenCharacters)) {
     lines.push('', '⚠ This action contains control or invisible characters, shown as escapes.');
   }
@@ -106,7 +114,10 @@ export function renderProfile(p: ProfileView): string {
     ['Fingerprint', p.fingerprint],
     ['Public key', p.publicKey],
     ['Key status', status],
-    ['API key', p.hasApiKey ? 'in the OS keychain' : 'MISSING from the OS keychain: remove the profile and run init again'],
+    [
+      'API key',
+      p.hasApiKey ? 'in the OS keychain' : 'MISSING from the OS keychain: remove the profile and run init again',
+    ],
   ]).join('\n');
 }
 

@@ -57,8 +57,7 @@ export class Secrets {
   signer(profile: string, keyId: string): { keyId: string; sign(message: Uint8Array): Promise<Uint8Array> } {
     return {
       keyId,
-      sign: (message) =>
-        this.withPrivateKey(profile, keyId, (secretKey) => signBytes(message, secretKey)),
+      sign: (message) => this.withPrivateKey(profile, keyId, (secretKey) => signBytes(message, secretKey)),
     };
   }
 

@@ -41,16 +41,17 @@ export function verifyApprovalLocally(approval: Approval, teamId: string, now: s
   );
   for (const reason of result.reasons) {
     if (reason.code === 'approval_missing' || reason.code === 'verdict_block') continue;
-    reasons.push(describe(reason.code, reason.message));
+    reasons.push(reasonText(reason.code, reason.message));
   }
   // verifyReceipt stops early on some failures; the hash check is cheap and always worth naming.
   if (
     computeActionHash(st.action) !== st.actionHash &&
     !result.reasons.some((r) => r.code === 'action_hash_mismatch')
   ) {
-    reasons.push(describe('action_hash_mismatch', 'actionHash is not the SHA-256 of the canonical action'));
+    reasons.push(reasonText('action_hash_mismatch', 'actionHash is not the SHA-256 of the canonical action'));
   }
-  if (st.verdict !== 'suspend') reasons.push(`the policy verdict is "${st.verdict}", not "suspend": nothing to approve`);
+  if (st.verdict !== 'suspend')
+    reasons.push(`the policy verdict is "${st.verdict}", not "suspend": nothing to approve`);
   if (!st.policy.version) reasons.push('the receipt names no policy version');
   if (receipt.cosignature !== undefined) reasons.push('the receipt already carries a co-signature');
   if (approval.status !== 'pending') reasons.push(`the approval is ${approval.status}, not pending`);
@@ -60,7 +61,7 @@ export function verifyApprovalLocally(approval: Approval, teamId: string, now: s
   return { ok: reasons.length === 0, reasons };
 }
 
-function describe(code: string, message: string): string {
+function reasonText(code: string, message: string): string {
   switch (code) {
     case 'bad_operator_signature':
       return 'the operator signature does not match this action (the action was changed after the agent signed it)';

@@ -16,6 +16,7 @@ const HELP = `heso-cloud — the HESO control plane
 
 Usage:
   heso-cloud serve [--host 127.0.0.1] [--port 8787] [--db FILE] [--log-level info]
+                   [--rate-limit 50]       requests per second per API key (bursts of 12×)
   heso-cloud team create NAME
   heso-cloud team list
   heso-cloud key create --team TEAM        prints the API key once
@@ -45,6 +46,7 @@ const OPTIONS = {
   port: { type: 'string', default: '8787' },
   'log-level': { type: 'string', default: 'info' },
   fingerprint: { type: 'string' },
+  'rate-limit': { type: 'string', default: '50' },
 } as const;
 
 type Flags = {
@@ -56,6 +58,7 @@ type Flags = {
   port: string;
   'log-level': string;
   fingerprint?: string;
+  'rate-limit': string;
 };
 
 function print(json: boolean, value: unknown, text: string): void {
@@ -91,9 +94,15 @@ async function serve(flags: Flags): Promise<void> {
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
   const level = levels.find((l) => l === flags['log-level']);
   if (!level) throw new UsageError(`--log-level must be one of ${levels.join(', ')}`);
+  const perSecond = Number(flags['rate-limit']);
+  if (!(perSecond > 0)) throw new UsageError('--rate-limit must be a positive number of requests per second');
   const store = openStore(flags.db);
   // Logs go to stderr so stdout carries only this command's own output (the listening line).
-  const app = createCloudServer({ store, logger: { level, stream: process.stderr } });
+  const app = createCloudServer({
+    store,
+    logger: { level, stream: process.stderr },
+    limits: { rateLimit: { perSecond, burst: Math.ceil(perSecond * 12) } },
+  });
   let address: string;
   try {
     address = await app.listen({ host: flags.host, port });
@@ -109,6 +118,8 @@ async function serve(flags: Flags): Promise<void> {
   const shutdown = async () => {
     if (closing) return;
     closing = true;
+    // Long-polls are answered at once on close; give in-flight requests 10 s at most.
+    setTimeout(() => process.exit(1), 10_000).unref();
     await app.close();
     await store.close();
     process.exit(0);

@@ -51,4 +51,10 @@ export async function main(argv: string[]): Promise<number> {
   return run(rest);
 }
 
-process.exitCode = await main(process.argv.slice(2));
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  // A bug, not bad input (subcommands report those themselves): say so without a stack dump.
+  process.stderr.write(`heso: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+}

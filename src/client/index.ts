@@ -77,7 +77,9 @@ export class ControlPlaneClient {
       throw new TypeError(`control plane endpoint must be http:// or https://, got ${url.protocol}`);
     if (url.username || url.password) throw new TypeError('control plane endpoint must not contain credentials');
     if (typeof opts.apiKey !== 'string' || !/^[!-~]+$/.test(opts.apiKey))
-      throw new TypeError('API key is empty or contains whitespace or control characters');
+      throw new TypeError(
+        'API key is empty or contains spaces, control or non-ASCII characters; paste the whole heso_… key',
+      );
     this.endpoint = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
     this.#apiKey = opts.apiKey;
     this.#fetch = opts.fetch ?? globalThis.fetch.bind(globalThis);

@@ -60,7 +60,15 @@ export const Timestamp = z
   .string()
   .max(40)
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/, 'must be an RFC 3339 UTC time ending in Z')
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be a real date and time');
+  .refine(isRealUtcTime, 'must be a real date and time');
+
+/** Date.parse rolls impossible dates over (Feb 30 → Mar 2); a real time survives the round trip. */
+function isRealUtcTime(s: string): boolean {
+  const ms = Date.parse(s);
+  if (Number.isNaN(ms)) return false;
+  // Compare the seconds-precision prefix, which is what Date can represent exactly.
+  return new Date(ms).toISOString().slice(0, 19) === s.slice(0, 19);
+}
 
 /** Identifiers: printable, no whitespace or control characters. */
 export const Id = z

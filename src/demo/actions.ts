@@ -33,7 +33,12 @@ const makers: ((rnd: () => number) => ActionInput)[] = [
   (rnd) => {
     const to = pick(rnd, ['billing@example.com', 'ops@example.com', 'ann.lee@customer.io', 'press@newsdesk.com']);
     const subject = pick(rnd, ['Your refund is on its way', 'Incident report', 'Quarterly numbers']);
-    return { tool: 'email.send', account: 'mail', params: { to, subject, bodyBytes: 1800 }, summary: `Email "${subject}" to ${to}` };
+    return {
+      tool: 'email.send',
+      account: 'mail',
+      params: { to, subject, bodyBytes: 1800 },
+      summary: `Email "${subject}" to ${to}`,
+    };
   },
   (rnd) => {
     const service = pick(rnd, ['checkout', 'search', 'billing-api']);
@@ -80,13 +85,53 @@ export function demoStream(count: number, seed: number): ActionInput[] {
 /** A fixed tour, one of each interesting case under the demo policy (for `--once`). */
 export function demoTour(): ActionInput[] {
   return [
-    { tool: 'payments.refund', account: 'cust-1001', params: { orderId: 'ord_10001', amount: 45, currency: 'EUR' }, summary: 'Refund 45.00 EUR for order ord_10001' },
-    { tool: 'payments.refund', account: 'cust-1002', params: { orderId: 'ord_10002', amount: 250, currency: 'EUR' }, summary: 'Refund 250.00 EUR for order ord_10002' },
-    { tool: 'payments.refund', account: 'cust-1003', params: { orderId: 'ord_10003', amount: 8000, currency: 'USD' }, summary: 'Refund 8000.00 USD for order ord_10003' },
-    { tool: 'email.send', account: 'mail', params: { to: 'billing@example.com', subject: 'Refund issued' }, summary: 'Email to billing@example.com' },
-    { tool: 'email.send', account: 'mail', params: { to: 'ann.lee@customer.io', subject: 'Your refund' }, summary: 'Email to ann.lee@customer.io' },
-    { tool: 'deploy.production', account: 'prod-eu', params: { service: 'checkout', version: 'v2.14.0' }, summary: 'Deploy checkout v2.14.0 to production' },
-    { tool: 'db.delete', account: 'prod-eu', params: { table: 'sessions', rows: 12 }, summary: 'Delete 12 rows from sessions on prod-eu' },
-    { tool: 'data.export', account: 'warehouse', params: { dataset: 'customers', format: 'csv', destination: { region: 'us' } }, summary: 'Export customers to us' },
+    {
+      tool: 'payments.refund',
+      account: 'cust-1001',
+      params: { orderId: 'ord_10001', amount: 45, currency: 'EUR' },
+      summary: 'Refund 45.00 EUR for order ord_10001',
+    },
+    {
+      tool: 'payments.refund',
+      account: 'cust-1002',
+      params: { orderId: 'ord_10002', amount: 250, currency: 'EUR' },
+      summary: 'Refund 250.00 EUR for order ord_10002',
+    },
+    {
+      tool: 'payments.refund',
+      account: 'cust-1003',
+      params: { orderId: 'ord_10003', amount: 8000, currency: 'USD' },
+      summary: 'Refund 8000.00 USD for order ord_10003',
+    },
+    {
+      tool: 'email.send',
+      account: 'mail',
+      params: { to: 'billing@example.com', subject: 'Refund issued' },
+      summary: 'Email to billing@example.com',
+    },
+    {
+      tool: 'email.send',
+      account: 'mail',
+      params: { to: 'ann.lee@customer.io', subject: 'Your refund' },
+      summary: 'Email to ann.lee@customer.io',
+    },
+    {
+      tool: 'deploy.production',
+      account: 'prod-eu',
+      params: { service: 'checkout', version: 'v2.14.0' },
+      summary: 'Deploy checkout v2.14.0 to production',
+    },
+    {
+      tool: 'db.delete',
+      account: 'prod-eu',
+      params: { table: 'sessions', rows: 12 },
+      summary: 'Delete 12 rows from sessions on prod-eu',
+    },
+    {
+      tool: 'data.export',
+      account: 'warehouse',
+      params: { dataset: 'customers', format: 'csv', destination: { region: 'us' } },
+      summary: 'Export customers to us',
+    },
   ];
 }

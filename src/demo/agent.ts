@@ -120,17 +120,26 @@ function onEvent(e: GuardEvent): void {
       return;
     }
     case 'waiting':
-      say(`  ⏳ waiting for approval — code ${e.shortCode} (approval ${e.approvalId}, expires ${e.expiresAt.slice(11, 19)} UTC)`, {
-        event: 'waiting',
-        approvalId: e.approvalId,
-        shortCode: e.shortCode,
-        expiresAt: e.expiresAt,
-      });
+      say(
+        `  ⏳ waiting for approval — code ${e.shortCode} (approval ${e.approvalId}, expires ${e.expiresAt.slice(11, 19)} UTC)`,
+        {
+          event: 'waiting',
+          approvalId: e.approvalId,
+          shortCode: e.shortCode,
+          expiresAt: e.expiresAt,
+        },
+      );
       return;
     case 'decided':
       say(
         `  ${e.outcome === 'approved' ? '✔' : '✖'} approval ${e.approvalId}: ${e.outcome}${e.approverKeyId ? ` by approver ${e.approverKeyId.slice(0, 8)}…` : ''}${e.reasons.length ? ` — ${e.reasons.join('; ')}` : ''}`,
-        { event: 'decided', approvalId: e.approvalId, outcome: e.outcome, serverStatus: e.serverStatus, reasons: e.reasons },
+        {
+          event: 'decided',
+          approvalId: e.approvalId,
+          outcome: e.outcome,
+          serverStatus: e.serverStatus,
+          reasons: e.reasons,
+        },
       );
       return;
     case 'unpinned_approvers':
@@ -138,25 +147,35 @@ function onEvent(e: GuardEvent): void {
         [
           `The team lists ${e.approvers.length} active approver key(s) that this agent does not trust yet.`,
           'Their co-signatures will be refused until you pin them (after comparing fingerprints with the approver):',
-          ...e.approvers.map((a) => `  ${a.fingerprint}  ${a.name}\n    heso trust add ${a.publicKey} --name ${JSON.stringify(a.name)} --data-dir ${dataDir}`),
+          ...e.approvers.map(
+            (a) =>
+              `  ${a.fingerprint}  ${a.name}\n    heso trust add ${a.publicKey} --name ${JSON.stringify(a.name)} --data-dir ${dataDir}`,
+          ),
         ].join('\n'),
         { event: 'unpinned_approvers', keyIds: e.approvers.map((a) => a.keyId) },
       );
       return;
     case 'policy_unavailable':
-      say(`  ! could not pull the policy: ${e.error.message}${e.usingCachedVersion ? ` (using cached ${e.usingCachedVersion})` : ''}`, {
-        event: 'policy_unavailable',
-        message: e.error.message,
-      });
+      say(
+        `  ! could not pull the policy: ${e.error.message}${e.usingCachedVersion ? ` (using cached ${e.usingCachedVersion})` : ''}`,
+        {
+          event: 'policy_unavailable',
+          message: e.error.message,
+        },
+      );
       return;
     case 'outbox':
       if (e.event.type === 'push_failed')
-        say(`  ! receipts not pushed yet (${e.event.remaining} waiting): ${e.event.error.message}`, { event: 'outbox_retry', remaining: e.event.remaining });
-      else if (e.event.type === 'refused') say(`  ! receipt ${e.event.receiptId} refused: ${e.event.reason}`, { event: 'receipt_refused' });
+        say(`  ! receipts not pushed yet (${e.event.remaining} waiting): ${e.event.error.message}`, {
+          event: 'outbox_retry',
+          remaining: e.event.remaining,
+        });
+      else if (e.event.type === 'refused')
+        say(`  ! receipt ${e.event.receiptId} refused: ${e.event.reason}`, { event: 'receipt_refused' });
       return;
     default: {
       const unreachable: never = e;
-      return unreachable;
+      throw new Error(`unknown guard event ${JSON.stringify(unreachable)}`);
     }
   }
 }
@@ -177,11 +196,19 @@ async function main(): Promise<number> {
   });
   const policy = await guard.policy();
   const pinned = guard.trust.list().length;
-  say(`Demo agent for team ${teamId} — policy ${policy.version}, ${policy.rules.length} rules, ${pinned} pinned approver key(s)`, {
-    event: 'start',
-    policyVersion: policy.version,
-    pinnedApprovers: pinned,
-  });
+  say(
+    `Demo agent for team ${teamId} — policy ${policy.version}, ${policy.rules.length} rules, ${pinned} pinned approver key(s)`,
+    {
+      event: 'start',
+      policyVersion: policy.version,
+      pinnedApprovers: pinned,
+    },
+  );
+  if (pinned === 0)
+    say(
+      `  ! no approver keys pinned in ${dataDir}: suspended actions will be refused until you run \`heso trust add PUBLIC_KEY --data-dir ${dataDir}\``,
+      { event: 'no_pinned_approvers' },
+    );
 
   const actions = args.once ? demoTour() : demoStream(count, seed);
   const tally = { ran: 0, blocked: 0, approved: 0, refused: 0, failed: 0 };
@@ -208,7 +235,10 @@ async function main(): Promise<number> {
           else if (err instanceof HesoApprovalError) tally.refused++;
           else {
             tally.failed++;
-            say(`  ✖ ${label(input)}: ${err instanceof Error ? err.message : String(err)}`, { event: 'error', message: String(err) });
+            say(`  ✖ ${label(input)}: ${err instanceof Error ? err.message : String(err)}`, {
+              event: 'error',
+              message: String(err),
+            });
           }
         }),
     );

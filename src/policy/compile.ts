@@ -76,7 +76,12 @@ function compilePatterns(
     const star = p.indexOf('*');
     if (star === -1) out.push({ exact: p });
     else if (star === p.length - 1) out.push({ prefix: p.slice(0, -1) });
-    else issues.push({ ruleId, path: at, message: `"${p}": "*" may appear only at the end (a prefix glob such as "db.*")` });
+    else
+      issues.push({
+        ruleId,
+        path: at,
+        message: `"${p}": "*" may appear only at the end (a prefix glob such as "db.*")`,
+      });
   });
   return out;
 }
@@ -144,7 +149,11 @@ const cache = new WeakMap<object, CompiledPolicy>();
 export function compilePolicy(policy: PolicyLike): CompiledPolicy {
   const hit = cache.get(policy.rules);
   if (hit && hit.version === policy.version && hit.defaultVerdict === policy.defaultVerdict) return hit;
-  const result = validatePolicy({ version: policy.version, defaultVerdict: policy.defaultVerdict, rules: policy.rules });
+  const result = validatePolicy({
+    version: policy.version,
+    defaultVerdict: policy.defaultVerdict,
+    rules: policy.rules,
+  });
   if (!result.ok) throw new PolicyError(result.issues);
   cache.set(policy.rules, result.compiled);
   return result.compiled;

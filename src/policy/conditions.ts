@@ -145,12 +145,12 @@ export function parseCondition(src: string): Condition {
 
   const expectPath = (what: string): string[] => {
     const tok = next();
-    if (!tok || tok.t !== 'word') throw new ConditionSyntaxError(`expected ${what}`, tok?.at ?? end);
+    if (tok?.t !== 'word') throw new ConditionSyntaxError(`expected ${what}`, tok?.at ?? end);
     return tok.v.split('.');
   };
   const expectLiteral = (): Scalar => {
     const tok = next();
-    if (!tok || tok.t !== 'literal') {
+    if (tok?.t !== 'literal') {
       const hint = tok?.t === 'word' ? `; put text in quotes: "${tok.v}"` : '';
       throw new ConditionSyntaxError(`expected a value (number, "string", true, false or null)${hint}`, tok?.at ?? end);
     }
@@ -158,7 +158,7 @@ export function parseCondition(src: string): Condition {
   };
   const expectList = (): Scalar[] => {
     const open = next();
-    if (!open || open.t !== 'punct' || open.v !== '[')
+    if (open?.t !== 'punct' || open.v !== '[')
       throw new ConditionSyntaxError('expected a list such as ["eu", "us"]', open?.at ?? end);
     const values: Scalar[] = [];
     if (peek()?.t === 'punct' && peek()?.v === ']') {
@@ -197,7 +197,10 @@ export function parseCondition(src: string): Condition {
     if (op.t === 'word' && op.v === 'not') {
       const inTok = next();
       if (!(inTok?.t === 'word' && inTok.v === 'in'))
-        throw new ConditionSyntaxError('expected "in" after "not"; to negate a whole condition, start it with "not"', inTok?.at ?? end);
+        throw new ConditionSyntaxError(
+          'expected "in" after "not"; to negate a whole condition, start it with "not"',
+          inTok?.at ?? end,
+        );
       return { kind: 'in', path, values: expectList(), negated: true };
     }
     if (op.t === 'word' && TEXT_OPS.includes(op.v)) {
@@ -216,7 +219,8 @@ export function parseCondition(src: string): Condition {
 
   const condition = parse();
   const extra = peek();
-  if (extra) throw new ConditionSyntaxError('unexpected text after the condition; write one condition per string', extra.at);
+  if (extra)
+    throw new ConditionSyntaxError('unexpected text after the condition; write one condition per string', extra.at);
   return condition;
 }
 

@@ -8,9 +8,9 @@ export {
   type CompiledRule,
   compilePolicy,
   formatPolicyIssues,
+  PolicyError,
   type PolicyIssue,
   type PolicyLike,
-  PolicyError,
   type PolicyValidation,
   validatePolicy,
 } from './compile.ts';

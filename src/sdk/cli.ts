@@ -121,7 +121,8 @@ export async function runTrust(argv: string[], io: Io = stdio): Promise<number> 
       case 'list': {
         const approvers = store.list();
         if (json) io.out(JSON.stringify({ ok: true, approvers }));
-        else if (approvers.length === 0) io.out('No approver keys pinned. Suspended actions cannot be approved until you run `heso trust add`.');
+        else if (approvers.length === 0)
+          io.out('No approver keys pinned. Suspended actions cannot be approved until you run `heso trust add`.');
         else for (const a of approvers) io.out(`${a.fingerprint}  ${a.name}  (added ${a.addedAt})\n  ${a.publicKey}`);
         return 0;
       }

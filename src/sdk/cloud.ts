@@ -97,7 +97,11 @@ export class HesoCloud {
   }
 
   /** Pushes in batches of 100. Results per receipt: accepted, duplicate (already stored) or refused (with reason). */
-  async pushReceipts(teamId: string, receipts: readonly Receipt[], opts: { attempts?: number } = {}): Promise<ReceiptResult[]> {
+  async pushReceipts(
+    teamId: string,
+    receipts: readonly Receipt[],
+    opts: { attempts?: number } = {},
+  ): Promise<ReceiptResult[]> {
     const results: ReceiptResult[] = [];
     for (let i = 0; i < receipts.length; i += LIMITS.receiptBatch) {
       const batch = receipts.slice(i, i + LIMITS.receiptBatch);
@@ -109,7 +113,8 @@ export class HesoCloud {
 
   /** Opens an approval for an operator-signed `suspend` receipt (opening the same receipt again returns the same approval). */
   openApproval(teamId: string, receipt: Receipt, opts: OpenApprovalOptions = {}): Promise<Approval> {
-    const req = opts.expiresInSeconds === undefined ? { receipt } : { receipt, expiresInSeconds: opts.expiresInSeconds };
+    const req =
+      opts.expiresInSeconds === undefined ? { receipt } : { receipt, expiresInSeconds: opts.expiresInSeconds };
     return this.#call((c) => c.openApproval(teamId, req));
   }
 
@@ -177,11 +182,12 @@ export function configuredCloud(): HesoCloud {
   return defaultCloud;
 }
 
-export const pullPolicy = (teamId: string) => configuredCloud().pullPolicy(teamId);
-export const pushReceipt = (teamId: string, receipt: Receipt) => configuredCloud().pushReceipt(teamId, receipt);
-export const pushReceipts = (teamId: string, receipts: readonly Receipt[]) =>
+/* The plain functions are async so that even "not configured" arrives as a rejection. */
+export const pullPolicy = async (teamId: string) => configuredCloud().pullPolicy(teamId);
+export const pushReceipt = async (teamId: string, receipt: Receipt) => configuredCloud().pushReceipt(teamId, receipt);
+export const pushReceipts = async (teamId: string, receipts: readonly Receipt[]) =>
   configuredCloud().pushReceipts(teamId, receipts);
-export const openApproval = (teamId: string, receipt: Receipt, opts?: OpenApprovalOptions) =>
+export const openApproval = async (teamId: string, receipt: Receipt, opts?: OpenApprovalOptions) =>
   configuredCloud().openApproval(teamId, receipt, opts);
-export const pollApproval = (teamId: string, approvalId: string, opts?: PollOptions) =>
+export const pollApproval = async (teamId: string, approvalId: string, opts?: PollOptions) =>
   configuredCloud().pollApproval(teamId, approvalId, opts);

@@ -11,7 +11,17 @@
  *
  * `initDataDir` is idempotent and never replaces an existing key.
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync, fsyncSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { fingerprintOf, generateKeyPair, keyIdOf, publicKeyFromSecret } from '../core/crypto.ts';
@@ -74,14 +84,18 @@ const KeyFile = z.strictObject({
 });
 
 /** Create the data dir (0700), the operator key (0600) and the outbox; add the dir to the parent's .gitignore. */
-export function initDataDir(dir: string = DEFAULT_DATA_DIR, opts: { gitignore?: boolean; now?: () => Date } = {}): InitResult {
+export function initDataDir(
+  dir: string = DEFAULT_DATA_DIR,
+  opts: { gitignore?: boolean; now?: () => Date } = {},
+): InitResult {
   const paths = dataDirPaths(dir);
   try {
     mkdirSync(paths.root, { recursive: true, mode: 0o700 });
     mkdirSync(paths.outboxPending, { recursive: true, mode: 0o700 });
     mkdirSync(paths.outboxRefused, { recursive: true, mode: 0o700 });
     const innerIgnore = join(paths.root, '.gitignore');
-    if (!existsSync(innerIgnore)) writeFileDurable(innerIgnore, '# HESO operator data: secrets and local state\n*\n', 0o644);
+    if (!existsSync(innerIgnore))
+      writeFileDurable(innerIgnore, '# HESO operator data: secrets and local state\n*\n', 0o644);
   } catch (err) {
     throw new HesoError('data_dir', `cannot create the data directory ${paths.root}: ${(err as Error).message}`);
   }
@@ -138,7 +152,11 @@ function addToGitignore(root: string): string | null {
   const lines = existing.split(/\r?\n/).map((l) => l.trim());
   if ([name, `${name}/`, `/${name}`, `/${name}/`].some((l) => lines.includes(l))) return null;
   const prefix = existing === '' || existing.endsWith('\n') ? '' : '\n';
-  writeFileDurable(file, `${existing}${prefix}# HESO operator data (secret key, outbox, audit log)\n/${name}/\n`, 0o644);
+  writeFileDurable(
+    file,
+    `${existing}${prefix}# HESO operator data (secret key, outbox, audit log)\n/${name}/\n`,
+    0o644,
+  );
   return file;
 }
 
@@ -172,5 +190,10 @@ export function loadOperatorKey(dir: string = DEFAULT_DATA_DIR): OperatorKey {
           : 'the secret key does not decode to the stored public key';
     throw new HesoError('data_dir', `${paths.operatorKey} is not a valid HESO operator key file (${why})`);
   }
-  return { secretKey, publicKey: parsed.publicKey, keyId: keyIdOf(parsed.publicKey), fingerprint: fingerprintOf(parsed.publicKey) };
+  return {
+    secretKey,
+    publicKey: parsed.publicKey,
+    keyId: keyIdOf(parsed.publicKey),
+    fingerprint: fingerprintOf(parsed.publicKey),
+  };
 }

@@ -161,5 +161,7 @@ export function fromControlPlaneError(err: ControlPlaneError, secrets: readonly 
 
 /** Errors worth retrying later: the request may well succeed then. */
 export function isTransient(err: unknown): boolean {
-  return err instanceof HesoCloudError && (err.code === 'network' || err.code === 'server' || err.code === 'rate_limited');
+  return (
+    err instanceof HesoCloudError && (err.code === 'network' || err.code === 'server' || err.code === 'rate_limited')
+  );
 }

@@ -145,11 +145,16 @@ export class Guard {
   #reportTrust(bundle: PolicyBundle): void {
     const { unpinned } = this.trust.report(bundle);
     const signature = unpinned.map((a) => a.keyId).join(',');
-    if (unpinned.length && signature !== this.#reportedUnpinned) this.#emit({ type: 'unpinned_approvers', approvers: unpinned });
+    if (unpinned.length && signature !== this.#reportedUnpinned)
+      this.#emit({ type: 'unpinned_approvers', approvers: unpinned });
     this.#reportedUnpinned = signature;
   }
 
-  #record(outcome: AuditOutcome, receipt: Receipt, extra: { approvalId?: string; approverKeyId?: string; reasons?: string[] } = {}) {
+  #record(
+    outcome: AuditOutcome,
+    receipt: Receipt,
+    extra: { approvalId?: string; approverKeyId?: string; reasons?: string[] } = {},
+  ) {
     const st = receipt.statement;
     this.audit.append({
       at: timestampOf(this.#clock()),
@@ -183,7 +188,8 @@ export class Guard {
     try {
       policy = await this.policy();
     } catch (err) {
-      if (this.mode === 'observe') throw new HesoError('policy', `observe mode cannot record without a policy: ${(err as Error).message}`);
+      if (this.mode === 'observe')
+        throw new HesoError('policy', `observe mode cannot record without a policy: ${(err as Error).message}`);
       throw err;
     }
     let evaluation: ReturnType<typeof evaluate>;
@@ -193,11 +199,22 @@ export class Guard {
       if (err instanceof PolicyError) throw new HesoError('policy', err.message);
       throw err;
     }
-    const receipt = sign(action, evaluation, { teamId: this.teamId, secretKey: this.#key.secretKey, clock: this.#clock });
+    const receipt = sign(action, evaluation, {
+      teamId: this.teamId,
+      secretKey: this.#key.secretKey,
+      clock: this.#clock,
+    });
     this.outbox.enqueue(receipt);
     if (this.#opts.autoPush !== false) this.outbox.start();
     const st = receipt.statement;
-    this.#emit({ type: 'verdict', action, receiptId: st.receiptId, verdict: st.verdict, ruleId: st.policy.ruleId, mode: this.mode });
+    this.#emit({
+      type: 'verdict',
+      action,
+      receiptId: st.receiptId,
+      verdict: st.verdict,
+      ruleId: st.policy.ruleId,
+      mode: this.mode,
+    });
 
     if (this.mode === 'observe') {
       this.#record('observed', receipt);
@@ -258,16 +275,31 @@ export class Guard {
 
     if (final.status === 'pending') {
       conclude('timeout');
-      throw new HesoApprovalError('approval_timeout', `no decision on approval ${opened.id} (code ${code}) in time; the action was not run`, ids);
+      throw new HesoApprovalError(
+        'approval_timeout',
+        `no decision on approval ${opened.id} (code ${code}) in time; the action was not run`,
+        ids,
+      );
     }
     if (final.status === 'expired') {
       conclude('expired');
-      throw new HesoApprovalError('expired', `approval ${opened.id} (code ${code}) expired undecided; the action was not run`, ids);
+      throw new HesoApprovalError(
+        'expired',
+        `approval ${opened.id} (code ${code}) expired undecided; the action was not run`,
+        ids,
+      );
     }
     if (!final.cosignature) {
-      const reasons = [{ code: 'approval_missing', message: `the server reported ${final.status} without a co-signature` }];
+      const reasons = [
+        { code: 'approval_missing', message: `the server reported ${final.status} without a co-signature` },
+      ];
       conclude('cosignature_rejected', reasons);
-      throw new HesoApprovalError('cosignature_rejected', `approval ${opened.id} came back ${final.status} without a co-signature; not run`, ids, reasons);
+      throw new HesoApprovalError(
+        'cosignature_rejected',
+        `approval ${opened.id} came back ${final.status} without a co-signature; not run`,
+        ids,
+        reasons,
+      );
     }
 
     // Our own receipt, the co-signature the server relayed, and what we were issued at opening.
@@ -276,8 +308,14 @@ export class Guard {
       operatorKeys: [this.#key.publicKey],
       bundle: this.#policy?.bundle && 'approvers' in this.#policy.bundle ? this.#policy.bundle : null,
     });
-    const result = gate(cosigned, trust, { expect: { approvalId: opened.id, challenge: opened.challenge }, now: this.#clock() });
-    const reasons: { code: string; message: string }[] = result.reasons.map((r) => ({ code: r.code, message: r.message }));
+    const result = gate(cosigned, trust, {
+      expect: { approvalId: opened.id, challenge: opened.challenge },
+      now: this.#clock(),
+    });
+    const reasons: { code: string; message: string }[] = result.reasons.map((r) => ({
+      code: r.code,
+      message: r.message,
+    }));
     const signedExpiry = final.cosignature.statement.expiresAt;
     if (compareTimestamps(signedExpiry, opened.expiresAt) !== 0)
       reasons.push({
@@ -295,10 +333,17 @@ export class Guard {
     if (denied) {
       this.outbox.enqueue(cosigned);
       conclude('denied', [], approverKeyId);
-      throw new HesoApprovalError('denied', `approval ${opened.id} (code ${code}) was denied; the action was not run`, ids);
+      throw new HesoApprovalError(
+        'denied',
+        `approval ${opened.id} (code ${code}) was denied; the action was not run`,
+        ids,
+      );
     }
     if (reasons.length === 0)
-      reasons.push({ code: 'status_mismatch', message: `the server reported ${final.status} but the co-signature says otherwise` });
+      reasons.push({
+        code: 'status_mismatch',
+        message: `the server reported ${final.status} but the co-signature says otherwise`,
+      });
     conclude('cosignature_rejected', reasons, approverKeyId);
     throw new HesoApprovalError(
       'cosignature_rejected',
@@ -313,7 +358,8 @@ export class Guard {
     const ctx = await this.authorize(input);
     try {
       const value = await fn(ctx);
-      if (this.mode === 'enforce') this.#record('ran', ctx.receipt, ctx.approvalId ? { approvalId: ctx.approvalId } : {});
+      if (this.mode === 'enforce')
+        this.#record('ran', ctx.receipt, ctx.approvalId ? { approvalId: ctx.approvalId } : {});
       return value;
     } catch (err) {
       this.#record('failed', ctx.receipt, {

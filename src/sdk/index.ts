@@ -5,12 +5,12 @@
  */
 
 export type { Approval, ApprovalStatus, ReceiptResult } from '../core/api.ts';
+export { shortCode } from '../core/crypto.ts';
 export { assertGate, GateError, gate } from '../core/gate.ts';
 export type { Action, PolicyBundle, PolicyDocument, Receipt, TrustSet, Verdict } from '../core/schemas.ts';
-export { shortCode } from '../core/crypto.ts';
 export type { VerifyReason, VerifyResult } from '../core/verify.ts';
 export { type Evaluation, evaluate, PolicyError, validatePolicy } from '../policy/index.ts';
-export { AuditLog, type AuditEntry, type AuditOutcome } from './audit.ts';
+export { type AuditEntry, AuditLog, type AuditOutcome } from './audit.ts';
 export {
   type CloudOptions,
   configure,

@@ -1,8 +1,9 @@
 /**
  * Local work, no network and no API key: capture an action, evaluate it, sign it.
  */
-import { buildReceipt } from '../core/statements.ts';
+
 import { Action, type JsonObject, type Receipt } from '../core/schemas.ts';
+import { buildReceipt } from '../core/statements.ts';
 import { timestampOf } from '../core/validate.ts';
 import type { Evaluation } from '../policy/index.ts';
 import { HesoError } from './errors.ts';

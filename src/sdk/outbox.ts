@@ -70,11 +70,16 @@ export class Outbox {
     mkdirSync(this.#refusedDir, { recursive: true, mode: 0o700 });
   }
 
-  /** Durably record a receipt for pushing. Idempotent by receiptId. Returns once it is on disk. */
+  /**
+   * Durably record a receipt for pushing; returns once it is on disk. Idempotent by
+   * receiptId, except that a co-signed receipt replaces its pending plain version (the
+   * control plane accepts that upgrade too).
+   */
   enqueue(receipt: Receipt): void {
     const valid = Receipt.parse(receipt);
     const file = join(this.#pendingDir, fileNameFor(valid.statement.receiptId));
-    if (!existsSync(file)) writeFileDurable(file, JSON.stringify(valid));
+    if (!existsSync(file) || (valid.cosignature && !readPending(file)?.cosignature))
+      writeFileDurable(file, JSON.stringify(valid));
     this.#wake?.();
   }
 
@@ -102,12 +107,9 @@ export class Outbox {
     for (const name of readdirSync(this.#pendingDir)) {
       if (!name.endsWith('.json')) continue;
       const file = join(this.#pendingDir, name);
-      try {
-        const parsed = Receipt.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-        if (parsed.success) out.push({ file, receipt: parsed.data });
-      } catch {
-        // A file another process is deleting right now, or a torn write (writes are atomic renames, so rare).
-      }
+      // null: a file another process is deleting right now, or damaged (writes are atomic renames, so rare).
+      const receipt = readPending(file);
+      if (receipt) out.push({ file, receipt });
     }
     return out.sort(
       (a, b) =>
@@ -132,9 +134,17 @@ export class Outbox {
       const team = f.receipt.statement.teamId;
       byTeam.set(team, [...(byTeam.get(team) ?? []), f]);
     }
+    let cloud: HesoCloud;
     try {
-      const cloud = this.#opts.cloud ?? configuredCloud();
-      for (const [team, teamFiles] of byTeam) {
+      cloud = this.#opts.cloud ?? configuredCloud();
+    } catch (err) {
+      result.error = err as HesoError;
+      result.remaining = files.length;
+      return result;
+    }
+    // One team's failure (e.g. a receipt for a team this key cannot reach) does not hold up the others.
+    for (const [team, teamFiles] of byTeam) {
+      try {
         for (let i = 0; i < teamFiles.length; i += LIMITS.receiptBatch) {
           const batch = teamFiles.slice(i, i + LIMITS.receiptBatch);
           // One attempt per pass: the retry schedule belongs to drain() / the background loop.
@@ -157,9 +167,9 @@ export class Outbox {
             }
           }
         }
+      } catch (err) {
+        result.error ??= err instanceof HesoError ? err : new HesoError('network', String(err));
       }
-    } catch (err) {
-      result.error = err instanceof HesoError ? err : new HesoError('network', String(err));
     }
     result.remaining = this.#pendingFiles().length;
     return result;
@@ -190,7 +200,12 @@ export class Outbox {
       if (!isTransient(r.error)) throw r.error;
       const delay = backoffDelay(attempt, r.error, this.#opts.backoff);
       const retry = Date.now() + delay < deadline && !opts.signal?.aborted;
-      this.#opts.onEvent?.({ type: 'push_failed', error: r.error, remaining: r.remaining, retryInMs: retry ? delay : null });
+      this.#opts.onEvent?.({
+        type: 'push_failed',
+        error: r.error,
+        remaining: r.remaining,
+        retryInMs: retry ? delay : null,
+      });
       if (!retry) return r;
       await sleep(delay, opts.signal);
     }
@@ -198,7 +213,13 @@ export class Outbox {
 
   #emitPushed(r: FlushResult): void {
     if (r.accepted + r.duplicate + r.refused > 0)
-      this.#opts.onEvent?.({ type: 'pushed', accepted: r.accepted, duplicate: r.duplicate, refused: r.refused, remaining: r.remaining });
+      this.#opts.onEvent?.({
+        type: 'pushed',
+        accepted: r.accepted,
+        duplicate: r.duplicate,
+        refused: r.refused,
+        remaining: r.remaining,
+      });
   }
 
   /** Push in the background: at once, after every enqueue, and with backoff while the cloud is unreachable. */
@@ -242,6 +263,15 @@ export class Outbox {
     await this.#flushing?.catch(() => undefined);
     this.#loop = null;
     this.#stop = null;
+  }
+}
+
+function readPending(file: string): Receipt | null {
+  try {
+    const parsed = Receipt.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
   }
 }
 

@@ -73,11 +73,18 @@ export function refundAction(overrides: Partial<Action> & { params?: JsonObject 
 }
 
 export async function createWorld(browser: Browser, options: WorldOptions = {}): Promise<World> {
-  const cleanups: (() => Promise<void> | void)[] = [];
+  // Torn down in this order whatever order they were made in: the page and the web host first,
+  // then the control plane before the engine — stopping the engine first leaves its aborted
+  // long-poll on a server connection that keeps the server's close() waiting for its
+  // keep-alive timeout (about 70 s).
+  const order = ['page', 'host', 'cloud', 'engine', 'files'] as const;
+  const cleanups = new Map<(typeof order)[number], () => Promise<void> | void>();
   const close = async () => {
-    for (const cleanup of cleanups.reverse()) {
+    for (const slot of order) {
+      const cleanup = cleanups.get(slot);
+      cleanups.delete(slot);
       try {
-        await cleanup();
+        await cleanup?.();
       } catch {
         // Keep tearing down the rest; a failed cleanup must not hide the test's own result.
       }
@@ -85,11 +92,11 @@ export async function createWorld(browser: Browser, options: WorldOptions = {}):
   };
   try {
     const cloud = await startCloud();
-    cleanups.push(() => cloud.stop());
+    cleanups.set('cloud', () => cloud.stop());
     const { teamId, apiKey } = await setupTeam(cloud, 'E2E team');
 
     const configDir = mkdtempSync(join(tmpdir(), 'heso-e2e-app-'));
-    cleanups.push(() => rmSync(configDir, { recursive: true, force: true }));
+    cleanups.set('files', () => rmSync(configDir, { recursive: true, force: true }));
     // A keychain service of our own, so tests running side by side never share secrets.
     const keyStore = new KeyringKeyStore({ service: `heso-approver-e2e-${toHex(randomBytes(6))}` });
     const engine = new ApproverEngine({
@@ -98,7 +105,7 @@ export async function createWorld(browser: Browser, options: WorldOptions = {}):
       pollWaitSeconds: 5,
       ...(options.engineFetch ? { fetch: options.engineFetch(globalThis.fetch.bind(globalThis)) } : {}),
     });
-    cleanups.push(async () => {
+    cleanups.set('engine', async () => {
       await engine.stop();
       for (const profile of await engine.listProfiles()) await engine.removeProfile(profile.name);
     });
@@ -117,7 +124,7 @@ export async function createWorld(browser: Browser, options: WorldOptions = {}):
     }
 
     const host = await startWebHost({ engine, port: 0, rendererDir: RENDERER_DIR });
-    cleanups.push(() => host.stop());
+    cleanups.set('host', () => host.stop());
 
     const operator = generateKeyPair();
     const client = new ControlPlaneClient({ endpoint: cloud.url, apiKey });
@@ -139,7 +146,7 @@ export async function createWorld(browser: Browser, options: WorldOptions = {}):
     };
 
     const tracked = await openPage(browser, { colorScheme: options.colorScheme ?? 'light' });
-    cleanups.push(() => tracked.close());
+    cleanups.set('page', () => tracked.close());
     await tracked.page.goto(host.url);
     return { cloud, teamId, apiKey, engine, host, tracked, page: tracked.page, agent, profile, close };
   } catch (error) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Action, PolicyDocument } from '../../src/core/schemas.ts';
-import { evaluate, parseCondition, PolicyError, testCondition, validatePolicy } from '../../src/policy/index.ts';
+import { evaluate, PolicyError, parseCondition, testCondition, validatePolicy } from '../../src/policy/index.ts';
 
 const action = (over: Partial<Action> = {}): Action => ({
   tool: 'payments.refund',
@@ -166,8 +166,15 @@ describe('evaluate', () => {
   });
 
   test('"*" alone matches any value; a rule without match or when matches everything', () => {
-    assert.equal(evaluate(action({ tool: 'anything.at.all', account: 'legacy' }), policy).ruleId, 'everything-else-on-legacy');
-    const catchAll: PolicyDocument = { version: '1', defaultVerdict: 'allow', rules: [{ id: 'all', verdict: 'block' }] };
+    assert.equal(
+      evaluate(action({ tool: 'anything.at.all', account: 'legacy' }), policy).ruleId,
+      'everything-else-on-legacy',
+    );
+    const catchAll: PolicyDocument = {
+      version: '1',
+      defaultVerdict: 'allow',
+      rules: [{ id: 'all', verdict: 'block' }],
+    };
     assert.equal(evaluate(action(), catchAll).verdict, 'block');
   });
 
@@ -180,7 +187,9 @@ describe('evaluate', () => {
     assert.throws(
       () => evaluate(action(), bad),
       (err: unknown) =>
-        err instanceof PolicyError && /rule "broken" condition "amount >> 1"/.test(err.message) && err.issues.length === 1,
+        err instanceof PolicyError &&
+        /rule "broken" condition "amount >> 1"/.test(err.message) &&
+        err.issues.length === 1,
     );
   });
 });
@@ -216,7 +225,11 @@ describe('validatePolicy', () => {
   });
 
   test('reports shape errors with a path and the rule id when known; never throws on junk', () => {
-    const r = validatePolicy({ version: '1', defaultVerdict: 'maybe', rules: [{ id: 'x', verdict: 'allow', extra: 1 }] });
+    const r = validatePolicy({
+      version: '1',
+      defaultVerdict: 'maybe',
+      rules: [{ id: 'x', verdict: 'allow', extra: 1 }],
+    });
     assert.equal(r.ok, false);
     if (r.ok) return;
     assert.ok(r.issues.some((i) => i.path === 'defaultVerdict'));

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { SqliteCloudStore } from '../../src/cloud/sqlite-store.ts';
 import type { Approval } from '../../src/core/api.ts';
 import { buildReceipt, gate } from '../../src/core/index.ts';
+import type { Receipt } from '../../src/core/schemas.ts';
 import {
   createCloud,
   createGuard,
@@ -113,9 +115,19 @@ describe('guard against a real control plane', () => {
       ['approval_opened', 'approved', 'ran'],
     );
     // The co-signed receipt replaces the plain one in the outbox and the control plane accepts it.
+    assert.ok(
+      guard.outbox.pending().some((r) => r.cosignature),
+      'the co-signed receipt is queued',
+    );
     const flushed = await guard.outbox.drain({ timeoutMs: 10_000 });
-    assert.equal(flushed.remaining, 0);
-    assert.equal(guard.outbox.refused().length, 0);
+    assert.deepEqual([flushed.accepted, flushed.remaining, guard.outbox.refused().length], [1, 0, 0]);
+    const store = new SqliteCloudStore({ path: cloud.dbPath });
+    try {
+      const stored = JSON.parse((await store.getReceipt(team.teamId, receipt.statement.receiptId))!) as Receipt;
+      assert.equal(stored.cosignature?.statement.decision, 'approve');
+    } finally {
+      await store.close();
+    }
     await guard.close();
   });
 
@@ -148,7 +160,9 @@ describe('guard against a real control plane', () => {
     const report = events.find((e) => e.type === 'unpinned_approvers');
     assert.ok(report?.type === 'unpinned_approvers' && report.approvers.some((a) => a.keyId === unpinned.keyId));
     const decided = events.find((e) => e.type === 'decided');
-    assert.ok(decided?.type === 'decided' && decided.serverStatus === 'approved' && decided.outcome === 'cosignature_rejected');
+    assert.ok(
+      decided?.type === 'decided' && decided.serverStatus === 'approved' && decided.outcome === 'cosignature_rejected',
+    );
     await guard.close();
   });
 
@@ -159,7 +173,13 @@ describe('guard against a real control plane', () => {
     const other = buildReceipt(
       {
         teamId: team.teamId,
-        action: { tool: 'payments.refund', params: { amount: 999 }, account: 'a', workflow: 'w', capturedAt: new Date().toISOString() },
+        action: {
+          tool: 'payments.refund',
+          params: { amount: 999 },
+          account: 'a',
+          workflow: 'w',
+          capturedAt: new Date().toISOString(),
+        },
         verdict: 'suspend',
         policy: { version: 'sdk-test-1', ruleId: 'big-refunds' },
       },
@@ -181,7 +201,9 @@ describe('guard against a real control plane', () => {
       (err: unknown) =>
         err instanceof HesoApprovalError &&
         err.code === 'cosignature_rejected' &&
-        err.reasons.some((r) => ['decision_binding_mismatch', 'approval_id_mismatch', 'challenge_mismatch'].includes(r.code)),
+        err.reasons.some((r) =>
+          ['decision_binding_mismatch', 'approval_id_mismatch', 'challenge_mismatch'].includes(r.code),
+        ),
     );
     assert.equal(ran, false);
     await guard.close();
@@ -216,7 +238,10 @@ describe('guard against a real control plane', () => {
   test('refuses an "approved" answer that carries no co-signature', async () => {
     const noCosig = tamperWithPolls((body) => ({ ...body, status: 'approved', decidedAt: new Date().toISOString() }));
     const { guard } = setup({ fetch: noCosig });
-    await assert.rejects(guard.run(refund(700), () => 'ran'), (err: unknown) => err instanceof HesoApprovalError && err.code === 'cosignature_rejected');
+    await assert.rejects(
+      guard.run(refund(700), () => 'ran'),
+      (err: unknown) => err instanceof HesoApprovalError && err.code === 'cosignature_rejected',
+    );
     await guard.close();
   });
 
@@ -248,10 +273,17 @@ describe('guard against a real control plane', () => {
       workflow: 'w',
       autoPush: false,
       cloud: createCloud('heso_not_a_real_key', 'http://127.0.0.1:9', { attempts: 1 }),
-      policy: { version: 'local-1', defaultVerdict: 'block', rules: [{ id: 'ok', verdict: 'allow', match: { tool: 'safe.*' } }] },
+      policy: {
+        version: 'local-1',
+        defaultVerdict: 'block',
+        rules: [{ id: 'ok', verdict: 'allow', match: { tool: 'safe.*' } }],
+      },
     });
     assert.equal(await offline.run({ tool: 'safe.read', params: {} }, () => 'done'), 'done');
-    await assert.rejects(offline.run({ tool: 'other', params: {} }, () => 'no'), HesoBlockedError);
+    await assert.rejects(
+      offline.run({ tool: 'other', params: {} }, () => 'no'),
+      HesoBlockedError,
+    );
     await offline.close();
   });
 });

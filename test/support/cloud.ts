@@ -190,6 +190,9 @@ export async function spawnCloud(opts: SpawnCloudOptions = {}): Promise<SpawnedC
       { cwd: REPO_ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = proc;
+    const killOnExit = () => proc.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    proc.once('exit', () => process.off('exit', killOnExit));
     url = await waitForListening(proc);
     port = Number(new URL(url).port);
     // Keep draining, so a chatty server never blocks on a full pipe.
@@ -201,7 +204,10 @@ export async function spawnCloud(opts: SpawnCloudOptions = {}): Promise<SpawnedC
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
     proc.kill(signal);
+    // A server that does not stop on a gentle signal within 5 s is killed.
+    const timer = signal === 'SIGKILL' ? null : setTimeout(() => proc.kill('SIGKILL'), 5000);
     await exited;
+    if (timer) clearTimeout(timer);
   };
   const withStore = async <T>(fn: (store: CloudStore) => Promise<T>): Promise<T> => {
     const store = new SqliteCloudStore({ path: dbPath });

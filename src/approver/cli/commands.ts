@@ -81,7 +81,9 @@ async function init(ctx: CliContext): Promise<number> {
 }
 
 async function status(ctx: CliContext): Promise<number> {
-  const names = ctx.args.values.profile ? [ctx.args.values.profile] : (await ctx.engine.listProfiles()).map((p) => p.name);
+  const names = ctx.args.values.profile
+    ? [ctx.args.values.profile]
+    : (await ctx.engine.listProfiles()).map((p) => p.name);
   if (names.length === 0) {
     output(ctx, { profiles: [] }, () => 'No profiles on this device yet: run `heso-approver init`.');
     return EXIT.ok;
@@ -101,9 +103,10 @@ async function status(ctx: CliContext): Promise<number> {
   output(ctx, { profiles: results }, () =>
     results
       .map((r) =>
-        [renderProfile(r.profile), r.reachable ? 'Control plane  reachable' : `Control plane  NOT reachable: ${r.error}`].join(
-          '\n',
-        ),
+        [
+          renderProfile(r.profile),
+          r.reachable ? 'Control plane  reachable' : `Control plane  NOT reachable: ${r.error}`,
+        ].join('\n'),
       )
       .join('\n\n'),
   );
@@ -177,6 +180,9 @@ async function decide(ctx: CliContext, decision: 'approve' | 'deny'): Promise<nu
     throw new InputError('deny needs a reason: heso-approver deny ID --reason "why"');
   }
   if (decision === 'approve') {
+    if (!ctx.args.values.yes && !interactive()) {
+      throw new InputError('approving needs confirmation: run in a terminal, or pass --yes');
+    }
     const item = await fetchOrFail(ctx, id);
     if (!ctx.json) process.stdout.write(`${renderItem(item, Date.now())}\n\n`);
     if (item.quarantined) {
@@ -187,7 +193,6 @@ async function decide(ctx: CliContext, decision: 'approve' | 'deny'): Promise<nu
       });
     }
     if (!ctx.args.values.yes) {
-      if (!interactive()) throw new InputError('approving needs confirmation: run in a terminal, or pass --yes');
       const answer = (await promptLine(`Type the short code ${item.shortCode} (or "yes") to approve: `)).trim();
       if (answer.toUpperCase() !== item.shortCode && answer.toLowerCase() !== 'yes') {
         process.stderr.write('Not approved.\n');
@@ -233,7 +238,13 @@ async function verifyLog(ctx: CliContext): Promise<number> {
 async function keyShow(ctx: CliContext): Promise<number> {
   const name = (await ctx.engine.resolveProfile(ctx.args.values.profile)).name;
   const profile = (await ctx.engine.listProfiles()).find((p) => p.name === name)!;
-  const key = { profile: profile.name, keyId: profile.keyId, publicKey: profile.publicKey, fingerprint: profile.fingerprint, keyStatus: profile.keyStatus };
+  const key = {
+    profile: profile.name,
+    keyId: profile.keyId,
+    publicKey: profile.publicKey,
+    fingerprint: profile.fingerprint,
+    keyStatus: profile.keyStatus,
+  };
   output(ctx, { key }, () => renderProfile(profile));
   return EXIT.ok;
 }
@@ -257,7 +268,9 @@ async function profileList(ctx: CliContext): Promise<number> {
   output(ctx, { profiles }, () =>
     profiles.length === 0
       ? 'No profiles on this device yet: run `heso-approver init`.'
-      : profiles.map((p) => `${esc(p.name)}  team ${esc(p.teamId)}  key ${p.keyId} (${p.keyStatus})  ${esc(p.endpoint)}`).join('\n'),
+      : profiles
+          .map((p) => `${esc(p.name)}  team ${esc(p.teamId)}  key ${p.keyId} (${p.keyStatus})  ${esc(p.endpoint)}`)
+          .join('\n'),
   );
   return EXIT.ok;
 }
@@ -266,13 +279,19 @@ async function profileRemove(ctx: CliContext): Promise<number> {
   const name = requirePositional(ctx, 2, 'profile NAME');
   if (!ctx.args.values.yes) {
     if (!interactive()) throw new InputError('removing a profile deletes its keys: run in a terminal, or pass --yes');
-    const answer = (await promptLine(`Delete profile "${esc(name)}" and its keys from the keychain? Type the profile name: `)).trim();
+    const answer = (
+      await promptLine(`Delete profile "${esc(name)}" and its keys from the keychain? Type the profile name: `)
+    ).trim();
     if (answer !== name) {
       process.stderr.write('Not removed.\n');
       return EXIT.failed;
     }
   }
   await ctx.engine.removeProfile(name);
-  output(ctx, { removed: name }, () => `Removed profile ${esc(name)}; its keychain items are deleted (audit log kept).`);
+  output(
+    ctx,
+    { removed: name },
+    () => `Removed profile ${esc(name)}; its keychain items are deleted (audit log kept).`,
+  );
   return EXIT.ok;
 }

@@ -1,7 +1,8 @@
 /** Shared pieces of the `heso-approver` CLI: help text, exit codes, output helpers. */
-import { ApproverError, InputError, KeychainUnavailableError, RemoteError } from '../errors.ts';
-import type { ApproverEngine } from '../engine.ts';
+
 import { jsonForTerminal } from '../display.ts';
+import type { ApproverEngine } from '../engine.ts';
+import { ApproverError, InputError, KeychainUnavailableError, RemoteError } from '../errors.ts';
 
 export const EXIT = {
   ok: 0,
