@@ -4,8 +4,8 @@
  * the network — every call goes through `window.heso`.
  */
 import { useCallback, useEffect, useState } from 'react';
-import type { ConnectionState, ProfileView, QueueSnapshot } from '../src/approver/api.ts';
 import type { AppInfo, Settings } from '../src/app/contract.ts';
+import type { ConnectionState, ProfileView, QueueSnapshot } from '../src/approver/api.ts';
 import { ConnectionBanner } from './components/ConnectionBanner.tsx';
 import { NewItemAnnouncer } from './components/NewItemAnnouncer.tsx';
 import { KeyStatusPill } from './components/StatusPill.tsx';
@@ -48,7 +48,10 @@ export function App() {
     setSnapshot(next);
     setConnection(next.connection);
   });
-  useBridgeEvent('connection', setConnection);
+  useBridgeEvent('connection', (next) => {
+    setConnection(next);
+    setSnapshot((current) => ({ ...current, connection: next }));
+  });
   useBridgeEvent('navigate', ({ approvalId }) => setRoute({ view: 'detail', approvalId }));
 
   const startQueue = useCallback(async (name: string) => {
@@ -156,7 +159,9 @@ export function App() {
           </div>
         )}
       </header>
-      {!onboarding && <ConnectionBanner connection={connection} onOpenSettings={() => setRoute({ view: 'settings' })} />}
+      {!onboarding && (
+        <ConnectionBanner connection={connection} onOpenSettings={() => setRoute({ view: 'settings' })} />
+      )}
       <NewItemAnnouncer items={snapshot.items} />
       <main id="main" className="app-main" tabIndex={-1}>
         {onboarding ? (
@@ -214,9 +219,7 @@ function Screen(props: ScreenProps) {
   switch (route.view) {
     case 'queue':
     case 'onboarding':
-      return (
-        <QueueView snapshot={snapshot} onOpen={(approvalId) => setRoute({ view: 'detail', approvalId })} />
-      );
+      return <QueueView snapshot={snapshot} onOpen={(approvalId) => setRoute({ view: 'detail', approvalId })} />;
     case 'detail':
       return (
         <DetailView

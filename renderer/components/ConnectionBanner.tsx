@@ -10,10 +10,10 @@ export function ConnectionBanner({
   onOpenSettings: () => void;
 }) {
   const now = useNow();
+  // The engine's message may already say when it retries; only add a live countdown when it doesn't.
+  const retryLeft = connection.retryAt ? Date.parse(connection.retryAt) - now : 0;
   const retryIn =
-    connection.retryAt && Date.parse(connection.retryAt) > now
-      ? ` Next attempt in ${formatDuration(Date.parse(connection.retryAt) - now)}.`
-      : '';
+    retryLeft >= 1000 && !/retry/i.test(connection.message) ? ` Next attempt in ${formatDuration(retryLeft)}.` : '';
   const lastSync = connection.lastSyncAt ? ` Last updated ${formatTime(connection.lastSyncAt)}.` : '';
   let body: { tone: 'info' | 'warning' | 'error'; title: string; text: string; settings?: boolean } | null;
   switch (connection.kind) {

@@ -13,8 +13,16 @@ import { Visible } from './Visible.tsx';
 const MOD_KEY = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform) ? 'Cmd' : 'Ctrl';
 export const APPROVE_SHORTCUT = `${MOD_KEY}+Shift+A`;
 
-export function isApproveShortcut(event: { key: string; code?: string; shiftKey: boolean; ctrlKey: boolean; metaKey: boolean }) {
-  return (event.ctrlKey || event.metaKey) && event.shiftKey && (event.code === 'KeyA' || event.key.toLowerCase() === 'a');
+export function isApproveShortcut(event: {
+  key: string;
+  code?: string;
+  shiftKey: boolean;
+  ctrlKey: boolean;
+  metaKey: boolean;
+}) {
+  return (
+    (event.ctrlKey || event.metaKey) && event.shiftKey && (event.code === 'KeyA' || event.key.toLowerCase() === 'a')
+  );
 }
 
 type Dialog = 'none' | 'approve' | 'deny';
@@ -234,22 +242,25 @@ function DenyDialog(props: {
           if (!missing && !props.busy) props.onConfirm(reason.trim());
         }}
       >
-        <label className="field">
-          <span className="field-label">Reason (sent to the agent's operator and kept in the audit log)</span>
-          {/* biome-ignore lint/a11y/noAutofocus: the reason is the only thing to fill in */}
+        <div className="field">
+          <label className="field-label" htmlFor="deny-reason">
+            Reason (sent to the agent's operator and kept in the audit log)
+          </label>
           <textarea
+            id="deny-reason"
             name="reason"
             data-testid="deny-reason"
             rows={3}
             maxLength={2000}
             required
+            // biome-ignore lint/a11y/noAutofocus: the reason is the only thing to fill in
             autoFocus
             value={reason}
             aria-invalid={touched && missing}
             aria-describedby="deny-reason-error"
             onChange={(event) => setReason(event.target.value)}
           />
-        </label>
+        </div>
         <p id="deny-reason-error" className="form-error" role={touched && missing ? 'alert' : undefined}>
           {touched && missing ? 'Enter a reason to deny.' : ''}
         </p>

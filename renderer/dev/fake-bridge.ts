@@ -4,14 +4,7 @@
  * local-verification display behave as they do for real. The URL's `?fake=` picks a
  * scenario: `onboarding`, `empty`, `offline`, `ratelimited`, `authfailed`, `quarantine`.
  */
-import type {
-  ConnectionState,
-  DecisionOutcome,
-  HistoryView,
-  PendingItem,
-  ProfileView,
-  QueueSnapshot,
-} from '../../src/approver/api.ts';
+
 import type {
   EventChannel,
   EventContract,
@@ -21,6 +14,14 @@ import type {
   InvokeResult,
   Settings,
 } from '../../src/app/contract.ts';
+import type {
+  ConnectionState,
+  DecisionOutcome,
+  HistoryView,
+  PendingItem,
+  ProfileView,
+  QueueSnapshot,
+} from '../../src/approver/api.ts';
 import type { Approval } from '../../src/core/api.ts';
 import { canonicalize } from '../../src/core/canonical.ts';
 import { fingerprintOf, generateKeyPair, keyIdOf, randomBytes, shortCode } from '../../src/core/crypto.ts';
@@ -156,7 +157,12 @@ export function installFakeBridge(): void {
     for (const listener of listeners.get(event) ?? []) listener(payload);
   };
   const snapshot = (): QueueSnapshot => ({ profile: following, items, connection: connectionFor() });
-  const audit = (kind: 'enrol' | 'decision', summary: string, approvalId: string | null, decision: 'approve' | 'deny' | null) => {
+  const audit = (
+    kind: 'enrol' | 'decision',
+    summary: string,
+    approvalId: string | null,
+    decision: 'approve' | 'deny' | null,
+  ) => {
     history.entries.push({
       seq: history.entries.length + 1,
       kind,
@@ -222,7 +228,8 @@ export function installFakeBridge(): void {
     'approval:get': ({ approvalId }) => items.find((i) => i.approval.id === approvalId) ?? null,
     'approval:decide': ({ approvalId, decision, reason }) => {
       const item = items.find((i) => i.approval.id === approvalId);
-      if (!item) return { status: 'already_decided', message: 'Someone already decided this approval.', approval: null };
+      if (!item)
+        return { status: 'already_decided', message: 'Someone already decided this approval.', approval: null };
       const cosignature = buildCosignature(
         { approval: item.approval, decision, ...(reason ? { reason } : {}) },
         approver.secretKey,

@@ -96,7 +96,12 @@ function DetailBody(props: {
   );
 
   return (
-    <section className="screen detail" aria-labelledby="detail-title" data-testid="detail" data-approval-id={approval.id}>
+    <section
+      className="screen detail"
+      aria-labelledby="detail-title"
+      data-testid="detail"
+      data-approval-id={approval.id}
+    >
       {props.back}
       <div className="detail-head">
         <div>
@@ -138,8 +143,8 @@ function DetailBody(props: {
       )}
       {bidi && (
         <div className="alert alert-warning" role="note">
-          This request contains text-direction control characters. They are shown escaped (for example \u202E) so
-          the text cannot be reordered on screen.
+          This request contains text-direction control characters. They are shown escaped (for example \u202E) so the
+          text cannot be reordered on screen.
         </div>
       )}
 

@@ -4,8 +4,8 @@
  * fingerprint with the team admin, who activates the key out of band.
  */
 import { type FormEvent, useState } from 'react';
-import type { ProfileView } from '../../src/approver/api.ts';
 import { invokeContract } from '../../src/app/contract.ts';
+import type { ProfileView } from '../../src/approver/api.ts';
 import { Fingerprint, KeyStatusPill } from '../components/StatusPill.tsx';
 import { errorMessage, invoke } from '../lib/bridge.ts';
 
@@ -91,9 +91,12 @@ function ConnectStep(props: { canCancel: boolean; onCancel: () => void; onCreate
   };
 
   const field = (name: FieldName, label: string, help: string, extra: Record<string, string | boolean> = {}) => (
-    <label className="field">
-      <span className="field-label">{label}</span>
+    <div className="field">
+      <label className="field-label" htmlFor={`onboarding-${name}`}>
+        {label}
+      </label>
       <input
+        id={`onboarding-${name}`}
         name={name}
         data-testid={`onboarding-${name}`}
         value={values[name]}
@@ -105,7 +108,7 @@ function ConnectStep(props: { canCancel: boolean; onCancel: () => void; onCreate
       <span id={`${name}-help`} className={errors[name] ? 'field-error' : 'field-help'}>
         {errors[name] ?? help}
       </span>
-    </label>
+    </div>
   );
 
   return (
@@ -201,8 +204,8 @@ function KeyStep(props: {
       </div>
       <ol className="howto">
         <li>
-          Contact your admin by a channel you already trust (in person, a call, your team chat) — not by replying to
-          an email that asked for it.
+          Contact your admin by a channel you already trust (in person, a call, your team chat) — not by replying to an
+          email that asked for it.
         </li>
         <li>Read the fingerprint aloud, group by group. Your admin compares it with the one they see for your name.</li>
         <li>If every group matches, your admin activates the key. If anything differs, stop and tell them.</li>

@@ -18,7 +18,18 @@ export function QueueView({ snapshot, onOpen }: { snapshot: QueueSnapshot; onOpe
             : 'Waiting for the first update…'}
         </p>
       </div>
-      {items.length === 0 ? (
+      {items.length === 0 && snapshot.connection.kind !== 'online' ? (
+        <div className="empty-state" data-testid="queue-unavailable">
+          <h2>
+            {snapshot.connection.kind === 'connecting' ? 'Loading the queue…' : 'The queue cannot be shown right now'}
+          </h2>
+          <p>
+            {snapshot.connection.kind === 'idle' || snapshot.connection.kind === 'connecting'
+              ? 'Connecting to your control plane.'
+              : 'See the message above. Approvals that arrive meanwhile wait on the control plane and appear here once the connection is back.'}
+          </p>
+        </div>
+      ) : items.length === 0 ? (
         <div className="empty-state" data-testid="queue-empty">
           <span className="empty-mark" aria-hidden="true">
             ✓

@@ -1,7 +1,7 @@
 /** Profiles (switch, refresh, rotate, remove, add) and app preferences. */
 import { useState } from 'react';
-import type { ProfileView } from '../../src/approver/api.ts';
 import type { AppInfo, Settings } from '../../src/app/contract.ts';
+import type { ProfileView } from '../../src/approver/api.ts';
 import { Modal } from '../components/Modal.tsx';
 import { Fingerprint, KeyStatusPill } from '../components/StatusPill.tsx';
 import { Visible } from '../components/Visible.tsx';
@@ -177,7 +177,12 @@ function ProfileCard(props: {
       )}
       <div className="profile-actions">
         {!props.active && (
-          <button type="button" className="button button-small" disabled={busy} onClick={() => run(() => props.onSwitch(profile.name))}>
+          <button
+            type="button"
+            className="button button-small"
+            disabled={busy}
+            onClick={() => run(() => props.onSwitch(profile.name))}
+          >
             Use this profile
           </button>
         )}
@@ -222,7 +227,9 @@ function ProfileCard(props: {
               type="button"
               className="button button-primary"
               disabled={busy}
-              onClick={() => run(async () => props.onChanged(await invoke('profiles:rotateKey', { name: profile.name })))}
+              onClick={() =>
+                run(async () => props.onChanged(await invoke('profiles:rotateKey', { name: profile.name })))
+              }
             >
               {busy ? 'Rotating…' : 'Rotate key'}
             </button>

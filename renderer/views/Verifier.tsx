@@ -3,7 +3,7 @@
  * and the verdict is re-derived from the signatures right here in the renderer with the
  * shared core. No network, no account, no privileged call.
  */
-import { type DragEvent, useId, useState } from 'react';
+import { type DragEvent, useEffect, useId, useRef, useState } from 'react';
 import type { ProfileView } from '../../src/approver/api.ts';
 import { PublicKeyB64 } from '../../src/core/schemas.ts';
 import { type VerifyResult, verifyReceipt } from '../../src/core/verify.ts';
@@ -104,10 +104,11 @@ export function VerifierView({ profile }: { profile: ProfileView | null }) {
         <h1 id="verifier-title">Verify a receipt</h1>
       </div>
       <p className="screen-sub">
-        Checks the signatures on this device. Nothing is sent anywhere: the verdict comes from the math and the keys
-        you choose to trust.
+        Checks the signatures on this device. Nothing is sent anywhere: the verdict comes from the math and the keys you
+        choose to trust.
       </p>
       <div className="card">
+        {/* biome-ignore lint/a11y/noStaticElementInteractions: a drop target only; the textarea and the file input inside are the keyboard paths */}
         <div
           className={dragging ? 'drop-zone drop-zone-active' : 'drop-zone'}
           onDragOver={(event) => {
@@ -118,9 +119,13 @@ export function VerifierView({ profile }: { profile: ProfileView | null }) {
           onDrop={onDrop}
           data-testid="verifier-dropzone"
         >
-          <label className="field">
-            <span className="field-label">Receipt JSON</span>
+          <div className="field">
+            <label className="field-label" htmlFor={`${fileId}-json`}>
+              Receipt JSON
+            </label>
             <textarea
+              id={`${fileId}-json`}
+              aria-describedby={`${fileId}-json-help`}
               className="mono"
               rows={10}
               spellCheck={false}
@@ -129,22 +134,29 @@ export function VerifierView({ profile }: { profile: ProfileView | null }) {
               data-testid="verifier-input"
               onChange={(event) => setText(event.target.value)}
             />
-            <span className="field-help">Paste it here, or drop a .json file anywhere in this box.</span>
-          </label>
+            <span className="field-help" id={`${fileId}-json-help`}>
+              Paste it here, or drop a .json file anywhere in this box.
+            </span>
+          </div>
           <label className="file-pick" htmlFor={fileId}>
-            Or choose a file…
+            Or choose a receipt file:
           </label>
           <input
             id={fileId}
             className="file-input"
             type="file"
+            data-testid="verifier-file"
             accept="application/json,.json"
             onChange={(event) => void loadFile(event.target.files?.[0])}
           />
         </div>
-        <label className="field">
-          <span className="field-label">Trusted approver public keys</span>
+        <div className="field">
+          <label className="field-label" htmlFor={`${fileId}-approvers`}>
+            Trusted approver public keys
+          </label>
           <textarea
+            id={`${fileId}-approvers`}
+            aria-describedby={`${fileId}-approvers-help`}
             className="mono"
             rows={2}
             spellCheck={false}
@@ -152,14 +164,18 @@ export function VerifierView({ profile }: { profile: ProfileView | null }) {
             data-testid="verifier-trusted"
             onChange={(event) => setApproverKeys(event.target.value)}
           />
-          <span className="field-help">
-            One per line (base64url). Prefilled with your own key. Only co-signatures by these keys can turn
-            “suspend” into “allow”.
+          <span className="field-help" id={`${fileId}-approvers-help`}>
+            One per line (base64url). Prefilled with your own key. Only co-signatures by these keys can turn “suspend”
+            into “allow”.
           </span>
-        </label>
-        <label className="field">
-          <span className="field-label">Trusted operator public keys (optional)</span>
+        </div>
+        <div className="field">
+          <label className="field-label" htmlFor={`${fileId}-operators`}>
+            Trusted operator public keys (optional)
+          </label>
           <textarea
+            id={`${fileId}-operators`}
+            aria-describedby={`${fileId}-operators-help`}
             className="mono"
             rows={2}
             spellCheck={false}
@@ -167,10 +183,17 @@ export function VerifierView({ profile }: { profile: ProfileView | null }) {
             data-testid="verifier-operators"
             onChange={(event) => setOperatorKeys(event.target.value)}
           />
-          <span className="field-help">Leave empty to accept any operator key the receipt names.</span>
-        </label>
+          <span className="field-help" id={`${fileId}-operators-help`}>
+            Leave empty to accept any operator key the receipt names.
+          </span>
+        </div>
         <div className="form-actions">
-          <button type="button" className="button button-primary" onClick={() => verify()} data-testid="verifier-verify">
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => verify()}
+            data-testid="verifier-verify"
+          >
             Verify
           </button>
         </div>
@@ -198,9 +221,23 @@ function verdictHeadline(result: VerifyResult): string {
 }
 
 function VerifierResult({ outcome }: { outcome: Outcome }) {
+  const ref = useRef<HTMLDivElement>(null);
+  // Each new verdict is brought into view and focused, so it is seen (and read) after pressing Verify.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs for each new outcome on purpose
+  useEffect(() => {
+    ref.current?.scrollIntoView({ block: 'nearest' });
+    ref.current?.focus({ preventScroll: true });
+  }, [outcome]);
   if (outcome.kind === 'error') {
     return (
-      <div className="alert alert-error" role="alert" data-testid="verifier-result" data-ok="false">
+      <div
+        ref={ref}
+        tabIndex={-1}
+        className="alert alert-error"
+        role="alert"
+        data-testid="verifier-result"
+        data-ok="false"
+      >
         {outcome.message}
       </div>
     );
@@ -209,6 +246,8 @@ function VerifierResult({ outcome }: { outcome: Outcome }) {
   const tone = result.ok ? 'alert-ok' : result.valid ? 'alert-warning' : 'alert-error';
   return (
     <div
+      ref={ref}
+      tabIndex={-1}
       className={`alert verifier-result ${tone}`}
       role="status"
       aria-live="polite"

@@ -1,4 +1,4 @@
-/** Default per-OS locations of the approver's config (profiles.json) and data (audit log, outbox). */
+/** Default per-OS location of the approver's config (profiles.json) and, by default, its data (audit log, outbox). */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,15 +19,10 @@ export function defaultConfigDir(env: Env = process.env, platform: NodeJS.Platfo
   }
 }
 
-export function defaultDataDir(env: Env = process.env, platform: NodeJS.Platform = process.platform): string {
-  if (env.HESO_APPROVER_DATA_DIR) return env.HESO_APPROVER_DATA_DIR;
-  const home = env.HOME || env.USERPROFILE || homedir();
-  switch (platform) {
-    case 'win32':
-      return join(env.LOCALAPPDATA || join(home, 'AppData', 'Local'), APP_DIR_NAME);
-    case 'darwin':
-      return join(home, 'Library', 'Application Support', APP_DIR_NAME);
-    default:
-      return join(env.XDG_DATA_HOME || join(home, '.local', 'share'), APP_DIR_NAME);
-  }
+/**
+ * The audit log and decision outbox live next to profiles.json by default, so the CLI and
+ * the desktop app (whose engine uses its config dir as data dir) share one log per profile.
+ */
+export function defaultDataDir(configDir: string, env: Env = process.env): string {
+  return env.HESO_APPROVER_DATA_DIR || configDir;
 }

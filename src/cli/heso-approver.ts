@@ -53,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
     return args.values.help ? EXIT.ok : EXIT.usage;
   }
   const configDir = args.values['config-dir'] ?? defaultConfigDir();
-  const dataDir = args.values['data-dir'] ?? (args.values['config-dir'] ? configDir : defaultDataDir());
+  const dataDir = args.values['data-dir'] ?? defaultDataDir(configDir);
   const engine = new ApproverEngine({ keyStore: new KeyringKeyStore(), configDir, dataDir });
   const ctx: CliContext = { engine, args, json: args.values.json ?? false, configDir, dataDir };
   try {

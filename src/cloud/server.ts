@@ -90,7 +90,8 @@ export function createCloudServer(opts: CloudServerOptions): FastifyInstance {
   const app = Fastify({
     logger: loggerOption(opts.logger),
     bodyLimit: limits.bodyBytes,
-    return503OnClosing: true,
+    // Fastify's own 503 body is not the API's error shape; the onRequest hook answers instead.
+    return503OnClosing: false,
     // Long-polls end when the hub closes (preClose); idle keep-alive sockets are closed too.
     forceCloseConnections: 'idle',
   });
@@ -103,7 +104,9 @@ export function createCloudServer(opts: CloudServerOptions): FastifyInstance {
     ctx.store.expireDue(ctx.now().toISOString()).catch((err: unknown) => app.log.error({ err }, 'expiry sweep failed'));
   }, limits.expirySweepMs);
   sweeper.unref();
+  let closing = false;
   app.addHook('preClose', async () => {
+    closing = true;
     clearInterval(sweeper);
     ctx.hub.close();
   });
@@ -130,6 +133,11 @@ export function createCloudServer(opts: CloudServerOptions): FastifyInstance {
 
   // Team routes: authenticate, rate-limit per key, and refuse other teams (404, never data).
   app.addHook('onRequest', async (request, reply) => {
+    if (closing)
+      throw new HttpError(503, 'internal', 'the server is shutting down; retry in a moment', undefined, {
+        connection: 'close',
+        'retry-after': '1',
+      });
     if (!request.routeOptions.url?.startsWith('/v1/teams/')) return;
     const auth = await authenticate(ctx.store, request.headers.authorization);
     const retryAfter = ctx.limiter.take(auth.keyId);

@@ -55,7 +55,9 @@ test('init enrols a pending key; the status follows the admin activating it', { 
   }
 });
 
-test('approve: the agent gets a co-signed receipt that verifies with the pinned approver key', { skip: KEYRING_SKIP }, async () => {
+test('approve: the agent gets a co-signed receipt that verifies with the pinned approver key', {
+  skip: KEYRING_SKIP,
+}, async () => {
   const { teamId, apiKey } = await setupTeam(cloud);
   const dir = tempDir();
   const engine = makeEngine(dir.path, { keyStore: testKeyStore() });
@@ -154,7 +156,9 @@ test('a pending (not yet activated) key is refused with what to do', { skip: KEY
   }
 });
 
-test('rotation: new key vouched for by the old one, enrolled pending, old key revoked; removal empties the keychain', { skip: KEYRING_SKIP }, async () => {
+test('rotation: new key vouched for by the old one, enrolled pending, old key revoked; removal empties the keychain', {
+  skip: KEYRING_SKIP,
+}, async () => {
   const { teamId, apiKey } = await setupTeam(cloud);
   const dir = tempDir();
   const keyStore: KeyringKeyStore = testKeyStore();

@@ -28,6 +28,20 @@ export function testKeyStore(): KeyringKeyStore {
   return new KeyringKeyStore({ service: `heso-approver-test-${process.pid}-${Math.random().toString(36).slice(2)}` });
 }
 
+/**
+ * Adds `Connection: close` to every request. Workaround: a long-poll aborted by
+ * `engine.stop()` leaves a server-side connection that becomes idle only after
+ * `startCloud().stop()` began, and Fastify's `forceCloseConnections: 'idle'` then waits
+ * for its 72 s keep-alive timeout. Production keeps keep-alive; only tests close.
+ */
+export function closingFetch(inner: typeof fetch = fetch): typeof fetch {
+  return (input, init) => {
+    const headers = new Headers(init?.headers);
+    headers.set('connection', 'close');
+    return inner(input, { ...init, headers });
+  };
+}
+
 export function makeEngine(
   dir: string,
   options: Partial<ApproverEngineOptions> & Pick<ApproverEngineOptions, 'keyStore'>,
@@ -38,13 +52,14 @@ export function makeEngine(
     pollWaitSeconds: 5,
     notifications: { gatherMs: 20, minIntervalMs: 200 },
     ...options,
+    fetch: closingFetch(options.fetch),
   });
 }
 
 /** The operator side: signs suspended receipts with its own key and opens approvals. */
 export function makeAgent(cloud: Pick<CloudHandle, 'url'>, teamId: string, apiKey: string) {
   const operator = generateKeyPair();
-  const client = new ControlPlaneClient({ endpoint: cloud.url, apiKey });
+  const client = new ControlPlaneClient({ endpoint: cloud.url, apiKey, fetch: closingFetch() });
   let n = 0;
   return {
     client,

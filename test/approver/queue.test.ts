@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { NotificationRequest, PendingItem, QueueSnapshot } from '../../src/approver/api.ts';
+import type { ConnectionState, NotificationRequest, PendingItem, QueueSnapshot } from '../../src/approver/api.ts';
 import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
 import { KEYRING_SKIP, makeAgent, makeEngine, nextEvent, tempDir, testKeyStore } from './helpers.ts';
 
@@ -37,7 +37,9 @@ function tamperingFetch(): typeof fetch {
   };
 }
 
-test('a tampered approval is quarantined with its reasons: approve refused, deny allowed', { skip: KEYRING_SKIP }, async () => {
+test('a tampered approval is quarantined with its reasons: approve refused, deny allowed', {
+  skip: KEYRING_SKIP,
+}, async () => {
   const { teamId, apiKey } = await setupTeam(cloud);
   const dir = tempDir();
   const engine = makeEngine(dir.path, { keyStore: testKeyStore(), fetch: tamperingFetch() });
@@ -54,7 +56,10 @@ test('a tampered approval is quarantined with its reasons: approve refused, deny
     assert.equal(item.quarantined, true);
     assert.equal(item.verification.ok, false);
     assert.equal(JSON.parse(item.canonicalAction).params.amount, 99_999, 'we show what we were served');
-    assert.ok(item.verification.reasons.some((r) => /operator signature does not match/.test(r)), item.verification.reasons.join('; '));
+    assert.ok(
+      item.verification.reasons.some((r) => /operator signature does not match/.test(r)),
+      item.verification.reasons.join('; '),
+    );
     assert.ok(item.verification.reasons.some((r) => /does not hash to the signed action hash/.test(r)));
     const notification = await notified;
     assert.equal(notification.kind === 'single' && notification.title, 'Approval request failed verification');
@@ -74,7 +79,9 @@ test('a tampered approval is quarantined with its reasons: approve refused, deny
   }
 });
 
-test('an untampered approval of another shape (no summary, nested params) verifies', { skip: KEYRING_SKIP }, async () => {
+test('an untampered approval of another shape (no summary, nested params) verifies', {
+  skip: KEYRING_SKIP,
+}, async () => {
   const { teamId, apiKey } = await setupTeam(cloud);
   const dir = tempDir();
   const engine = makeEngine(dir.path, { keyStore: testKeyStore() });
@@ -91,22 +98,38 @@ test('an untampered approval of another shape (no summary, nested params) verifi
   }
 });
 
-test('a burst of 50 approvals yields one summary notification and all 50 in the queue', { skip: KEYRING_SKIP }, async () => {
+test('a burst of 50 approvals yields one summary notification and all 50 in the queue', {
+  skip: KEYRING_SKIP,
+}, async () => {
   const { teamId, apiKey } = await setupTeam(cloud);
   const dir = tempDir();
   // Gather long enough that the whole burst lands in one window even on a slow, shared machine.
-  const engine = makeEngine(dir.path, { keyStore: testKeyStore(), notifications: { gatherMs: 3000, minIntervalMs: 60_000 } });
+  const engine = makeEngine(dir.path, {
+    keyStore: testKeyStore(),
+    notifications: { gatherMs: 3000, minIntervalMs: 60_000 },
+  });
   try {
     const profile = await engine.initProfile({ endpoint: cloud.url, teamId, apiKey, displayName: 'B' });
     const agent = makeAgent(cloud, teamId, apiKey);
     const notifications: NotificationRequest[] = [];
     engine.on('notify', (n) => notifications.push(n));
     await engine.start(profile.name);
-    await nextEvent((l) => engine.on('connection', l), (c) => c.kind === 'online');
-    const all = nextEvent<QueueSnapshot>((l) => engine.on('queue', l), (s) => s.items.length === 50, 60_000);
+    await nextEvent<ConnectionState>(
+      (l) => engine.on('connection', l),
+      (c) => c.kind === 'online',
+    );
+    const all = nextEvent<QueueSnapshot>(
+      (l) => engine.on('queue', l),
+      (s) => s.items.length === 50,
+      60_000,
+    );
     await Promise.all(Array.from({ length: 50 }, () => agent.open()));
     await all;
-    const first = await nextEvent<NotificationRequest>((l) => engine.on('notify', l), () => true, 10_000).catch(() => null);
+    const first = await nextEvent<NotificationRequest>(
+      (l) => engine.on('notify', l),
+      () => true,
+      10_000,
+    ).catch(() => null);
     const shown = first ? [first] : notifications;
     assert.equal(notifications.length <= 1 && shown.length, 1, JSON.stringify(notifications));
     assert.equal(shown[0]?.kind, 'summary');

@@ -147,7 +147,11 @@ describe('approver UI: deciding approvals', { skip: skip ?? false }, () => {
         tool: 'db.export',
         account: 'prod-eu-1',
         summary: 'Export customer table for audit',
-        params: { table: 'customers', format: 'csv', destination: { bucket: 's3://audit-exports', region: 'eu-west-1' } },
+        params: {
+          table: 'customers',
+          format: 'csv',
+          destination: { bucket: 's3://audit-exports', region: 'eu-west-1' },
+        },
       });
       await page.locator(`[data-testid=queue-item][data-approval-id="${approval.id}"]`).waitFor();
       await screenshot(page, 'queue-dark');
@@ -195,7 +199,11 @@ describe('approver UI: deciding approvals', { skip: skip ?? false }, () => {
       const reasons = (await page.getByTestId('quarantine-reasons').textContent()) ?? '';
       assert.ok(reasons.length > 0, 'the quarantine lists its reasons');
       assert.match(reasons, /hash/i);
-      assert.match((await page.getByTestId('params').textContent()) ?? '', /99999/, 'the tampered value is what arrived');
+      assert.match(
+        (await page.getByTestId('params').textContent()) ?? '',
+        /99999/,
+        'the tampered value is what arrived',
+      );
       const approveButton = page.getByTestId('approve-button');
       assert.equal(await approveButton.isDisabled(), true);
       await page.keyboard.press('Control+Shift+A');

@@ -40,11 +40,16 @@ export interface WorldOptions {
 export interface Agent {
   client: ControlPlaneClient;
   /** Signs a suspended receipt for the action (the demo policy's `big-refunds` rule) and opens an approval. */
-  open(action: Partial<Action> & { params: JsonObject }, expiresInSeconds?: number): Promise<{ receipt: Receipt; approval: Approval }>;
+  open(
+    action: Partial<Action> & { params: JsonObject },
+    expiresInSeconds?: number,
+  ): Promise<{ receipt: Receipt; approval: Approval }>;
 }
 
 export interface World {
   cloud: CloudHandle;
+  /** The engine's config and data directory (profiles.json, audit log). */
+  configDir: string;
   teamId: string;
   apiKey: string;
   engine: ApproverEngine;
@@ -148,7 +153,7 @@ export async function createWorld(browser: Browser, options: WorldOptions = {}):
     const tracked = await openPage(browser, { colorScheme: options.colorScheme ?? 'light' });
     cleanups.set('page', () => tracked.close());
     await tracked.page.goto(host.url);
-    return { cloud, teamId, apiKey, engine, host, tracked, page: tracked.page, agent, profile, close };
+    return { cloud, configDir, teamId, apiKey, engine, host, tracked, page: tracked.page, agent, profile, close };
   } catch (error) {
     await close();
     throw error;

@@ -184,6 +184,12 @@ async function decide(ctx: CliContext, decision: 'approve' | 'deny'): Promise<nu
       throw new InputError('approving needs confirmation: run in a terminal, or pass --yes');
     }
     const item = await fetchOrFail(ctx, id);
+    // Decided or expired already: the engine reports that without signing anything.
+    if (item.approval.status !== 'pending')
+      return report(
+        ctx,
+        await ctx.engine.decide({ approvalId: id, decision, reason, profile: ctx.args.values.profile }),
+      );
     if (!ctx.json) process.stdout.write(`${renderItem(item, Date.now())}\n\n`);
     if (item.quarantined) {
       return report(ctx, {

@@ -68,9 +68,9 @@ Commands
 
 Global options
   --profile NAME            which profile (default: the only one)
-  --config-dir DIR          where profiles.json lives (default: the per-OS config dir); also holds the data
-                            unless --data-dir is given
-  --data-dir DIR            audit log and decision outbox (default: the per-OS data dir)
+  --config-dir DIR          where profiles.json lives (default: $HESO_APPROVER_CONFIG_DIR, else the per-OS
+                            config dir, e.g. ~/.config/heso-approver; shared with the desktop app)
+  --data-dir DIR            audit log and decision outbox (default: $HESO_APPROVER_DATA_DIR, else the config dir)
   --json                    machine-readable output (one JSON document; --watch prints one per line)
   -h, --help                this help
 
