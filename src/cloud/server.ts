@@ -109,9 +109,17 @@ export function createCloudServer(opts: CloudServerOptions): FastifyInstance {
     closing = true;
     clearInterval(sweeper);
     ctx.hub.close();
+    // Woken long-polls get a moment to answer; then any socket still open (a client that
+    // keeps an idle keep-alive connection) is closed so shutdown never hangs.
+    setTimeout(() => app.server.closeAllConnections(), 500).unref();
   });
   app.addHook('onClose', async () => {
     unsubscribe();
+  });
+  // Responses finishing during shutdown (long-polls woken by preClose) close their socket,
+  // so close() never waits out a keep-alive timeout for a connection that just went idle.
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
 
   app.setErrorHandler((err: FastifyError | HttpError, request, reply) => {

@@ -50,7 +50,7 @@ export interface VerifyOptions {
   /** Ed25519 implementation; defaults to @noble/ed25519. Node servers may pass `nodeVerify`. */
   verify?: Ed25519Verify;
   /** Values the caller knows independently (e.g. from its own approval record); mismatches fail. */
-  expect?: { approvalId?: string; challenge?: string };
+  expect?: { approvalId?: string; challenge?: string; expiresAt?: string };
   /** Also fail (approval_expired) when the approval's expiry is before `now`. `gate` sets this. */
   requireUnexpired?: boolean;
 }
@@ -174,7 +174,13 @@ function verifyReceiptUnguarded(input: unknown, trust: unknown, opts: VerifyOpti
   const before = reasons.length;
   const check = checkDecision(
     rawCosignature,
-    { receipt: st, teamId: st.teamId, approvalId: opts.expect?.approvalId, challenge: opts.expect?.challenge },
+    {
+      receipt: st,
+      teamId: st.teamId,
+      approvalId: opts.expect?.approvalId,
+      challenge: opts.expect?.challenge,
+      expiresAt: opts.expect?.expiresAt,
+    },
     'receipt.cosignature',
     { verify, now: opts.now, requireUnexpired: opts.requireUnexpired ?? false },
     add,

@@ -16,7 +16,7 @@ import { shortCode } from '../core/crypto.ts';
 import { gate } from '../core/gate.ts';
 import type { Action, ApproverRecord, PolicyBundle, PolicyDocument, Receipt, Verdict } from '../core/schemas.ts';
 import { attachCosignature } from '../core/statements.ts';
-import { compareTimestamps, timestampOf } from '../core/validate.ts';
+import { timestampOf } from '../core/validate.ts';
 import { evaluate, PolicyError } from '../policy/index.ts';
 import { AuditLog, type AuditOutcome } from './audit.ts';
 import { configuredCloud, type HesoCloud } from './cloud.ts';
@@ -309,19 +309,13 @@ export class Guard {
       bundle: this.#policy?.bundle && 'approvers' in this.#policy.bundle ? this.#policy.bundle : null,
     });
     const result = gate(cosigned, trust, {
-      expect: { approvalId: opened.id, challenge: opened.challenge },
+      expect: { approvalId: opened.id, challenge: opened.challenge, expiresAt: opened.expiresAt },
       now: this.#clock(),
     });
     const reasons: { code: string; message: string }[] = result.reasons.map((r) => ({
       code: r.code,
       message: r.message,
     }));
-    const signedExpiry = final.cosignature.statement.expiresAt;
-    if (compareTimestamps(signedExpiry, opened.expiresAt) !== 0)
-      reasons.push({
-        code: 'decision_binding_mismatch',
-        message: `the decision carries expiry ${signedExpiry}, but the approval was opened with ${opened.expiresAt}`,
-      });
     const approverKeyId = result.approverKeyId;
 
     if (reasons.length === 0 && result.ok && result.verdict === 'allow' && final.status === 'approved') {

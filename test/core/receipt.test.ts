@@ -326,6 +326,16 @@ describe('decision bindings (validly signed by the trusted approver, but for som
     assert.deepEqual(codes(verifyReceipt(good, trust, { expect: { approvalId: 'apr_2' } })), ['approval_id_mismatch']);
     assert.deepEqual(codes(verifyReceipt(good, trust, { expect: { challenge: other.key } })), ['challenge_mismatch']);
   });
+
+  test('a decision carrying another expiry than the approval was opened with is caught', () => {
+    const good = cosigned();
+    const signed = good.cosignature!.statement.expiresAt;
+    assert.ok(verifyReceipt(good, trust, { expect: { expiresAt: signed } }).ok);
+    const later = new Date(Date.parse(signed) + 60_000).toISOString();
+    const result = verifyReceipt(good, trust, { expect: { expiresAt: later } });
+    assert.deepEqual(codes(result), ['decision_binding_mismatch']);
+    assert.equal(result.reasons[0]!.field, 'receipt.cosignature.statement.expiresAt');
+  });
 });
 
 describe('expiry', () => {
