@@ -12,27 +12,16 @@ import { join } from 'node:path';
 import { ControlPlaneError } from '../client/errors.ts';
 import type { ControlPlaneClient } from '../client/index.ts';
 import type { Approval } from '../core/api.ts';
-import { keyIdOf, publicKeyFromSecret } from '../core/crypto.ts';
-import { b64url } from '../core/encoding.ts';
-import {
-  type Cosignature,
-  Cosignature as CosignatureSchema,
-  DECISION_TYPE,
-  type Decision,
-  DecisionStatement,
-} from '../core/schemas.ts';
-import { buildCosignature, signStatement } from '../core/statements.ts';
-import { parseWith } from '../core/validate.ts';
+import { type Cosignature, Cosignature as CosignatureSchema, type Decision } from '../core/schemas.ts';
+import { buildCosignature } from '../core/statements.ts';
 import type { DecisionOutcome } from './api.ts';
 import { writeFileAtomic } from './profiles.ts';
 import { backoffDelay, type Clock, type Logger, type Random, type Sleep } from './runtime.ts';
 
 /**
- * Signs a decision. Approvals go through core's `buildCosignature`, which re-checks the
- * receipt (defence in depth on top of local verification). A deny may be signed for a
- * quarantined approval whose receipt no longer verifies: refusing something can never
- * make it run, and the statement still binds the approval's id, challenge and the
- * receipt's identifiers, so the control plane can match it to its own record.
+ * Signs a decision with core's `buildCosignature`, which re-checks the receipt before an
+ * approve (defence in depth on top of local verification) and still lets a quarantined
+ * approval be denied: refusing something can never make it run.
  */
 export function signDecision(
   approval: Approval,
@@ -41,32 +30,7 @@ export function signDecision(
   decidedAt: string,
   secretKey: Uint8Array,
 ): Cosignature {
-  if (decision === 'approve') {
-    return buildCosignature({ approval, decision, reason, decidedAt }, secretKey);
-  }
-  const rs = approval.receipt.statement;
-  const publicKey = publicKeyFromSecret(secretKey);
-  const statement = parseWith(
-    DecisionStatement,
-    {
-      type: DECISION_TYPE,
-      teamId: approval.teamId,
-      approvalId: approval.id,
-      receiptId: rs.receiptId,
-      actionHash: rs.actionHash,
-      operatorKeyId: rs.operatorKeyId,
-      policyVersion: rs.policy.version,
-      ruleId: rs.policy.ruleId,
-      decision,
-      ...(reason === undefined ? {} : { reason }),
-      challenge: approval.challenge,
-      decidedAt,
-      expiresAt: approval.expiresAt,
-      approverKeyId: keyIdOf(publicKey),
-    },
-    'decision',
-  );
-  return { statement, signature: signStatement(statement, secretKey), approverPublicKey: b64url.encode(publicKey) };
+  return buildCosignature({ approval, decision, reason, decidedAt }, secretKey);
 }
 
 /** Signed decisions not yet settled with the control plane, one JSON file per approval. Public material only. */

@@ -110,32 +110,18 @@ export interface BuildCosignatureInput {
 
 /**
  * The approver's signed decision, binding the approval (team, id, challenge, expiry) and
- * everything that identifies its receipt. Refuses (ValidationError) to sign for a receipt
- * that is not a well-formed, operator-signed `suspend` receipt of the same team, or after
- * the approval expired: a signature is only ever produced over what was checked.
+ * everything that identifies its receipt. Refuses (ValidationError) to sign after the
+ * approval expired, for another team's receipt, and — for `approve` — for a receipt that is
+ * not an operator-signed `suspend` receipt whose hash matches its action: an approval is
+ * only ever signed over what was checked. A `deny` may be signed for a receipt that fails
+ * those checks (a quarantined, tampered request): refusing can never make anything run,
+ * and the statement still binds the approval's id and challenge.
  */
 export function buildCosignature(input: BuildCosignatureInput, approverSecretKey: Uint8Array): Cosignature {
   const { approval } = input;
   const receipt = parseWith(Receipt, approval.receipt, 'approval.receipt');
   const rs = receipt.statement;
-  if (!verifyStatement(rs, receipt.signature, rs.operatorPublicKey)) {
-    throw new ValidationError(
-      'approval.receipt.signature: the operator signature does not verify',
-      'approval.receipt.signature',
-    );
-  }
-  if (computeActionHash(rs.action) !== rs.actionHash) {
-    throw new ValidationError(
-      'approval.receipt.statement.actionHash: does not match the action',
-      'approval.receipt.statement.actionHash',
-    );
-  }
-  if (rs.verdict !== 'suspend') {
-    throw new ValidationError(
-      `approval.receipt.statement.verdict: is "${rs.verdict}", only suspended actions are decided`,
-      'approval.receipt.statement.verdict',
-    );
-  }
+  if (input.decision === 'approve') assertApprovable(receipt);
   if (rs.teamId !== approval.teamId) {
     throw new ValidationError('approval.teamId: differs from the receipt team', 'approval.teamId');
   }
@@ -171,6 +157,29 @@ export function buildCosignature(input: BuildCosignatureInput, approverSecretKey
     signature: signStatement(statement, approverSecretKey),
     approverPublicKey: b64url.encode(approverPublicKey),
   };
+}
+
+/** What must hold before anyone signs `approve`: the operator signed it, the hash is the action's, it is suspended. */
+function assertApprovable(receipt: Receipt): void {
+  const rs = receipt.statement;
+  if (!verifyStatement(rs, receipt.signature, rs.operatorPublicKey)) {
+    throw new ValidationError(
+      'approval.receipt.signature: the operator signature does not verify',
+      'approval.receipt.signature',
+    );
+  }
+  if (computeActionHash(rs.action) !== rs.actionHash) {
+    throw new ValidationError(
+      'approval.receipt.statement.actionHash: does not match the action',
+      'approval.receipt.statement.actionHash',
+    );
+  }
+  if (rs.verdict !== 'suspend') {
+    throw new ValidationError(
+      `approval.receipt.statement.verdict: is "${rs.verdict}", only suspended actions are decided`,
+      'approval.receipt.statement.verdict',
+    );
+  }
 }
 
 /** The receipt with the co-signature attached (a new object; the input is not changed). */

@@ -467,4 +467,24 @@ describe('builders refuse bad input with named fields', () => {
     assert.equal(attempt(receipt)().statement.reason, undefined);
     assert.ok(!('reason' in attempt(receipt)().statement));
   });
+
+  test('buildCosignature lets a tampered (quarantined) request be denied, never approved', () => {
+    const tampered = clone(suspendedReceipt());
+    tampered.statement.action.params = { amount: 99999 };
+    const approval = { ...APPROVAL, receipt: tampered };
+    const decidedAt = '2026-03-02T09:05:00.000Z';
+    assert.throws(
+      () => buildCosignature({ approval, decision: 'approve', decidedAt }, keys.approver),
+      /operator signature does not verify/,
+    );
+    const deny = buildCosignature({ approval, decision: 'deny', reason: 'tampered', decidedAt }, keys.approver);
+    assert.equal(deny.statement.decision, 'deny');
+    assert.equal(deny.statement.approvalId, APPROVAL.id);
+    assert.equal(deny.statement.challenge, APPROVAL.challenge);
+    assert.throws(
+      () =>
+        buildCosignature({ approval: { ...approval, teamId: 'team_b' }, decision: 'deny', decidedAt }, keys.approver),
+      /differs from the receipt team/,
+    );
+  });
 });

@@ -4,11 +4,11 @@
  * Prints figures only; nothing asserts on timing.
  */
 
-import { type Ed25519Verify, generateKeyPair, verifyBytes } from './crypto.ts';
-import { nodeVerify } from './ed25519-node.ts';
-import { b64url } from './encoding.ts';
-import { attachCosignature, buildCosignature, buildReceipt } from './statements.ts';
-import { verifyReceipt } from './verify.ts';
+import { type Ed25519Verify, generateKeyPair, verifyBytes } from '../src/core/crypto.ts';
+import { nodeVerify } from '../src/core/ed25519-node.ts';
+import { b64url } from '../src/core/encoding.ts';
+import { attachCosignature, buildCosignature, buildReceipt } from '../src/core/statements.ts';
+import { verifyReceipt } from '../src/core/verify.ts';
 
 const operator = generateKeyPair();
 const approver = generateKeyPair();
