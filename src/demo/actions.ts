@@ -76,10 +76,20 @@ const makers: ((rnd: () => number) => ActionInput)[] = [
   },
 ];
 
-/** `count` actions from the seeded stream. */
+/**
+ * `count` actions: first a refund the demo policy suspends, so a newcomer sees a pending
+ * approval within seconds of starting, then the seeded stream.
+ */
 export function demoStream(count: number, seed: number): ActionInput[] {
   const rnd = seededRandom(seed);
-  return Array.from({ length: count }, () => pick(rnd, makers)(rnd));
+  const opener: ActionInput = {
+    tool: 'payments.refund',
+    account: 'cust-4821',
+    params: { orderId: 'ord_99812', amount: 250, currency: 'EUR', reason: 'damaged in transit' },
+    summary: 'Refund 250.00 EUR for order ord_99812',
+  };
+  const rest = Array.from({ length: Math.max(0, count - 1) }, () => pick(rnd, makers)(rnd));
+  return count > 0 ? [opener, ...rest] : [];
 }
 
 /** A fixed tour, one of each interesting case under the demo policy (for `--once`). */
