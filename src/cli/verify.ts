@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { nodeVerify } from '../core/ed25519-node.ts';
+import { installNodeCrypto, nodeVerify } from '../core/ed25519-node.ts';
 import {
   b64url,
   LIMITS,
@@ -176,6 +176,7 @@ export async function runVerify(argv: string[]): Promise<number> {
     let result: VerifyResult;
     try {
       receipt = parseJsonText(text, 'receipt');
+      installNodeCrypto();
       result = verifyReceipt(receipt, trust, { verify: nodeVerify });
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;

@@ -5,6 +5,7 @@
  */
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { ErrorBody, ErrorCode } from '../core/api.ts';
+import { installNodeCrypto } from '../core/ed25519-node.ts';
 import { LIMITS } from '../core/schemas.ts';
 import { authenticate } from './auth.ts';
 import { ChangeHub } from './change-hub.ts';
@@ -75,6 +76,8 @@ function fromFastifyError(err: FastifyError): HttpError {
 }
 
 export function createCloudServer(opts: CloudServerOptions): FastifyInstance {
+  // The server re-verifies every receipt: hash with OpenSSL, not pure JS (same digests).
+  installNodeCrypto();
   const limits: CloudLimits = {
     ...DEFAULT_LIMITS,
     ...opts.limits,

@@ -22,8 +22,21 @@ export interface KeyPair {
   publicKey: Uint8Array;
 }
 
+export type Sha256 = (bytes: Uint8Array) => Uint8Array;
+
+let sha256Impl: Sha256 = nobleSha256;
+
+/**
+ * Swaps the SHA-256 implementation for the whole process. Node servers install node:crypto's
+ * (`installNodeCrypto` in ed25519-node.ts): the same digest several times faster than pure JS,
+ * which matters because every receipt check hashes the action and derives key ids.
+ */
+export function setSha256(impl: Sha256): void {
+  sha256Impl = impl;
+}
+
 export function sha256(bytes: Uint8Array): Uint8Array {
-  return nobleSha256(bytes);
+  return sha256Impl(bytes);
 }
 
 /** Uniformly random bytes from the platform CSPRNG (Web Crypto, present in Node 20 and browsers). */

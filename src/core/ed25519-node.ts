@@ -3,8 +3,8 @@
  * than the pure-JS path. Same contract as `verifyBytes`; not exported from index.ts so
  * browser bundles never pull in node:crypto.
  */
-import { createPublicKey, type KeyObject, verify } from 'node:crypto';
-import type { Ed25519Verify } from './crypto.ts';
+import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { type Ed25519Verify, type Sha256, setSha256 } from './crypto.ts';
 
 /** DER SubjectPublicKeyInfo header for an Ed25519 key (RFC 8410); the raw 32 bytes follow. */
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -33,3 +33,11 @@ export const nodeVerify: Ed25519Verify = (signature, message, publicKey) => {
     return false;
   }
 };
+
+/** SHA-256 through node:crypto; the same digest as the pure-JS one (cross-checked in tests). */
+export const nodeSha256: Sha256 = (bytes) => new Uint8Array(createHash('sha256').update(bytes).digest());
+
+/** Makes every hash in core (action hashes, key ids) use node:crypto in this process. */
+export function installNodeCrypto(): void {
+  setSha256(nodeSha256);
+}

@@ -21,6 +21,8 @@ export {
   keyIdOf,
   publicKeyFromSecret,
   randomBytes,
+  type Sha256,
+  setSha256,
   sha256,
   shortCode,
   signBytes,

@@ -20,7 +20,7 @@ import { toHex } from '../../src/core/encoding.ts';
 import type { Action, JsonObject, Receipt } from '../../src/core/schemas.ts';
 import { buildReceipt } from '../../src/core/statements.ts';
 import { openPage, RENDERER_DIR, type TrackedPage } from '../support/browser.ts';
-import { type CloudHandle, DEMO_POLICY, setupTeam, startCloud } from '../support/cloud.ts';
+import { type CloudHandle, DEMO_POLICY, type StartCloudOptions, setupTeam, startCloud } from '../support/cloud.ts';
 
 /** Why keychain-backed e2e tests cannot run in this process, or null. */
 export function keyringSkipReason(): string | null {
@@ -35,6 +35,8 @@ export interface WorldOptions {
   /** Wraps the engine's fetch (e.g. to tamper with what the control plane returns). */
   engineFetch?: (realFetch: typeof fetch) => typeof fetch;
   colorScheme?: 'light' | 'dark';
+  /** Control-plane options, e.g. a tight `rateLimit`. */
+  cloud?: StartCloudOptions;
 }
 
 export interface Agent {
@@ -53,6 +55,9 @@ export interface World {
   teamId: string;
   apiKey: string;
   engine: ApproverEngine;
+  /** The engine's keychain (a service of this world's own, `keychainService`). */
+  keyStore: KeyringKeyStore;
+  keychainService: string;
   host: WebHost;
   tracked: TrackedPage;
   page: Page;
@@ -96,14 +101,15 @@ export async function createWorld(browser: Browser, options: WorldOptions = {}):
     }
   };
   try {
-    const cloud = await startCloud();
+    const cloud = await startCloud(options.cloud);
     cleanups.set('cloud', () => cloud.stop());
     const { teamId, apiKey } = await setupTeam(cloud, 'E2E team');
 
     const configDir = mkdtempSync(join(tmpdir(), 'heso-e2e-app-'));
     cleanups.set('files', () => rmSync(configDir, { recursive: true, force: true }));
     // A keychain service of our own, so tests running side by side never share secrets.
-    const keyStore = new KeyringKeyStore({ service: `heso-approver-e2e-${toHex(randomBytes(6))}` });
+    const keychainService = `heso-approver-e2e-${toHex(randomBytes(6))}`;
+    const keyStore = new KeyringKeyStore({ service: keychainService });
     const engine = new ApproverEngine({
       keyStore,
       configDir,
@@ -153,7 +159,21 @@ export async function createWorld(browser: Browser, options: WorldOptions = {}):
     const tracked = await openPage(browser, { colorScheme: options.colorScheme ?? 'light' });
     cleanups.set('page', () => tracked.close());
     await tracked.page.goto(host.url);
-    return { cloud, configDir, teamId, apiKey, engine, host, tracked, page: tracked.page, agent, profile, close };
+    return {
+      cloud,
+      configDir,
+      teamId,
+      apiKey,
+      engine,
+      keyStore,
+      keychainService,
+      host,
+      tracked,
+      page: tracked.page,
+      agent,
+      profile,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;
