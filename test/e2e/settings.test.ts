@@ -10,8 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import { type Browser, expect, type Page } from '@playwright/test';
 import type { ProfileView } from '../../src/approver/api.ts';
 import { accounts } from '../../src/approver/key-store.ts';
-import { ControlPlaneClient } from '../../src/client/index.ts';
 import { ControlPlaneError } from '../../src/client/errors.ts';
+import { ControlPlaneClient } from '../../src/client/index.ts';
 import { generateKeyPair } from '../../src/core/crypto.ts';
 import { attachCosignature, buildReceipt, verifyStatement } from '../../src/core/statements.ts';
 import { verifyReceipt } from '../../src/core/verify.ts';
@@ -99,7 +99,8 @@ describe('approver UI: key rotation, profile removal and rate limiting', { skip:
       const records = await cloud.admin.listApprovers(teamId);
       const newRecord = records.find((r) => r.keyId === rotated.keyId);
       const oldRecord = records.find((r) => r.keyId === old.keyId);
-      assert.equal(newRecord?.status, 'pending');
+      assert.ok(newRecord && oldRecord, 'both keys are listed');
+      assert.equal(newRecord.status, 'pending');
       assert.equal(newRecord.fingerprint, rotated.fingerprint);
       assert.ok(newRecord.rotation, 'the new key carries its rotation record');
       assert.equal(newRecord.rotation.statement.previousKeyId, old.keyId);
@@ -110,7 +111,7 @@ describe('approver UI: key rotation, profile removal and rate limiting', { skip:
         true,
         'the rotation is signed by the previous key',
       );
-      assert.equal(oldRecord?.status, 'revoked');
+      assert.equal(oldRecord.status, 'revoked');
       assert.ok(oldRecord.revokedAt);
       // The revoked key's private half is gone from the keychain; the new one is there.
       assert.equal(await keyStore.get(accounts.privateKey(PROFILE_NAME, old.keyId)), null);
@@ -152,7 +153,10 @@ describe('approver UI: key rotation, profile removal and rate limiting', { skip:
       // Both items exist first, so their absence afterwards means something.
       assert.notEqual(await keyStore.get(privateKeyAccount), null);
       assert.equal(await keyStore.get(apiKeyAccount), world.apiKey);
-      assert.deepEqual(keychainLabels(keychainService).sort(), [labelOf(privateKeyAccount), labelOf(apiKeyAccount)].sort());
+      assert.deepEqual(
+        keychainLabels(keychainService).sort(),
+        [labelOf(privateKeyAccount), labelOf(apiKeyAccount)].sort(),
+      );
 
       await page.getByTestId('queue-empty').waitFor();
       await page.getByRole('button', { name: 'Settings' }).click();
@@ -189,11 +193,17 @@ describe('approver UI: key rotation, profile removal and rate limiting', { skip:
 
   test('a drained rate limit shows the "Rate limited" banner with the wait the control plane asked for', async () => {
     // Tokens come back once every 1000 s: once drained, the engine's next request gets 429 with a long Retry-After.
-    const world = await createWorld(browser, { onboarded: true, cloud: { rateLimit: { burst: 10, perSecond: 0.001 } } });
+    const world = await createWorld(browser, {
+      onboarded: true,
+      cloud: { rateLimit: { burst: 10, perSecond: 0.001 } },
+    });
     try {
       const { page, cloud, teamId, agent, engine } = world;
       await page.getByTestId('queue-empty').waitFor();
       await expect(page.getByTestId('connection-banner')).toHaveAttribute('data-kind', 'online');
+      const { approval } = await agent.open({ params: { amount: 640, currency: 'EUR', orderId: '31337' } });
+      const row = page.locator(`[data-testid=queue-item][data-approval-id="${approval.id}"]`);
+      await expect(row).toBeVisible();
 
       // Spend the rest of the API key's burst (the engine and the agent share the key) until the control plane says 429.
       let retryAfter: number | undefined;
@@ -207,8 +217,12 @@ describe('approver UI: key rotation, profile removal and rate limiting', { skip:
       }
       assert.ok(retryAfter !== undefined && retryAfter > 60, `drained, with a long Retry-After (got ${retryAfter})`);
 
-      // Another key of the team opens an approval: the engine's long-poll answers with it, and its next request is refused.
-      const otherClient = new ControlPlaneClient({ endpoint: cloud.url, apiKey: await cloud.admin.createApiKey(teamId) });
+      // Another key of the team opens an approval, which ends the engine's long-poll if it is still waiting:
+      // either way its next request is refused.
+      const otherClient = new ControlPlaneClient({
+        endpoint: cloud.url,
+        apiKey: await cloud.admin.createApiKey(teamId),
+      });
       const receipt = buildReceipt(
         {
           teamId,
@@ -218,14 +232,14 @@ describe('approver UI: key rotation, profile removal and rate limiting', { skip:
         },
         generateKeyPair().secretKey,
       );
-      const approval = await otherClient.openApproval(teamId, { receipt, expiresInSeconds: 600 });
+      await otherClient.openApproval(teamId, { receipt, expiresInSeconds: 600 });
 
       const banner = page.locator('[data-testid=connection-banner][data-kind=rate_limited]');
       await expect(banner).toContainText('Rate limited');
       await expect(banner).toContainText(/asked us to slow down; retrying in \d+ s/);
       await expect(banner).toContainText(/Last updated/);
       // The queue fetched before the 429 stays on screen, marked as possibly stale by the banner.
-      await expect(page.locator(`[data-testid=queue-item][data-approval-id="${approval.id}"]`)).toBeVisible();
+      await expect(row).toBeVisible();
       assert.equal(engine.snapshot().connection.kind, 'rate_limited');
       assert.match(engine.snapshot().connection.message, /slow down/);
       await screenshot(page, 'banner-rate-limited');
@@ -244,11 +258,9 @@ describe('approver UI: key rotation, profile removal and rate limiting', { skip:
       await page.getByTestId('queue-empty').waitFor();
       const kinds: string[] = [];
       const unsubscribe = engine.on('connection', (state) => kinds.push(state.kind));
-      // Free the slot the engine holds, take it for the agent, then let the app start following again.
+      // Free the slot the engine holds, take it for the agent, then let the app start following again (on reload).
       await engine.stop();
-      const { cursor } = await agent.client.listPending(teamId);
-      const held = agent.client.listPending(teamId, { cursor, waitSeconds: 30, signal: hold.signal }).catch(() => null);
-      await waitUntilLongPollRefused(world, cursor);
+      const held = await takeTheOnlyLongPoll(world, hold.signal);
       await page.reload();
 
       const banner = page.locator('[data-testid=connection-banner][data-kind=rate_limited]');
@@ -274,15 +286,41 @@ describe('approver UI: key rotation, profile removal and rate limiting', { skip:
   });
 });
 
-/** Returns once a long-poll of the world's key is refused (429), i.e. the agent's held long-poll owns the only slot. */
-async function waitUntilLongPollRefused(world: World, cursor: string): Promise<void> {
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Makes the agent hold the key's only long-poll slot (`maxLongPolls: 1`); returns the held
+ * request, which ends when `signal` aborts. Probes tell who holds the slot: a probe that is
+ * answered found it free, one refused with 429 found it taken.
+ */
+async function takeTheOnlyLongPoll(world: World, signal: AbortSignal): Promise<Promise<unknown>> {
+  const { client } = world.agent;
+  const { cursor } = await client.listPending(world.teamId);
+  const probe = () =>
+    client.listPending(world.teamId, { cursor, waitSeconds: 1 }).then(
+      () => 'free' as const,
+      (error: unknown) => {
+        if (error instanceof ControlPlaneError && error.kind === 'rate_limited') return 'taken' as const;
+        throw error;
+      },
+    );
+  // The stopped engine's long-poll frees its slot once the server sees its connection close.
+  while ((await probe()) === 'taken') await pause(100);
+  const startHold = () => {
+    const hold = { settled: false, request: Promise.resolve<unknown>(null) };
+    hold.request = client
+      .listPending(world.teamId, { cursor, waitSeconds: 30, signal })
+      .catch(() => null)
+      .finally(() => {
+        hold.settled = true;
+      });
+    return hold;
+  };
+  let hold = startHold();
   for (;;) {
-    try {
-      // Answered (after at most 1 s) when the held request has not reached the server yet: ask again.
-      await world.agent.client.listPending(world.teamId, { cursor, waitSeconds: 1 });
-    } catch (error) {
-      if (error instanceof ControlPlaneError && error.kind === 'rate_limited') return;
-      throw error;
-    }
+    // Nothing else polls now: a refused probe means the held request owns the slot. An answered
+    // probe owned it itself, and the held request may have been refused meanwhile: hold again.
+    if ((await probe()) === 'taken') return hold.request;
+    if (hold.settled) hold = startHold();
   }
 }
