@@ -254,13 +254,13 @@ describe('approver UI: key rotation, profile removal and rate limiting', { skip:
     const world = await createWorld(browser, { onboarded: true, cloud: { rateLimit: { maxLongPolls: 1 } } });
     const hold = new AbortController();
     try {
-      const { page, teamId, agent, engine } = world;
+      const { page, agent, engine } = world;
       await page.getByTestId('queue-empty').waitFor();
       const kinds: string[] = [];
       const unsubscribe = engine.on('connection', (state) => kinds.push(state.kind));
       // Free the slot the engine holds, take it for the agent, then let the app start following again (on reload).
       await engine.stop();
-      const held = await takeTheOnlyLongPoll(world, hold.signal);
+      const { held } = await takeTheOnlyLongPoll(world, hold.signal);
       await page.reload();
 
       const banner = page.locator('[data-testid=connection-banner][data-kind=rate_limited]');
@@ -268,13 +268,19 @@ describe('approver UI: key rotation, profile removal and rate limiting', { skip:
       await expect(banner).toContainText(/slow down; retrying in 1 s/);
       assert.equal(engine.snapshot().connection.kind, 'rate_limited');
 
-      // Requests are allowed again: the engine's next retry gets through and the banner goes.
+      await screenshot(page, 'banner-rate-limited-long-poll');
+
+      // Requests are allowed again. A long-poll only answers when something changes (or after its
+      // wait), so the agent opens an approval: the engine's next poll returns it and it is online.
       hold.abort();
       await held;
+      const { approval } = await agent.open({ params: { amount: 300, currency: 'EUR', orderId: '5150' } });
+      // Generous ceiling: the slot frees when the server sees the aborted request close, then the engine retries.
+      await expect(page.locator(`[data-testid=queue-item][data-approval-id="${approval.id}"]`)).toBeVisible({
+        timeout: 15_000,
+      });
       await expect(page.getByTestId('connection-banner')).toHaveAttribute('data-kind', 'online');
       await expect(page.locator('.banner')).toHaveCount(0);
-      const { approval } = await agent.open({ params: { amount: 300, currency: 'EUR', orderId: '5150' } });
-      await expect(page.locator(`[data-testid=queue-item][data-approval-id="${approval.id}"]`)).toBeVisible();
       unsubscribe();
       assert.ok(kinds.includes('rate_limited'), `the engine reported rate_limited (saw ${kinds.join(', ')})`);
       assert.equal(engine.snapshot().connection.kind, 'online');
@@ -290,10 +296,10 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Makes the agent hold the key's only long-poll slot (`maxLongPolls: 1`); returns the held
- * request, which ends when `signal` aborts. Probes tell who holds the slot: a probe that is
+ * request (wrapped, so it is not awaited here), which ends when `signal` aborts. Probes tell who holds the slot: a probe that is
  * answered found it free, one refused with 429 found it taken.
  */
-async function takeTheOnlyLongPoll(world: World, signal: AbortSignal): Promise<Promise<unknown>> {
+async function takeTheOnlyLongPoll(world: World, signal: AbortSignal): Promise<{ held: Promise<unknown> }> {
   const { client } = world.agent;
   const { cursor } = await client.listPending(world.teamId);
   const probe = () =>
@@ -320,7 +326,7 @@ async function takeTheOnlyLongPoll(world: World, signal: AbortSignal): Promise<P
   for (;;) {
     // Nothing else polls now: a refused probe means the held request owns the slot. An answered
     // probe owned it itself, and the held request may have been refused meanwhile: hold again.
-    if ((await probe()) === 'taken') return hold.request;
+    if ((await probe()) === 'taken') return { held: hold.request };
     if (hold.settled) hold = startHold();
   }
 }
