@@ -20,9 +20,7 @@ export function QueueView({ snapshot, onOpen }: { snapshot: QueueSnapshot; onOpe
       </div>
       {items.length === 0 && snapshot.connection.kind !== 'online' ? (
         <div className="empty-state" data-testid="queue-unavailable">
-          <h2>
-            {snapshot.connection.kind === 'connecting' ? 'Loading the queue…' : 'The queue cannot be shown right now'}
-          </h2>
+          <h2>{unavailableTitle(snapshot)}</h2>
           <p>
             {snapshot.connection.kind === 'idle' || snapshot.connection.kind === 'connecting'
               ? 'Connecting to your control plane.'
@@ -49,6 +47,14 @@ export function QueueView({ snapshot, onOpen }: { snapshot: QueueSnapshot; onOpe
       )}
     </section>
   );
+}
+
+/** While not online, say what is known: an empty queue at the last update is not "unknown". */
+function unavailableTitle(snapshot: QueueSnapshot): string {
+  const { kind, lastSyncAt } = snapshot.connection;
+  if (kind === 'idle' || kind === 'connecting') return 'Loading the queue…';
+  if (lastSyncAt) return `Nothing was pending at ${formatTime(lastSyncAt)}`;
+  return 'The queue cannot be shown right now';
 }
 
 function QueueRow({ item, now, onOpen }: { item: PendingItem; now: number; onOpen: (id: string) => void }) {

@@ -249,8 +249,9 @@ function ProfileCard(props: {
             }}
           >
             <p>
-              The private key and the API key are deleted from the OS keychain. This cannot be undone: to approve for
-              this team again you set up a new key and your admin activates it.
+              Your key is revoked with the control plane (if it is reachable) and the private key and the API key are
+              deleted from the OS keychain. This cannot be undone: to approve for this team again you set up a new key
+              and your admin activates it.
             </p>
             <label className="field">
               <span className="field-label">

@@ -14,6 +14,9 @@ import type { ConnectionState, PendingItem } from './api.ts';
 import { backoffDelay, type Clock, isoAt, type Logger, type Random, type Sleep } from './runtime.ts';
 import { inspectApproval } from './verify-approval.ts';
 
+/** Long-poll wait of the first request after a failure. */
+const RECOVERY_WAIT_SECONDS = 1;
+
 export interface LiveQueueEvents {
   added(item: PendingItem): void;
   updated(item: PendingItem): void;
@@ -103,26 +106,36 @@ export class LiveQueue {
     this.#scheduleExpiry();
   }
 
+  #pollWait(): number {
+    return this.#opts.waitSeconds ?? 25;
+  }
+
   async #run(): Promise<void> {
     const { client, teamId, logger, sleep } = this.#opts;
     const signal = this.#abort.signal;
     let cursor: string | undefined;
     let failures = 0;
+    // After any failure the next long-poll is short: "online" comes back within a second of the
+    // control plane answering again, not at the next change or a 25 s timeout. It stays a
+    // long-poll so that a key out of long-poll slots keeps getting 429 instead of flapping.
+    let recovering = false;
     while (!signal.aborted) {
       try {
         const res = await client.listPending(teamId, {
           cursor,
-          waitSeconds: cursor === undefined ? undefined : (this.#opts.waitSeconds ?? 25),
+          waitSeconds: cursor === undefined ? undefined : recovering ? RECOVERY_WAIT_SECONDS : this.#pollWait(),
           limit: this.#opts.limit ?? 500,
           signal,
         });
         if (signal.aborted) return;
         failures = 0;
+        recovering = false;
         cursor = res.cursor;
         this.#setConnection({ kind: 'online', message: 'Connected', retryAt: null }, true);
         this.#reconcile(res.approvals);
       } catch (err) {
         if (signal.aborted) return;
+        recovering = true;
         const decision = this.#classify(err, failures);
         logger.warn('queue poll failed', { kind: decision.kind, error: errorMessage(err) });
         if (decision.kind === 'stop') {

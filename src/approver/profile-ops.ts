@@ -260,6 +260,7 @@ export async function rotateKey(ctx: EngineContext, name: string): Promise<Store
 
 export async function removeProfile(ctx: EngineContext, name: string): Promise<void> {
   const profile = await requireProfile(ctx, name);
+  await revokeOnRemoval(ctx, profile);
   // Keychain first: if it is locked we fail before touching anything else.
   for (const key of profile.keys) await ctx.secrets.deletePrivateKey(name, key.keyId);
   await ctx.secrets.deleteApiKey(name);
@@ -267,4 +268,24 @@ export async function removeProfile(ctx: EngineContext, name: string): Promise<v
   // The audit log is evidence: keep it, renamed, so a new profile of the same name starts a fresh chain.
   await auditLogOf(ctx, profile).archive(`removed-${isoAt(ctx.clock()).replace(/[:.]/g, '-')}`);
   ctx.logger.info('profile removed', { profile: name });
+}
+
+/**
+ * A removed device should no longer count as an approver, so its key is revoked with the
+ * control plane (an API key may reduce trust, never grant it). Best effort: removal still
+ * happens offline, and the log says to ask the admin to revoke the key.
+ */
+async function revokeOnRemoval(ctx: EngineContext, profile: StoredProfile): Promise<void> {
+  const { keyId } = currentKey(profile);
+  try {
+    const client = await clientFor(ctx, profile);
+    await client.revokeApprover(profile.teamId, keyId);
+    ctx.logger.info('approver key revoked with the control plane', { profile: profile.name, keyId });
+  } catch (err) {
+    ctx.logger.warn('could not revoke the approver key with the control plane; ask your team admin to revoke it', {
+      profile: profile.name,
+      keyId,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
 }

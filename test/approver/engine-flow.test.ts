@@ -185,6 +185,8 @@ test('rotation: new key vouched for by the old one, enrolled pending, old key re
     );
 
     await engine.removeProfile(after.name);
+    const afterRemoval = (await cloud.admin.listApprovers(teamId)).find((r) => r.keyId === after.keyId);
+    assert.equal(afterRemoval?.status, 'revoked', 'a removed device no longer counts as an approver');
     assert.equal(await keyStore.get(accounts.privateKey(after.name, after.keyId)), null);
     assert.equal(await keyStore.get(accounts.apiKey(after.name)), null);
     assert.deepEqual(await engine.listProfiles(), []);

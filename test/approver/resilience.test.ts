@@ -12,13 +12,19 @@ import { KEYRING_SKIP, makeAgent, makeEngine, nextEvent, tempDir, testKeyStore }
 interface Captured {
   method: string;
   path: string;
+  search: string;
   status: number | 'network-error';
 }
 
 function capturingFetch(log: Captured[]): typeof fetch {
   return async (input, init) => {
     const url = new URL(String(input));
-    const entry: Captured = { method: init?.method ?? 'GET', path: url.pathname, status: 'network-error' };
+    const entry: Captured = {
+      method: init?.method ?? 'GET',
+      path: url.pathname,
+      search: url.search,
+      status: 'network-error',
+    };
     log.push(entry);
     const response = await fetch(input, init);
     entry.status = response.status;
@@ -65,6 +71,18 @@ test('server down then up: the queue reconnects, nothing is lost, the decision l
     assert.equal((await later).approval.id, b.id);
     assert.equal(engine.snapshot().connection.kind, 'online');
     assert.ok(states.indexOf('reconnecting') < states.lastIndexOf('online'), states.join(' → '));
+
+    // The first queue request that gets through after the outage long-polls for 1 s only, so
+    // "online" comes back at once rather than at the next change or a 25 s timeout.
+    const lists = requests.filter((r) => r.method === 'GET' && r.path.endsWith('/approvals'));
+    const firstFailure = lists.findIndex((r) => r.status === 'network-error');
+    const firstRecovery = lists.findIndex((r, i) => i > firstFailure && r.status === 200);
+    assert.ok(firstFailure >= 0 && firstRecovery > firstFailure, 'the queue failed, then recovered');
+    assert.match(lists[firstRecovery]!.search, /[?&]wait=1(&|$)/, 'the recovery request waits 1 s at most');
+    assert.ok(
+      lists.some((r) => /[?&]wait=(2[0-9]|[3-9])(&|$)/.test(r.search)),
+      `in steady state the queue long-polls longer (${lists.map((r) => r.search).join(' ')})`,
+    );
 
     const decisionPosts = requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/approvals/${a.id}/decision`));
     assert.equal(decisionPosts.filter((r) => r.status === 200).length, 1, 'accepted exactly once');

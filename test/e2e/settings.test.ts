@@ -185,6 +185,8 @@ describe('approver UI: key rotation, profile removal and rate limiting', { skip:
       assert.equal(await keyStore.get(privateKeyAccount), null);
       assert.equal(await keyStore.get(apiKeyAccount), null);
       assert.deepEqual(keychainLabels(keychainService), [], 'no keychain item of the profile is left');
+      const record = (await world.cloud.admin.listApprovers(world.teamId)).find((r) => r.keyId === profile.keyId);
+      assert.equal(record?.status, 'revoked', 'the removed device no longer counts as an approver');
       assert.deepEqual(world.tracked.problems, []);
     } finally {
       await world.close();
