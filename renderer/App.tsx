@@ -3,7 +3,7 @@
  * switches between screens. Screens get what they need as props; nothing here talks to
  * the network — every call goes through `window.heso`.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { AppInfo, Settings } from '../src/app/contract.ts';
 import type { ConnectionState, ProfileView, QueueSnapshot } from '../src/approver/api.ts';
 import { ConnectionBanner } from './components/ConnectionBanner.tsx';
@@ -44,22 +44,36 @@ export function App() {
   const [route, setRoute] = useState<Route>({ view: 'queue' });
   const [loadError, setLoadError] = useState<string | null>(null);
 
+  // Events and invoke results travel on different paths and can overtake each other. Every
+  // state change emits an event, so an event that arrived while a snapshot request was in
+  // flight is at least as new as that snapshot: the snapshot is then dropped, never applied
+  // over it (otherwise a late "connecting" could hide an "online" that already arrived).
+  const eventsSeen = useRef(0);
   useBridgeEvent('queue', (next) => {
+    eventsSeen.current += 1;
     setSnapshot(next);
     setConnection(next.connection);
   });
   useBridgeEvent('connection', (next) => {
+    eventsSeen.current += 1;
     setConnection(next);
     setSnapshot((current) => ({ ...current, connection: next }));
   });
-  useBridgeEvent('navigate', ({ approvalId }) => setRoute({ view: 'detail', approvalId }));
-
-  const startQueue = useCallback(async (name: string) => {
-    await invoke('queue:start', { name });
-    const next = await invoke('queue:snapshot', null);
+  const applySnapshotIfCurrent = useCallback((next: QueueSnapshot, eventsBefore: number) => {
+    if (eventsSeen.current !== eventsBefore) return;
     setSnapshot(next);
     setConnection(next.connection);
   }, []);
+  useBridgeEvent('navigate', ({ approvalId }) => setRoute({ view: 'detail', approvalId }));
+
+  const startQueue = useCallback(
+    async (name: string) => {
+      await invoke('queue:start', { name });
+      const eventsBefore = eventsSeen.current;
+      applySnapshotIfCurrent(await invoke('queue:snapshot', null), eventsBefore);
+    },
+    [applySnapshotIfCurrent],
+  );
 
   const reloadProfiles = useCallback(async (): Promise<ProfileView[]> => {
     const list = await invoke('profiles:list', null);
@@ -71,6 +85,7 @@ export function App() {
     let cancelled = false;
     (async () => {
       try {
+        const eventsBefore = eventsSeen.current;
         const [list, snap, prefs, appInfo] = await Promise.all([
           invoke('profiles:list', null),
           invoke('queue:snapshot', null),
@@ -79,8 +94,7 @@ export function App() {
         ]);
         if (cancelled) return;
         setProfiles(list);
-        setSnapshot(snap);
-        setConnection(snap.connection);
+        applySnapshotIfCurrent(snap, eventsBefore);
         setSettings(prefs);
         setInfo(appInfo);
         const first = list[0];
@@ -93,7 +107,13 @@ export function App() {
     return () => {
       cancelled = true;
     };
-  }, [startQueue]);
+  }, [startQueue, applySnapshotIfCurrent]);
+
+  // The pending count in the title: what a browser tab (or the taskbar) shows while this window is in the background.
+  const pending = snapshot.items.length;
+  useEffect(() => {
+    document.title = pending > 0 ? `(${pending}) HESO Approver` : 'HESO Approver';
+  }, [pending]);
 
   const activeProfile = profiles?.find((p) => p.name === snapshot.profile) ?? profiles?.[0] ?? null;
   const updateProfile = (next: ProfileView) =>

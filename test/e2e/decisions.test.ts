@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser } from '@playwright/test';
+import { type Browser, expect } from '@playwright/test';
 import { shortCode } from '../../src/core/crypto.ts';
 import { attachCosignature } from '../../src/core/statements.ts';
 import { verifyReceipt } from '../../src/core/verify.ts';
@@ -29,6 +29,7 @@ describe('approver UI: deciding approvals', { skip: skip ?? false }, () => {
     try {
       const { page, agent, teamId } = world;
       await page.getByTestId('queue-empty').waitFor();
+      assert.equal(await page.title(), 'HESO Approver');
       await screenshot(page, 'queue-empty');
 
       const { approval } = await agent.open({ params: { amount: 250, currency: 'EUR', orderId: '99812' } });
@@ -39,6 +40,7 @@ describe('approver UI: deciding approvals', { skip: skip ?? false }, () => {
       assert.match((await row.textContent()) ?? '', /payments\.refund/);
       assert.match((await row.textContent()) ?? '', /amount: 250 EUR/);
       assert.match((await page.getByTestId('queue-count').textContent()) ?? '', /^1 pending$/);
+      await expect(page).toHaveTitle('(1) HESO Approver');
       await screenshot(page, 'queue');
 
       await row.click();
