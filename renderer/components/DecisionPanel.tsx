@@ -58,6 +58,8 @@ export function DecisionPanel({ item, profile, onOutcome }: DecisionPanelProps) 
         approvalId: item.approval.id,
         decision,
         ...(reason === undefined ? {} : { reason }),
+        // The engine refuses to approve if the approval no longer carries the action shown here.
+        actionHash: item.approval.receipt.statement.actionHash,
       });
       setDialog('none');
       onOutcome(outcome);

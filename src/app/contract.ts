@@ -18,7 +18,7 @@ import type {
   ProfileView,
   QueueSnapshot,
 } from '../approver/api.ts';
-import { Decision, Id, Text } from '../core/schemas.ts';
+import { ActionHash, Decision, Id, Text } from '../core/schemas.ts';
 
 export const Settings = z.strictObject({
   notifications: z.boolean(),
@@ -64,10 +64,20 @@ export const invokeContract = {
   'approval:get': { args: z.strictObject({ approvalId: Id }), result: null as PendingItem | null },
   'approval:decide': {
     args: z
-      .strictObject({ approvalId: Id, decision: Decision, reason: Text.optional() })
+      .strictObject({
+        approvalId: Id,
+        decision: Decision,
+        reason: Text.optional(),
+        /** The action hash of the item shown: the engine refuses to approve if the approval changed since. */
+        actionHash: ActionHash.optional(),
+      })
       .refine((d) => d.decision !== 'deny' || (d.reason?.trim().length ?? 0) > 0, {
         message: 'a reason is required to deny',
         path: ['reason'],
+      })
+      .refine((d) => d.decision !== 'approve' || d.actionHash !== undefined, {
+        message: 'approve must name the action hash of the item shown',
+        path: ['actionHash'],
       }),
     result: {} as DecisionOutcome,
   },

@@ -95,6 +95,7 @@ export function createDispatcher(engine: ApproverEngineApi, deps: DispatcherDeps
         approvalId: a.approvalId,
         decision: a.decision,
         ...(a.reason === undefined ? {} : { reason: a.reason }),
+        ...(a.actionHash === undefined ? {} : { actionHash: a.actionHash }),
       }),
     'history:get': (a) => engine.history(a.name),
     'settings:get': async () => deps.settings.get(),

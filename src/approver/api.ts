@@ -86,6 +86,12 @@ export interface DecideInput {
   reason?: string;
   /** Profile to decide with; defaults to the profile being followed (or the only profile). */
   profile?: string;
+  /**
+   * The action hash of the item the approver was shown. When given, approve is refused if the
+   * approval held or fetched under `approvalId` now carries another action (what is signed is
+   * what was seen). The UI and the CLI always pass it.
+   */
+  actionHash?: string;
 }
 
 export type DecisionOutcomeStatus = 'accepted' | 'already_decided' | 'expired' | 'refused';

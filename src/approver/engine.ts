@@ -252,6 +252,9 @@ export class ApproverEngine implements ApproverEngineApi {
 
     const earlier = await outbox.get(input.approvalId);
     if (earlier) {
+      if (input.decision === 'approve' && isOtherAction(earlier.statement.actionHash, input.actionHash)) {
+        return changedActionOutcome(null);
+      }
       if (earlier.statement.decision !== input.decision) {
         return {
           status: 'refused',
@@ -275,6 +278,10 @@ export class ApproverEngine implements ApproverEngineApi {
     }
     if (approval.status === 'expired' || Date.parse(approval.expiresAt) <= this.#ctx.clock()) {
       return { status: 'expired', message: `The approval expired at ${approval.expiresAt}.`, approval };
+    }
+    // Approving signs the action held now: refuse if it is not the one the approver was shown.
+    if (input.decision === 'approve' && isOtherAction(approval.receipt.statement.actionHash, input.actionHash)) {
+      return changedActionOutcome(approval);
     }
     if (input.decision === 'approve' && item.quarantined) {
       return {
@@ -377,6 +384,20 @@ export class ApproverEngine implements ApproverEngineApi {
       }
     }
   }
+}
+
+/** True when the caller named the action it was shown and `held` is another one. */
+function isOtherAction(held: string, shown: string | undefined): boolean {
+  return shown !== undefined && held !== shown;
+}
+
+function changedActionOutcome(approval: Approval | null): DecisionOutcome {
+  return {
+    status: 'refused',
+    message:
+      'Refused to approve: this approval changed after it was shown to you (its action hash differs). Nothing was signed. Review the request again before deciding.',
+    approval,
+  };
 }
 
 function notificationFor(item: PendingItem): { approvalId: string; title: string; body: string } {

@@ -3,7 +3,14 @@
  * and limits into the routes; the caller listens and closes. Every error leaves as
  * `{ error: { code, message, field? } }`, Fastify's own included (bad JSON, 404, 413).
  */
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { ErrorBody, ErrorCode } from '../core/api.ts';
 import { installNodeCrypto } from '../core/ed25519-node.ts';
 import { LIMITS } from '../core/schemas.ts';
@@ -75,6 +82,30 @@ function fromFastifyError(err: FastifyError): HttpError {
   return new HttpError(500, 'internal', 'internal server error; the server log has details');
 }
 
+/** Errors the router raises before any hook runs (bad percent-encoding, over-long path segment). */
+function sendFrameworkError(err: FastifyError, reply: FastifyReply): void {
+  const httpError = fromFastifyError(err);
+  const body: ErrorBody = httpError.body();
+  reply.status(httpError.status).send(body);
+}
+
+/** Errors Node's HTTP parser raises (not HTTP, headers too large, too slow): answered raw, then closed. */
+function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message]: [number, ErrorCode, string] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'too_large', 'request headers are larger than the limit; send fewer or smaller headers']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'bad_request', 'the request did not arrive in time; send it again']
+        : [400, 'bad_request', 'the request is not valid HTTP'];
+  const body = JSON.stringify({ error: { code, message } } satisfies ErrorBody);
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy(err);
+}
+
 export function createCloudServer(opts: CloudServerOptions): FastifyInstance {
   // The server re-verifies every receipt: hash with OpenSSL, not pure JS (same digests).
   installNodeCrypto();
@@ -97,6 +128,9 @@ export function createCloudServer(opts: CloudServerOptions): FastifyInstance {
     return503OnClosing: false,
     // Long-polls end when the hub closes (preClose); idle keep-alive sockets are closed too.
     forceCloseConnections: 'idle',
+    // Fastify's defaults answer these in their own shape, not the API's.
+    frameworkErrors: (err, _request, reply) => sendFrameworkError(err, reply),
+    clientErrorHandler: answerClientError,
   });
 
   // JSON only: any other content type is a 415 (Fastify also parses text/plain by default).

@@ -7,6 +7,7 @@ import { ApproverError, KeychainUnavailableError } from '../../src/approver/erro
 import { FAKE_CONNECTION, FakeEngine, fakeItem } from './support/fake-engine.ts';
 
 const API_KEY = 'hk_live_SUPERSECRET_0123456789';
+const SHOWN_HASH = `sha256:${'ab'.repeat(32)}`;
 
 function setup() {
   const engine = new FakeEngine();
@@ -52,9 +53,16 @@ describe('createDispatcher', () => {
     const item = await dispatcher.dispatch('approval:get', { approvalId: 'ap-1' });
     assert.deepEqual(item, { ok: true, value: fakeItem('ap-1') });
     assert.deepEqual(await dispatcher.dispatch('approval:get', { approvalId: 'nope' }), { ok: true, value: null });
-    const decided = await dispatcher.dispatch('approval:decide', { approvalId: 'ap-1', decision: 'approve' });
+    const decided = await dispatcher.dispatch('approval:decide', {
+      approvalId: 'ap-1',
+      decision: 'approve',
+      actionHash: SHOWN_HASH,
+    });
     assert.equal(decided.ok && (decided.value as { status: string }).status, 'accepted');
-    assert.deepEqual(engine.calls.at(-1), { method: 'decide', args: [{ approvalId: 'ap-1', decision: 'approve' }] });
+    assert.deepEqual(engine.calls.at(-1), {
+      method: 'decide',
+      args: [{ approvalId: 'ap-1', decision: 'approve', actionHash: SHOWN_HASH }],
+    });
     const snap = await dispatcher.dispatch('queue:snapshot', undefined);
     assert.equal(snap.ok && (snap.value as { connection: unknown }).connection !== undefined, true);
     const set = await dispatcher.dispatch('settings:set', { launchAtLogin: true });
@@ -81,6 +89,15 @@ describe('createDispatcher', () => {
     assert.equal(!badId.ok && badId.error.field, 'approvalId');
     const badDecision = await dispatcher.dispatch('approval:decide', { approvalId: 'a', decision: 'maybe' });
     assert.equal(!badDecision.ok && badDecision.error.field, 'decision');
+    // Approve must name the action the approver was shown, so the engine can refuse a changed one.
+    const unbound = await dispatcher.dispatch('approval:decide', { approvalId: 'ap-1', decision: 'approve' });
+    assert.equal(!unbound.ok && unbound.error.field, 'actionHash');
+    const badHash = await dispatcher.dispatch('approval:decide', {
+      approvalId: 'ap-1',
+      decision: 'approve',
+      actionHash: 'sha256:nope',
+    });
+    assert.equal(!badHash.ok && badHash.error.field, 'actionHash');
     assert.equal(engine.calls.filter((c) => c.method !== 'snapshot').length, 0);
   });
 
@@ -113,7 +130,11 @@ describe('createDispatcher', () => {
 
     const bug = new TypeError(`cannot read property of undefined; key=${API_KEY} at /home/x/secret/path.ts:12`);
     engine.failNext = { method: 'decide', error: bug };
-    const internal = await dispatcher.dispatch('approval:decide', { approvalId: 'a', decision: 'approve' });
+    const internal = await dispatcher.dispatch('approval:decide', {
+      approvalId: 'a',
+      decision: 'approve',
+      actionHash: SHOWN_HASH,
+    });
     assert.deepEqual(internal, { ok: false, error: { code: 'internal', message: INTERNAL_MESSAGE } });
 
     engine.failNext = {

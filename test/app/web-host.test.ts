@@ -140,6 +140,9 @@ describe('loopback web host security', () => {
     const unknown = await raw(host.port, { method: 'POST', path: '/rpc/engine:sign', headers: own, body: 'null' });
     assert.equal(unknown.status, 404);
     assert.equal(JSON.parse(unknown.body).error.code, 'unknown_channel');
+    const badEscape = await raw(host.port, { method: 'POST', path: '/rpc/app%ZZinfo', headers: own, body: 'null' });
+    assert.equal(badEscape.status, 404, 'a malformed escape is an unknown channel, not a server error');
+    assert.equal(JSON.parse(badEscape.body).error.code, 'unknown_channel');
     const notJson = await raw(host.port, {
       method: 'POST',
       path: '/rpc/app:info',

@@ -20,6 +20,11 @@ test('bidirectional overrides and invisible characters are escaped', () => {
   assert.equal(escapeUntrusted('a\u2066b\u2069c\u200Fd\u061C'), 'a\\u2066b\\u2069c\\u200Fd\\u061C');
   assert.equal(escapeUntrusted('zero\u200Bwidth\uFEFF'), 'zero\\u200Bwidth\\uFEFF');
   assert.equal(escapeUntrusted('tag\u{E0041}'), 'tag\\u{E0041}');
+  // Invisible default-ignorable format characters beyond the BMP: variation selectors 17–256
+  // (used to smuggle hidden bytes behind a visible character), shorthand and musical format controls.
+  assert.equal(escapeUntrusted('a\u{E0100}b\u{E01EF}'), 'a\\u{E0100}b\\u{E01EF}');
+  assert.equal(escapeUntrusted('x\u{1BCA0}y\u{1D173}'), 'x\\u{1BCA0}y\\u{1D173}');
+  assert.ok(hasHiddenCharacters('IBAN\u{E0101}'));
   assert.ok(hasBidiControls(trick));
   assert.ok(hasHiddenCharacters(trick));
   assert.ok(!hasHiddenCharacters('plain text'));

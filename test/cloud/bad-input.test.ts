@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { routes } from '../../src/core/api.ts';
 import { LIMITS } from '../../src/core/schemas.ts';
@@ -251,6 +252,20 @@ describe('control plane: every bad input gets a specific 4xx JSON error and chan
       field: 'query.wait',
     },
     {
+      name: 'approval id that is not valid percent-encoding',
+      method: 'GET',
+      path: () => `${routes.approvals(teamId)}/%ff`,
+      status: 400,
+      code: 'bad_request',
+    },
+    {
+      name: 'path segment longer than the router accepts',
+      method: 'GET',
+      path: () => `${routes.approvals(teamId)}/${'a'.repeat(300)}`,
+      status: 414,
+      code: 'bad_request',
+    },
+    {
       name: 'unknown status filter',
       method: 'GET',
       path: () => `${routes.approvals(teamId)}?status=approved`,
@@ -316,6 +331,37 @@ describe('control plane: every bad input gets a specific 4xx JSON error and chan
       assert.ok(res.json.error.message.length > 5);
       if (typeof c.field === 'string') assert.equal(res.json.error.field, c.field, res.json.error.message);
       assert.equal(dbSnapshot(cloud.dbPath), before, 'no state changed');
+    });
+  }
+
+  // Errors Node's HTTP parser raises before Fastify routes anything still use the API's error shape.
+  for (const c of [
+    { name: 'a request line that is not HTTP', request: 'GARBAGE\r\n\r\n', status: 400, code: 'bad_request' },
+    {
+      name: 'request headers over the size limit',
+      request: `GET /v1/openapi.json HTTP/1.1\r\nhost: x\r\nx-pad: ${'a'.repeat(20_000)}\r\n\r\n`,
+      status: 431,
+      code: 'too_large',
+    },
+  ]) {
+    test(c.name, async () => {
+      const { port } = new URL(cloud.url);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1');
+        let text = '';
+        socket.on('data', (chunk) => {
+          text += chunk.toString('utf8');
+        });
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+        socket.write(c.request);
+      });
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      assert.match(head, new RegExp(`^HTTP/1\\.1 ${c.status} `), answer.slice(0, 300));
+      const json = JSON.parse(body);
+      assert.deepEqual(Object.keys(json), ['error']);
+      assert.equal(json.error.code, c.code);
+      assert.ok(json.error.message.length > 5);
     });
   }
 

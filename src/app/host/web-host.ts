@@ -210,7 +210,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     const rpc = /^\/rpc\/([^/]+)$/.exec(url.pathname);
     if (rpc || url.pathname === '/events') {
       if (!tokensEqual(token, headerToken(req.headers))) return refuse(res, 403, FORBIDDEN_TEXT);
-      if (rpc && req.method === 'POST') return handleRpc(req, res, decodeURIComponent(rpc[1] ?? ''));
+      if (rpc && req.method === 'POST') return handleRpc(req, res, decodeChannel(rpc[1] ?? ''));
       if (!rpc && req.method === 'GET') return handleEvents(req, res);
       res.setHeader('Allow', rpc ? 'POST' : 'GET');
       return refuse(res, 405, 'Method not allowed.');
@@ -254,4 +254,13 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       });
     },
   };
+}
+
+/** A malformed escape is not a server error: left as is, it is simply no channel of the contract. */
+function decodeChannel(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }

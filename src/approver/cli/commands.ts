@@ -184,12 +184,11 @@ async function decide(ctx: CliContext, decision: 'approve' | 'deny'): Promise<nu
       throw new InputError('approving needs confirmation: run in a terminal, or pass --yes');
     }
     const item = await fetchOrFail(ctx, id);
+    // Sign only the action shown here: the engine refuses if the approval changed since.
+    const actionHash = item.approval.receipt.statement.actionHash;
+    const bound = { approvalId: id, decision, reason, profile: ctx.args.values.profile, actionHash };
     // Decided or expired already: the engine reports that without signing anything.
-    if (item.approval.status !== 'pending')
-      return report(
-        ctx,
-        await ctx.engine.decide({ approvalId: id, decision, reason, profile: ctx.args.values.profile }),
-      );
+    if (item.approval.status !== 'pending') return report(ctx, await ctx.engine.decide(bound));
     if (!ctx.json) process.stdout.write(`${renderItem(item, Date.now())}\n\n`);
     if (item.quarantined) {
       return report(ctx, {
@@ -205,6 +204,7 @@ async function decide(ctx: CliContext, decision: 'approve' | 'deny'): Promise<nu
         return EXIT.failed;
       }
     }
+    return report(ctx, await ctx.engine.decide(bound));
   }
   const outcome = await ctx.engine.decide({ approvalId: id, decision, reason, profile: ctx.args.values.profile });
   return report(ctx, outcome);

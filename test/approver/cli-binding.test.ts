@@ -1,0 +1,111 @@
+/**
+ * `heso-approver approve` shows the item, asks for confirmation, then signs: it must sign
+ * the action it showed. Here a control plane (a proxy in front of the real one) serves the
+ * approval honestly the first time and another validly signed action under the same id
+ * afterwards; the CLI must refuse rather than sign the substitute.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Approval } from '../../src/core/api.ts';
+import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
+import { KEYRING_SKIP, makeAgent, tempDir } from './helpers.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/heso-approver.mjs', import.meta.url));
+
+function cli(args: string[], input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [BIN, ...args], { encoding: 'utf8' }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+    child.stdin?.end(input);
+  });
+}
+
+/** Forwards to `upstream`; after the first GET of `swap.id`, answers with `swap.with` under that id. */
+async function startSwappingProxy(upstream: string) {
+  const state = { swap: null as { id: string; with: Approval } | null, gets: 0, decisionPosts: 0 };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const path = req.url ?? '/';
+      if (req.method === 'POST' && path.endsWith('/decision')) state.decisionPosts += 1;
+      const headers: Record<string, string> = {};
+      for (const name of ['authorization', 'content-type', 'accept']) {
+        const v = req.headers[name];
+        if (typeof v === 'string') headers[name] = v;
+      }
+      const upstreamRes = await fetch(new URL(path, upstream), {
+        method: req.method ?? 'GET',
+        headers,
+        ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+      });
+      let body = Buffer.from(await upstreamRes.arrayBuffer());
+      const swap = state.swap;
+      if (req.method === 'GET' && swap && new URL(path, upstream).pathname.endsWith(`/approvals/${swap.id}`)) {
+        state.gets += 1;
+        if (state.gets > 1) body = Buffer.from(JSON.stringify({ ...swap.with, id: swap.id }));
+      }
+      res.writeHead(upstreamRes.status, {
+        'content-type': upstreamRes.headers.get('content-type') ?? 'application/json',
+        connection: 'close',
+      });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    state,
+    stop: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+let cloud: CloudHandle;
+before(async () => {
+  if (!KEYRING_SKIP) cloud = await startCloud();
+});
+after(async () => {
+  await cloud?.stop();
+});
+
+test('approve refuses to sign an action other than the one it showed', { skip: KEYRING_SKIP }, async () => {
+  const { teamId, apiKey } = await setupTeam(cloud);
+  const dir = tempDir('heso-approver-cli-binding-');
+  const proxy = await startSwappingProxy(cloud.url);
+  const g = ['--config-dir', join(dir.path, 'config')];
+  try {
+    const init = await cli(
+      [...g, 'init', '--endpoint', proxy.url, '--team', teamId, '--name', 'Dee', '--json'],
+      `${apiKey}\n`,
+    );
+    assert.equal(init.code, 0, init.stdout + init.stderr);
+    await cloud.admin.activateApprover(teamId, JSON.parse(init.stdout).profile.keyId);
+    const agent = makeAgent(cloud, teamId, apiKey);
+    const shown = await agent.open({ amount: 300 });
+    const substitute = await agent.open({ amount: 99_999, iban: 'XX00 ATTACKER' });
+    proxy.state.swap = { id: shown.id, with: substitute };
+
+    const approve = await cli([...g, 'approve', shown.id, '--yes', '--json']);
+    assert.equal(proxy.state.gets >= 2, true, 'the CLI looked the approval up again before signing');
+    assert.equal(proxy.state.decisionPosts, 0, 'nothing signed for the substitute was sent');
+    assert.notEqual(approve.code, 0);
+    assert.equal(JSON.parse(approve.stdout).outcome.status, 'refused');
+    assert.match(JSON.parse(approve.stdout).outcome.message, /changed/);
+    assert.equal((await agent.poll(shown.id)).status, 'pending');
+  } finally {
+    await cli([...g, 'profile', 'remove', teamId, '--yes']).catch(() => undefined);
+    await proxy.stop();
+    dir.cleanup();
+  }
+});
