@@ -7,6 +7,7 @@
 import { useEffect, useState } from 'react';
 import type { DecisionOutcome, PendingItem, ProfileView } from '../../src/approver/api.ts';
 import { errorMessage, invoke } from '../lib/bridge.ts';
+import { FormError } from './FormError.tsx';
 import { Modal } from './Modal.tsx';
 import { Visible } from './Visible.tsx';
 
@@ -80,11 +81,7 @@ export function DecisionPanel({ item, profile, onOutcome }: DecisionPanelProps) 
           Approve is disabled: this request failed verification on your device. You can deny it.
         </p>
       )}
-      {error && dialog === 'none' && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      {dialog === 'none' && <FormError message={error} />}
       {!approveBlocked && (
         <p className="decision-hint" id="approve-hint">
           Your signature covers exactly this action (code <span className="short-code">{item.shortCode}</span>).
@@ -194,11 +191,7 @@ function ApproveDialog(props: {
           ? `Enter does not approve. Click “Approve and sign” or press ${APPROVE_SHORTCUT}.`
           : `Click “Approve and sign” or press ${APPROVE_SHORTCUT}. Escape cancels.`}
       </p>
-      {props.error && (
-        <p className="form-error" role="alert">
-          {props.error}
-        </p>
-      )}
+      <FormError message={props.error} />
       <div className="modal-actions">
         {/* biome-ignore lint/a11y/noAutofocus: safe default focus in a confirmation dialog is Cancel */}
         <button type="button" className="button" autoFocus onClick={props.onCancel}>
@@ -266,11 +259,7 @@ function DenyDialog(props: {
         <p id="deny-reason-error" className="form-error" role={touched && missing ? 'alert' : undefined}>
           {touched && missing ? 'Enter a reason to deny.' : ''}
         </p>
-        {props.error && (
-          <p className="form-error" role="alert">
-            {props.error}
-          </p>
-        )}
+        <FormError message={props.error} />
         <div className="modal-actions">
           <button type="button" className="button" onClick={props.onCancel}>
             Cancel

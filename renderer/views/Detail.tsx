@@ -6,6 +6,7 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import type { DecisionOutcome, PendingItem, ProfileView } from '../../src/approver/api.ts';
 import { DecisionPanel } from '../components/DecisionPanel.tsx';
+import { FormError } from '../components/FormError.tsx';
 import { JsonTree } from '../components/JsonTree.tsx';
 import { RiskCues } from '../components/RiskCues.tsx';
 import { Visible } from '../components/Visible.tsx';
@@ -68,9 +69,7 @@ export function DetailView({ approvalId, liveItem, profile, onBack }: DetailView
             This approval is no longer pending here: it was decided, expired, or belongs to another profile.
           </p>
         ) : (
-          <p className="form-error" role="alert">
-            {lookup}
-          </p>
+          <FormError message={lookup} />
         )}
       </section>
     );

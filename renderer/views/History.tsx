@@ -1,6 +1,7 @@
 /** The local audit log: every enrolment, rotation and decision, with the log's own integrity check. */
 import { useCallback, useEffect, useState } from 'react';
 import type { HistoryView as HistoryData, ProfileView } from '../../src/approver/api.ts';
+import { FormError } from '../components/FormError.tsx';
 import { Visible } from '../components/Visible.tsx';
 import { errorMessage, invoke } from '../lib/bridge.ts';
 import { formatTime } from '../lib/time.ts';
@@ -41,11 +42,7 @@ export function HistoryView({ profile }: { profile: ProfileView | null }) {
         Everything this device signed, in a tamper-evident log: each entry is chained to the one before and signed by
         your key.
       </p>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       {history && (
         <div
           className={`alert ${history.verification.ok ? 'alert-ok' : 'alert-error'}`}

@@ -6,6 +6,7 @@
 import { type FormEvent, useState } from 'react';
 import { invokeContract } from '../../src/app/contract.ts';
 import type { ProfileView } from '../../src/approver/api.ts';
+import { FormError } from '../components/FormError.tsx';
 import { Fingerprint, KeyStatusPill } from '../components/StatusPill.tsx';
 import { errorMessage, invoke } from '../lib/bridge.ts';
 
@@ -147,11 +148,7 @@ function ConnectStep(props: { canCancel: boolean; onCancel: () => void; onCreate
           spellCheck: false,
         })}
       </details>
-      {formError && (
-        <p className="form-error" role="alert" data-testid="onboarding-error">
-          {formError}
-        </p>
-      )}
+      <FormError message={formError} testId="onboarding-error" />
       <div className="form-actions">
         {props.canCancel && (
           <button type="button" className="button" onClick={props.onCancel}>
@@ -237,11 +234,7 @@ function KeyStep(props: {
         />
         <span>I compared this fingerprint with my admin and every group matched.</span>
       </label>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       <div className="form-actions">
         <button
           type="button"

@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import type { AppInfo, Settings } from '../../src/app/contract.ts';
 import type { ProfileView } from '../../src/approver/api.ts';
+import { FormError } from '../components/FormError.tsx';
 import { Modal } from '../components/Modal.tsx';
 import { Fingerprint, KeyStatusPill } from '../components/StatusPill.tsx';
 import { Visible } from '../components/Visible.tsx';
@@ -46,11 +47,7 @@ export function SettingsView(props: SettingsViewProps) {
       <div className="screen-head">
         <h1 id="settings-title">Settings</h1>
       </div>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       <section className="card" aria-labelledby="profiles-title">
         <div className="card-head">
           <h2 id="profiles-title">Profiles</h2>
@@ -170,11 +167,7 @@ function ProfileCard(props: {
           <dd>{profile.hasApiKey ? 'In the OS keychain' : 'Missing — set the profile up again'}</dd>
         </div>
       </dl>
-      {error && confirm === 'none' && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      {confirm === 'none' && <FormError message={error} />}
       <div className="profile-actions">
         {!props.active && (
           <button
@@ -213,11 +206,7 @@ function ProfileCard(props: {
             starts <strong>pending</strong>: you cannot approve until your admin compares its fingerprint and activates
             it.
           </p>
-          {error && (
-            <p className="form-error" role="alert">
-              {error}
-            </p>
-          )}
+          <FormError message={error} />
           <div className="modal-actions">
             {/* biome-ignore lint/a11y/noAutofocus: the safe default in a confirmation */}
             <button type="button" className="button" autoFocus onClick={() => setConfirm('none')}>
@@ -260,11 +249,7 @@ function ProfileCard(props: {
               {/* biome-ignore lint/a11y/noAutofocus: the only field in the dialog */}
               <input autoFocus value={typedName} spellCheck={false} onChange={(e) => setTypedName(e.target.value)} />
             </label>
-            {error && (
-              <p className="form-error" role="alert">
-                {error}
-              </p>
-            )}
+            <FormError message={error} />
             <div className="modal-actions">
               <button type="button" className="button" onClick={() => setConfirm('none')}>
                 Cancel
