@@ -10,7 +10,7 @@ import { AuditLog } from './audit-log.ts';
 import { DecisionOutbox } from './decisions.ts';
 import { InputError, RemoteError } from './errors.ts';
 import { currentKey, type ProfilesConfig, type StoredProfile } from './profiles.ts';
-import type { Clock, Logger, Random, Sleep } from './runtime.ts';
+import { type Clock, errorMessage, type Logger, type Random, type Sleep } from './runtime.ts';
 import type { Secrets } from './secrets.ts';
 
 export interface EngineContext {
@@ -41,7 +41,7 @@ export function makeClient(ctx: EngineContext, endpoint: string, apiKey: string)
   try {
     return new ControlPlaneClient({ endpoint, apiKey, ...(ctx.fetch ? { fetch: ctx.fetch } : {}) });
   } catch (err) {
-    throw new InputError(err instanceof Error ? err.message : String(err));
+    throw new InputError(errorMessage(err));
   }
 }
 

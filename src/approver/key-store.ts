@@ -5,6 +5,7 @@
  * logic use the in-memory store. Nothing else in the engine persists a secret.
  */
 import { KeychainUnavailableError } from './errors.ts';
+import { errorMessage } from './runtime.ts';
 
 /** Keychain service name: every item the approver writes is filed under it. */
 export const KEYCHAIN_SERVICE = 'heso-approver';
@@ -117,7 +118,7 @@ export class KeyringKeyStore implements KeyStore {
  */
 export function toKeychainError(op: 'set' | 'get' | 'delete', err: unknown): KeychainUnavailableError {
   if (err instanceof KeychainUnavailableError) return err;
-  const raw = err instanceof Error ? err.message : String(err);
+  const raw = errorMessage(err);
   const detail = describeKeychainFailure(raw);
   return new KeychainUnavailableError(OPERATION_WORDS[op], detail, { cause: err });
 }

@@ -11,7 +11,7 @@ import type { ControlPlaneClient } from '../client/index.ts';
 import type { Approval } from '../core/api.ts';
 import { canonicalize } from '../core/canonical.ts';
 import type { ConnectionState, PendingItem } from './api.ts';
-import { backoffDelay, type Clock, isoAt, type Logger, type Random, type Sleep } from './runtime.ts';
+import { backoffDelay, type Clock, errorMessage, isoAt, type Logger, type Random, type Sleep } from './runtime.ts';
 import { inspectApproval } from './verify-approval.ts';
 
 /** Long-poll wait of the first request after a failure. */
@@ -71,7 +71,7 @@ export class LiveQueue {
     if (this.#loop) return;
     this.#setConnection({ kind: 'connecting', message: 'Connecting to the control plane…', retryAt: null });
     this.#loop = this.#run().catch((err: unknown) => {
-      this.#opts.logger.error('queue loop crashed', { error: err instanceof Error ? err.message : String(err) });
+      this.#opts.logger.error('queue loop crashed', { error: errorMessage(err) });
     });
   }
 
@@ -254,8 +254,4 @@ export class LiveQueue {
       this.#opts.events.connection(this.#connection);
     }
   }
-}
-
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -13,7 +13,7 @@ import type { AuditAppendInput } from './audit-log.ts';
 import { auditLogOf, clientFor, type EngineContext, makeClient, remoteFailure } from './context.ts';
 import { InputError, ProfileExistsError, ProfileNotFoundError } from './errors.ts';
 import { currentKey, type StoredProfile } from './profiles.ts';
-import { isoAt } from './runtime.ts';
+import { errorMessage, isoAt } from './runtime.ts';
 
 /** Profile names double as directory names and keychain account prefixes. */
 const PROFILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
@@ -285,7 +285,7 @@ async function revokeOnRemoval(ctx: EngineContext, profile: StoredProfile): Prom
     ctx.logger.warn('could not revoke the approver key with the control plane; ask your team admin to revoke it', {
       profile: profile.name,
       keyId,
-      error: err instanceof Error ? err.message : String(err),
+      error: errorMessage(err),
     });
   }
 }

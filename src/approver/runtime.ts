@@ -46,3 +46,8 @@ export function backoffDelay(attempt: number, random: Random, baseMs = 500, capM
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
+
+/** The message of anything thrown, for logs and user-facing text. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

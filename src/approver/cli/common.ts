@@ -3,6 +3,7 @@
 import { jsonForTerminal } from '../display.ts';
 import type { ApproverEngine } from '../engine.ts';
 import { ApproverError, InputError, KeychainUnavailableError, RemoteError } from '../errors.ts';
+import { errorMessage } from '../runtime.ts';
 
 export const EXIT = {
   ok: 0,
@@ -83,7 +84,7 @@ export function exitCodeFor(err: unknown): { code: string; exit: number; message
   if (err instanceof InputError) return { code: err.code, exit: EXIT.usage, message: err.message };
   if (err instanceof RemoteError) return { code: err.code, exit: EXIT.remote, message: err.message };
   if (err instanceof ApproverError) return { code: err.code, exit: EXIT.failed, message: err.message };
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   return { code: 'unexpected', exit: EXIT.failed, message: `unexpected error: ${message}` };
 }
 
