@@ -99,7 +99,11 @@ describe('loopback web host security', () => {
 
   const refusals: Array<[string, (h: WebHost, own: Record<string, string>) => Record<string, string>]> = [
     ['no token', (_h, o) => ({ host: o.host ?? '', 'content-type': 'application/json' })],
-    ['wrong token', (h, o) => ({ ...o, 'x-heso-token': `${h.token.slice(0, -1)}A` })],
+    // The last character changed (to A, or B when it already is A: the token is random).
+    [
+      'wrong token',
+      (h, o) => ({ ...o, 'x-heso-token': `${h.token.slice(0, -1)}${h.token.endsWith('A') ? 'B' : 'A'}` }),
+    ],
     ['token of another length', (_h, o) => ({ ...o, 'x-heso-token': 'short' })],
     ['bad Host (DNS rebinding)', (h, o) => ({ ...o, host: `evil.example:${h.port}` })],
     ['Host with another port', (h, o) => ({ ...o, host: `127.0.0.1:${h.port + 1}` })],
