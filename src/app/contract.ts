@@ -18,6 +18,7 @@ import type {
   ProfileView,
   QueueSnapshot,
 } from '../approver/api.ts';
+import { ReviewedItem } from '../approver/api.ts';
 import { ActionHash, Decision, Id, Text } from '../core/schemas.ts';
 
 export const Settings = z.strictObject({
@@ -70,6 +71,8 @@ export const invokeContract = {
         reason: Text.optional(),
         /** The action hash of the item shown: the engine refuses to approve if the approval changed since. */
         actionHash: ActionHash.optional(),
+        /** Everything the decision binds, as reviewed (see `ReviewedItem`); the engine signs only an exact match. */
+        reviewed: ReviewedItem.optional(),
       })
       .refine((d) => d.decision !== 'deny' || (d.reason?.trim().length ?? 0) > 0, {
         message: 'a reason is required to deny',

@@ -96,6 +96,7 @@ export function createDispatcher(engine: ApproverEngineApi, deps: DispatcherDeps
         decision: a.decision,
         ...(a.reason === undefined ? {} : { reason: a.reason }),
         ...(a.actionHash === undefined ? {} : { actionHash: a.actionHash }),
+        ...(a.reviewed === undefined ? {} : { reviewed: a.reviewed }),
       }),
     'history:get': (a) => engine.history(a.name),
     'settings:get': async () => deps.settings.get(),

@@ -6,8 +6,9 @@
  * These view types are also what the IPC contract hands to the renderer, so they are
  * plain JSON (no class instances, no Uint8Array).
  */
+import { z } from 'zod';
 import type { Approval } from '../core/api.ts';
-import type { ApproverStatus, Decision } from '../core/schemas.ts';
+import { ActionHash, type ApproverStatus, ChallengeB64, type Decision, Id, KeyId, Timestamp } from '../core/schemas.ts';
 
 export interface ProfileView {
   /** Local profile name (defaults to the team id). */
@@ -79,6 +80,24 @@ export interface QueueSnapshot {
   connection: ConnectionState;
 }
 
+/**
+ * What the person reviewed: every field of the approval that the decision statement binds,
+ * captured when the decision dialog opened. The engine signs only if the approval it is about
+ * to sign carries exactly these values; anything else is a refusal, never a silent re-bind.
+ */
+export const ReviewedItem = z.strictObject({
+  approvalId: Id,
+  teamId: Id,
+  receiptId: Id,
+  actionHash: ActionHash,
+  operatorKeyId: KeyId,
+  policyVersion: Id,
+  ruleId: Id.nullable(),
+  challenge: ChallengeB64,
+  expiresAt: Timestamp,
+});
+export type ReviewedItem = z.infer<typeof ReviewedItem>;
+
 export interface DecideInput {
   approvalId: string;
   decision: Decision;
@@ -92,6 +111,11 @@ export interface DecideInput {
    * what was seen). The UI and the CLI always pass it.
    */
   actionHash?: string;
+  /**
+   * What the approver reviewed (see `ReviewedItem`); the UI and the CLI pass `reviewedOf(item)`
+   * of the item they showed. Required to approve.
+   */
+  reviewed?: ReviewedItem;
 }
 
 export type DecisionOutcomeStatus = 'accepted' | 'already_decided' | 'expired' | 'refused';

@@ -11,6 +11,8 @@
  * Pure functions, no Node APIs: safe to import from the renderer.
  */
 
+import type { PendingItem, ReviewedItem } from './api.ts';
+
 /** Characters never rendered as themselves: C0/C1 controls, DEL, bidi controls, invisible formatting. */
 const HIDDEN =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
@@ -124,4 +126,29 @@ export function jsonForTerminal(value: unknown, indent?: number): string {
     } else out += ch;
   }
   return out;
+}
+
+/** The fields of `item` that a decision binds, captured when the person starts to decide. */
+export function reviewedOf(item: PendingItem): ReviewedItem {
+  const { approval } = item;
+  const { statement } = approval.receipt;
+  return {
+    approvalId: approval.id,
+    teamId: approval.teamId,
+    receiptId: statement.receiptId,
+    actionHash: statement.actionHash,
+    operatorKeyId: statement.operatorKeyId,
+    policyVersion: statement.policy.version,
+    ruleId: statement.policy.ruleId,
+    challenge: approval.challenge,
+    expiresAt: approval.expiresAt,
+  };
+}
+
+/** True when `item` still carries exactly what was reviewed (every bound field, byte for byte). */
+export function isSameReviewed(a: ReviewedItem, b: ReviewedItem): boolean {
+  return (
+    (Object.keys(a) as (keyof ReviewedItem)[]).every((k) => a[k] === b[k]) &&
+    Object.keys(a).length === Object.keys(b).length
+  );
 }
