@@ -1,0 +1,3 @@
+export async function runExec(_argv: string[]): Promise<number> {
+  return 2;
+}

@@ -1,0 +1,311 @@
+/**
+ * `heso mcp` end to end, every part real: the official MCP SDK client → `heso mcp` (the CLI,
+ * as a child process) → the real `@modelcontextprotocol/server-filesystem` on a temp dir,
+ * gated by a real `heso-cloud`, approved or denied by a real approver engine.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { type CallToolResult, CallToolResultSchema, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { GATE_META_KEY, MCP_PROTOCOL_VERSION } from '../../src/adapters/mcp-gateway.ts';
+import type { Approval } from '../../src/core/api.ts';
+import { buildCosignature, buildReceipt, generateKeyPair } from '../../src/core/index.ts';
+import { type CloudHandle, startCloud } from '../support/cloud.ts';
+import { type HostileProxy, startHostileProxy } from '../support/hostile-proxy.ts';
+import { FILESYSTEM_SERVER, HESO_BIN, makeWorld, REPO_ROOT, type World } from './helpers.ts';
+
+interface Gateway {
+  client: Client;
+  stderr: () => string;
+  close(): Promise<void>;
+}
+
+async function connectGateway(
+  world: World,
+  downstream: string[],
+  opts: { endpoint?: string; args?: string[] } = {},
+): Promise<Gateway> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [HESO_BIN, 'mcp', ...(opts.args ?? []), '--', process.execPath, ...downstream],
+    env: world.env(opts.endpoint) as Record<string, string>,
+    cwd: REPO_ROOT,
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (c: Buffer) => {
+    stderr += c.toString('utf8');
+  });
+  const client = new Client({ name: 'heso-test-client', version: '1' });
+  await client.connect(transport);
+  return { client, stderr: () => stderr, close: () => client.close() };
+}
+
+function textOf(result: CallToolResult): string {
+  return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+}
+
+function gateMeta(result: CallToolResult): Record<string, unknown> {
+  return (result._meta?.[GATE_META_KEY] ?? {}) as Record<string, unknown>;
+}
+
+describe('heso mcp in front of the real filesystem server', () => {
+  let cloud: CloudHandle;
+  let world: World;
+  let dir: string;
+  let gw: Gateway;
+
+  before(async () => {
+    cloud = await startCloud();
+    world = await makeWorld(cloud);
+    dir = realpathSync(mkdtempSync(join(tmpdir(), 'heso-mcp-fs-')));
+    writeFileSync(join(dir, 'hello.txt'), 'hello from the test\n');
+    gw = await connectGateway(world, [FILESYSTEM_SERVER, dir], { args: ['--name', 'filesystem', '--wait', '20'] });
+  });
+  after(async () => {
+    await gw?.close();
+    await world?.cleanup();
+    await cloud?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('initialize negotiates the pinned protocol version; tools pass through with schemas and annotations', async () => {
+    assert.equal(MCP_PROTOCOL_VERSION, LATEST_PROTOCOL_VERSION);
+    const { tools } = await gw.client.listTools();
+    const write = tools.find((t) => t.name === 'write_file');
+    assert.ok(write, 'write_file is offered');
+    assert.deepEqual(write.inputSchema.required, ['path', 'content']);
+    assert.equal(write.annotations?.destructiveHint, true);
+    assert.ok(tools.some((t) => t.name === 'read_text_file'));
+  });
+
+  test('an allowed read is forwarded', async () => {
+    const result = (await gw.client.callTool({
+      name: 'read_text_file',
+      arguments: { path: join(dir, 'hello.txt') },
+    })) as CallToolResult;
+    assert.equal(result.isError ?? false, false, textOf(result));
+    assert.match(textOf(result), /hello from the test/);
+  });
+
+  test('a blocked call is a tool error naming the rule, and nothing moves', async () => {
+    const result = (await gw.client.callTool({
+      name: 'move_file',
+      arguments: { source: join(dir, 'hello.txt'), destination: join(dir, 'moved.txt') },
+    })) as CallToolResult;
+    assert.equal(result.isError, true);
+    assert.match(textOf(result), /blocked by policy adapters-1 rule "no-moves"/);
+    assert.equal(gateMeta(result).outcome, 'blocked');
+    assert.ok(existsSync(join(dir, 'hello.txt')) && !existsSync(join(dir, 'moved.txt')));
+  });
+
+  test('a suspended write waits (with progress), is approved on the engine, then runs with exactly the approved content', async () => {
+    const path = join(dir, 'approved.txt');
+    const progress: string[] = [];
+    const decided = world.decideNext(
+      'approve',
+      undefined,
+      (item) => item.approval.receipt.statement.action.params.path === path,
+    );
+    const call = gw.client.callTool(
+      { name: 'write_file', arguments: { path, content: 'approved content' } },
+      CallToolResultSchema,
+      {
+        onprogress: (p) => progress.push(p.message ?? ''),
+      },
+    );
+    const item = await decided;
+    assert.equal(item.approval.receipt.statement.action.tool, 'mcp.filesystem.write_file');
+    assert.deepEqual(item.approval.receipt.statement.action.params, { path, content: 'approved content' });
+    const result = (await call) as CallToolResult;
+    assert.equal(result.isError ?? false, false, textOf(result));
+    assert.equal(readFileSync(path, 'utf8'), 'approved content');
+    assert.ok(
+      progress.some((m) => m.includes(item.approval.id)),
+      `progress named the approval: ${progress.join(' | ')}`,
+    );
+  });
+
+  test("a denied write leaves no file and returns the approver's reason", async () => {
+    const path = join(dir, 'denied.txt');
+    const decided = world.decideNext(
+      'deny',
+      'not on a Friday',
+      (item) => item.approval.receipt.statement.action.params.path === path,
+    );
+    const result = (await gw.client.callTool({
+      name: 'write_file',
+      arguments: { path, content: 'nope' },
+    })) as CallToolResult;
+    await decided;
+    assert.equal(result.isError, true);
+    assert.match(textOf(result), /denied this action: not on a Friday/);
+    assert.equal(gateMeta(result).approverReason, 'not on a Friday');
+    assert.equal(existsSync(path), false);
+  });
+});
+
+describe('heso mcp: long waits resume the same approval', () => {
+  let cloud: CloudHandle;
+  let world: World;
+  let dir: string;
+  let gw: Gateway;
+
+  before(async () => {
+    cloud = await startCloud();
+    world = await makeWorld(cloud);
+    dir = realpathSync(mkdtempSync(join(tmpdir(), 'heso-mcp-wait-')));
+    gw = await connectGateway(world, [FILESYSTEM_SERVER, dir], { args: ['--name', 'filesystem', '--wait', '0'] });
+  });
+  after(async () => {
+    await gw?.close();
+    await world?.cleanup();
+    await cloud?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('pending after the wait: code, approval id and expiry; the same call again resumes it, not a new one', async () => {
+    const path = join(dir, 'later.txt');
+    const args = { path, content: 'written later' };
+    const first = (await gw.client.callTool({ name: 'write_file', arguments: args })) as CallToolResult;
+    assert.equal(first.isError, true);
+    const meta = gateMeta(first);
+    assert.equal(meta.outcome, 'pending');
+    assert.match(String(meta.approvalId), /^apr_/);
+    assert.match(String(meta.shortCode), /^[0-9A-Z]{3}-[0-9A-Z]{3}$/);
+    assert.ok(Date.parse(String(meta.expiresAt)) > Date.now());
+    assert.match(textOf(first), new RegExp(`${meta.approvalId}.*expires`));
+    assert.equal(existsSync(path), false);
+
+    // Other arguments are another action: a new approval, not this one.
+    const other = (await gw.client.callTool({
+      name: 'write_file',
+      arguments: { ...args, content: 'other' },
+    })) as CallToolResult;
+    assert.notEqual(gateMeta(other).approvalId, meta.approvalId);
+
+    const approval = await world.team.client.getApproval(world.team.teamId, String(meta.approvalId));
+    await world.approver.decide(approval, 'approve');
+    const again = (await gw.client.callTool({ name: 'write_file', arguments: args })) as CallToolResult;
+    assert.equal(again.isError ?? false, false, textOf(again));
+    assert.equal(readFileSync(path, 'utf8'), 'written later');
+    const left = await world.team.client.listPending(world.team.teamId);
+    assert.deepEqual(
+      left.approvals.map((a) => a.id),
+      [gateMeta(other).approvalId],
+      'the resumed call opened no second approval; only the "other" call still waits',
+    );
+  });
+});
+
+describe('heso mcp behind a hostile control plane', () => {
+  let cloud: CloudHandle;
+  let proxy: HostileProxy;
+  let world: World;
+  let dir: string;
+  let gw: Gateway;
+
+  before(async () => {
+    cloud = await startCloud();
+    proxy = await startHostileProxy(cloud.url);
+    world = await makeWorld(cloud);
+    dir = realpathSync(mkdtempSync(join(tmpdir(), 'heso-mcp-hostile-')));
+    gw = await connectGateway(world, [FILESYSTEM_SERVER, dir], {
+      endpoint: proxy.url,
+      args: ['--name', 'filesystem', '--wait', '2'],
+    });
+  });
+  after(async () => {
+    await gw?.close();
+    await world?.cleanup();
+    await proxy?.stop();
+    await cloud?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The proxy answers every poll of a pending approval with `forge(approval)` instead. */
+  function forgePolls(forge: (approval: Approval) => Approval): () => void {
+    return proxy.rewrite((req, res) => {
+      if (req.method !== 'GET' || !/\/approvals\/apr_[0-9a-f]+$/.test(req.path) || res.status !== 200) return res;
+      const approval = res.body as Approval;
+      return approval.status === 'pending' ? { ...res, body: forge(approval) } : res;
+    });
+  }
+
+  test('a co-signature from a key the operator never pinned is refused and nothing is written', async () => {
+    const intruder = generateKeyPair();
+    const stop = forgePolls((approval) => ({
+      ...approval,
+      status: 'approved',
+      cosignature: buildCosignature({ approval, decision: 'approve' }, intruder.secretKey),
+    }));
+    try {
+      const path = join(dir, 'intruder.txt');
+      const result = (await gw.client.callTool({
+        name: 'write_file',
+        arguments: { path, content: 'pwned' },
+      })) as CallToolResult;
+      assert.equal(result.isError, true);
+      assert.equal(gateMeta(result).outcome, 'cosignature_rejected');
+      assert.match(textOf(result), /did not verify/);
+      assert.equal(existsSync(path), false);
+    } finally {
+      stop();
+    }
+  });
+
+  test('a real active approver that is not pinned here cannot approve', async () => {
+    const stop = forgePolls((approval) => ({
+      ...approval,
+      status: 'approved',
+      cosignature: buildCosignature({ approval, decision: 'approve' }, world.stranger.secretKey),
+    }));
+    try {
+      const path = join(dir, 'stranger.txt');
+      const result = (await gw.client.callTool({
+        name: 'write_file',
+        arguments: { path, content: 'x' },
+      })) as CallToolResult;
+      assert.equal(gateMeta(result).outcome, 'cosignature_rejected');
+      assert.equal(existsSync(path), false);
+    } finally {
+      stop();
+    }
+  });
+
+  test("a pinned approver's co-signature over other arguments is refused and nothing is written", async () => {
+    const stop = forgePolls((approval) => {
+      const st = approval.receipt.statement;
+      const otherReceipt = buildReceipt(
+        {
+          teamId: st.teamId,
+          action: { ...st.action, params: { ...st.action.params, content: 'other content' } },
+          verdict: 'suspend',
+          policy: st.policy,
+        },
+        generateKeyPair().secretKey,
+      );
+      const other = { ...approval, receipt: otherReceipt };
+      return {
+        ...approval,
+        status: 'approved',
+        cosignature: buildCosignature({ approval: other, decision: 'approve' }, world.approver.secretKey),
+      };
+    });
+    try {
+      const path = join(dir, 'swapped.txt');
+      const result = (await gw.client.callTool({
+        name: 'write_file',
+        arguments: { path, content: 'asked for' },
+      })) as CallToolResult;
+      assert.equal(gateMeta(result).outcome, 'cosignature_rejected');
+      assert.equal(existsSync(path), false);
+    } finally {
+      stop();
+    }
+  });
+});
