@@ -63,9 +63,10 @@ export function resolveConnection(
 /** A guard on the team's policy, with the defaults an adapter stamps on every action. */
 export function adapterGuard(
   conn: Connection,
-  defaults: { account: string; workflow: string; onEvent?: (event: GuardEvent) => void },
+  defaults: { account: string; workflow: string; autoPush?: boolean; onEvent?: (event: GuardEvent) => void },
 ): Guard {
   return createGuard({
+    autoPush: defaults.autoPush ?? true,
     teamId: conn.team,
     dataDir: conn.dataDir,
     cloud: createCloud(conn.apiKey, conn.endpoint),

@@ -242,7 +242,11 @@ export class McpGateway {
     this.#stopping.abort();
     await this.#client.close().catch(() => undefined);
     await this.#server?.close().catch(() => undefined);
-    await this.#opts.guard.close({ drainTimeoutMs: 3000 }).catch(() => undefined);
+    // Bounded: leaving must not hang on a control plane that does not answer; unsent receipts stay in the outbox.
+    await Promise.race([
+      this.#opts.guard.close({ drainTimeoutMs: 3000 }).catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, 5000).unref()),
+    ]);
     this.#opts.onClosed(exitCode);
   }
 }

@@ -414,8 +414,8 @@ export class Guard {
   }
 
   /** Authorize, then run `fn` (always in observe mode). The audit log records how it went. */
-  async run<T>(input: ActionInput, fn: (ctx: GuardContext) => Promise<T> | T): Promise<T> {
-    const ctx = await this.authorize(input);
+  async run<T>(input: ActionInput, fn: (ctx: GuardContext) => Promise<T> | T, wait: WaitOptions = {}): Promise<T> {
+    const ctx = await this.authorize(input, wait);
     try {
       const value = await fn(ctx);
       if (this.mode === 'enforce')
