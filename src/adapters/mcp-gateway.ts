@@ -213,6 +213,7 @@ export class McpGateway {
         resetTimeoutOnProgress: true,
         onprogress: (p) => progress.downstream(p),
       });
+      await progress.flushed();
       return result as CallToolResult;
     } catch (err) {
       // The downstream server's own protocol errors reach the client as they were.

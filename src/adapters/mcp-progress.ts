@@ -19,8 +19,10 @@ export class CallProgress {
   readonly #token: ProgressToken | undefined;
   readonly #intervalMs: number;
   #value = 0;
-  #offset = 0;
+  /** Where the downstream's progress starts: past the last waiting tick (fixed at its first report). */
+  #offset: number | null = null;
   #timer: NodeJS.Timeout | null = null;
+  #lastSent: Promise<void> = Promise.resolve();
 
   constructor(send: (params: ProgressParams) => Promise<void>, token: ProgressToken | undefined, intervalMs: number) {
     this.#send = send;
@@ -34,7 +36,12 @@ export class CallProgress {
     const params: ProgressParams = { progressToken: this.#token, progress, ...(message ? { message } : {}) };
     if (total !== undefined) params.total = total;
     // A client that went away cannot be told; the call's own result still decides.
-    this.#send(params).catch(() => undefined);
+    this.#lastSent = this.#send(params).catch(() => undefined);
+  }
+
+  /** Resolves once the last notification went out: the result must not overtake it. */
+  flushed(): Promise<void> {
+    return this.#lastSent;
   }
 
   /** Ticks until `stop`, each tick naming the approval the call waits on. */
@@ -49,7 +56,7 @@ export class CallProgress {
 
   /** Relays the downstream server's progress, shifted past what the wait already reported. */
   downstream(progress: { progress: number; total?: number; message?: string }): void {
-    if (this.#offset === 0) this.#offset = this.#value;
+    this.#offset ??= this.#value;
     const total = progress.total === undefined ? undefined : this.#offset + progress.total;
     this.#notify(this.#offset + progress.progress, progress.message, total);
   }

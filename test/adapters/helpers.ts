@@ -6,6 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { PendingItem } from '../../src/approver/api.ts';
 import type { ApproverEngine } from '../../src/approver/engine.ts';
 import { InMemoryKeyStore } from '../../src/approver/key-store.ts';
@@ -112,6 +114,35 @@ export async function makeWorld(cloud: CloudHandle, policy: PolicyDocument = ADA
       dir.cleanup();
     },
   };
+}
+
+export interface Gateway {
+  client: Client;
+  /** What `heso mcp` wrote on stderr so far. */
+  stderr: () => string;
+  close(): Promise<void>;
+}
+
+/** The official SDK client connected to `heso mcp [args] -- node DOWNSTREAM…` (a child process). */
+export async function connectGateway(
+  world: World,
+  downstream: string[],
+  opts: { endpoint?: string; args?: string[] } = {},
+): Promise<Gateway> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [HESO_BIN, 'mcp', ...(opts.args ?? []), '--', process.execPath, ...downstream],
+    env: world.env(opts.endpoint) as Record<string, string>,
+    cwd: REPO_ROOT,
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (c: Buffer) => {
+    stderr += c.toString('utf8');
+  });
+  const client = new Client({ name: 'heso-test-client', version: '1' });
+  await client.connect(transport);
+  return { client, stderr: () => stderr, close: () => client.close() };
 }
 
 export interface CliRun {

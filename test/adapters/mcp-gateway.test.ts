@@ -8,42 +8,13 @@ import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { type CallToolResult, CallToolResultSchema, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { GATE_META_KEY, MCP_PROTOCOL_VERSION } from '../../src/adapters/mcp-gateway.ts';
 import type { Approval } from '../../src/core/api.ts';
 import { buildCosignature, buildReceipt, generateKeyPair } from '../../src/core/index.ts';
 import { type CloudHandle, startCloud } from '../support/cloud.ts';
 import { type HostileProxy, startHostileProxy } from '../support/hostile-proxy.ts';
-import { FILESYSTEM_SERVER, HESO_BIN, makeWorld, REPO_ROOT, type World } from './helpers.ts';
-
-interface Gateway {
-  client: Client;
-  stderr: () => string;
-  close(): Promise<void>;
-}
-
-async function connectGateway(
-  world: World,
-  downstream: string[],
-  opts: { endpoint?: string; args?: string[] } = {},
-): Promise<Gateway> {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [HESO_BIN, 'mcp', ...(opts.args ?? []), '--', process.execPath, ...downstream],
-    env: world.env(opts.endpoint) as Record<string, string>,
-    cwd: REPO_ROOT,
-    stderr: 'pipe',
-  });
-  let stderr = '';
-  transport.stderr?.on('data', (c: Buffer) => {
-    stderr += c.toString('utf8');
-  });
-  const client = new Client({ name: 'heso-test-client', version: '1' });
-  await client.connect(transport);
-  return { client, stderr: () => stderr, close: () => client.close() };
-}
+import { connectGateway, FILESYSTEM_SERVER, type Gateway, makeWorld, type World } from './helpers.ts';
 
 function textOf(result: CallToolResult): string {
   return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
