@@ -130,7 +130,10 @@ describe('heso mcp: long waits resume the same approval', () => {
     cloud = await startCloud();
     world = await makeWorld(cloud);
     dir = realpathSync(mkdtempSync(join(tmpdir(), 'heso-mcp-wait-')));
-    gw = await connectGateway(world, [FILESYSTEM_SERVER, dir], { args: ['--name', 'filesystem', '--wait', '0'] });
+    // write_file shows the approver the path only; the content is bound by argumentsHash.
+    const config = join(dir, 'heso-mcp.json');
+    writeFileSync(config, JSON.stringify({ server: 'filesystem', tools: { write_file: { params: { pick: ['path'] } } } }));
+    gw = await connectGateway(world, [FILESYSTEM_SERVER, dir], { args: ['--config', config, '--wait', '0'] });
   });
   after(async () => {
     await gw?.close();
@@ -160,6 +163,7 @@ describe('heso mcp: long waits resume the same approval', () => {
     assert.notEqual(gateMeta(other).approvalId, meta.approvalId);
 
     const approval = await world.team.client.getApproval(world.team.teamId, String(meta.approvalId));
+    assert.deepEqual(Object.keys(approval.receipt.statement.action.params).sort(), ['argumentsHash', 'path']);
     await world.approver.decide(approval, 'approve');
     const again = (await gw.client.callTool({ name: 'write_file', arguments: args })) as CallToolResult;
     assert.equal(again.isError ?? false, false, textOf(again));
