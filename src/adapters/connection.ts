@@ -27,6 +27,8 @@ export interface Connection {
   endpoint: string;
   team: string;
   apiKey: string;
+  /** The variable the key came from: withheld from whatever the adapter starts. */
+  apiKeyEnv: string;
   dataDir: string;
   approvalExpiresInSeconds: number;
 }
@@ -55,6 +57,7 @@ export function resolveConnection(
     endpoint,
     team,
     apiKey,
+    apiKeyEnv,
     dataDir: flags.dataDir ?? file.dataDir ?? env.HESO_DATA_DIR ?? DEFAULT_DATA_DIR,
     approvalExpiresInSeconds: flags.approvalExpiresInSeconds ?? file.approvalExpiresInSeconds ?? 900,
   };

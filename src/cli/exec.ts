@@ -3,9 +3,10 @@
  * it. Exit codes: the command's own when it ran; otherwise see EXEC_EXIT (docs/agents.md).
  */
 import { parseArgs } from 'node:util';
-import { adapterGuard, DEFAULT_API_KEY_ENV, resolveConnection } from '../adapters/connection.ts';
+import { adapterGuard, resolveConnection } from '../adapters/connection.ts';
 import { EXEC_EXIT, guardedRun } from '../adapters/exec.ts';
 import { refusalOf } from '../adapters/outcome.ts';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, connectionFlags } from './adapter-options.ts';
 
 const HELP = `usage: heso exec --tool TOOL [--param KEY=VALUE …] [options] -- COMMAND [ARGS…]
 
@@ -19,10 +20,7 @@ after a human approval verified here when the policy suspends it.
   --summary TEXT       one line for the approver
   --wait SECONDS       longest wait for a decision (default: until the approval expires)
   --expires-in SECONDS how long the approval stays open (default 900)
-  --endpoint URL       control plane URL (or HESO_ENDPOINT)
-  --team TEAM          team id (or HESO_TEAM)
-  --api-key-env NAME   environment variable holding the API key (default HESO_API_KEY)
-  --data-dir DIR       operator data dir (default .heso, or HESO_DATA_DIR)
+${CONNECTION_HELP}
 
 Exit codes: the command's own when it ran; ${EXEC_EXIT.usage} bad usage; ${EXEC_EXIT.blocked} blocked by policy;
 ${EXEC_EXIT.denied} denied by an approver; ${EXEC_EXIT.expired} approval expired undecided; ${EXEC_EXIT.unreachable} control plane
@@ -37,11 +35,7 @@ const OPTIONS = {
   summary: { type: 'string' },
   wait: { type: 'string' },
   'expires-in': { type: 'string' },
-  endpoint: { type: 'string' },
-  team: { type: 'string' },
-  'api-key-env': { type: 'string' },
-  'data-dir': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+  ...CONNECTION_OPTIONS,
 } as const;
 
 function say(line: string): void {
@@ -76,14 +70,10 @@ export async function runExec(argv: string[]): Promise<number> {
   const wait = seconds('wait', v.wait, 7 * 86_400);
   const expiresIn = seconds('expires-in', v['expires-in'], 604_800);
   if (wait === null || expiresIn === null) return EXEC_EXIT.usage;
-  const apiKeyEnv = v['api-key-env'] ?? DEFAULT_API_KEY_ENV;
   let endpoint = v.endpoint ?? process.env.HESO_ENDPOINT ?? '';
   try {
     const conn = resolveConnection({
-      ...(v.endpoint ? { endpoint: v.endpoint } : {}),
-      ...(v.team ? { team: v.team } : {}),
-      apiKeyEnv,
-      ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}),
+      ...connectionFlags(v),
       ...(expiresIn !== undefined ? { approvalExpiresInSeconds: Math.max(10, expiresIn) } : {}),
     });
     endpoint = conn.endpoint;
@@ -106,7 +96,7 @@ export async function runExec(argv: string[]): Promise<number> {
         command: args.positionals,
         ...(v.summary ? { summary: v.summary } : {}),
       };
-      return await guardedRun(guard, request, wait === undefined ? {} : { timeoutMs: wait * 1000 }, [apiKeyEnv]);
+      return await guardedRun(guard, request, wait === undefined ? {} : { timeoutMs: wait * 1000 }, [conn.apiKeyEnv]);
     } finally {
       await guard.close({ drainTimeoutMs: 5000 });
     }

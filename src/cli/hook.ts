@@ -5,8 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import { decide, deny, type PreToolUseOutput, parseHookInput } from '../adapters/claude-code-hook.ts';
-import { adapterGuard, DEFAULT_API_KEY_ENV, resolveConnection } from '../adapters/connection.ts';
+import { adapterGuard, resolveConnection } from '../adapters/connection.ts';
 import { refusalOf } from '../adapters/outcome.ts';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, connectionFlags } from './adapter-options.ts';
 
 const HELP = `usage: heso hook claude-code [options] < event.json
 
@@ -17,21 +18,14 @@ A Claude Code PreToolUse hook: gates the tool call with HESO and prints the deci
   --allow-mode MODE     defer (default): a policy allow leaves the call to Claude Code's own
                         permission rules; allow: answer allow
   --wait SECONDS        longest wait for an approval (default 540: under Claude Code's 600 s hook timeout)
-  --endpoint URL        control plane URL (or HESO_ENDPOINT)
-  --team TEAM           team id (or HESO_TEAM)
-  --api-key-env NAME    environment variable holding the API key (default HESO_API_KEY)
-  --data-dir DIR        operator data dir (default .heso, or HESO_DATA_DIR)`;
+${CONNECTION_HELP}`;
 
 const OPTIONS = {
   account: { type: 'string' },
   workflow: { type: 'string' },
   'allow-mode': { type: 'string' },
   wait: { type: 'string' },
-  endpoint: { type: 'string' },
-  team: { type: 'string' },
-  'api-key-env': { type: 'string' },
-  'data-dir': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+  ...CONNECTION_OPTIONS,
 } as const;
 
 async function readStdin(): Promise<string> {
@@ -75,12 +69,7 @@ export async function runHook(argv: string[]): Promise<number> {
   if (typeof input === 'string') return answer(deny(input));
   let endpoint = v.endpoint ?? process.env.HESO_ENDPOINT ?? '';
   try {
-    const conn = resolveConnection({
-      ...(v.endpoint ? { endpoint: v.endpoint } : {}),
-      ...(v.team ? { team: v.team } : {}),
-      apiKeyEnv: v['api-key-env'] ?? DEFAULT_API_KEY_ENV,
-      ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}),
-    });
+    const conn = resolveConnection(connectionFlags(v));
     endpoint = conn.endpoint;
     // One-shot process: receipts are pushed when it is done (see guard.close below), not in the background.
     const guard = adapterGuard(conn, {

@@ -8,6 +8,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { adapterGuard, resolveConnection } from '../adapters/connection.ts';
 import { McpGateway } from '../adapters/mcp-gateway.ts';
 import { guessServerName, McpGatewayConfig, McpMapping } from '../adapters/mcp-mapping.ts';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, connectionFlags } from './adapter-options.ts';
 
 const HELP = `usage: heso mcp [--config FILE] [options] -- COMMAND [ARGS…]
 
@@ -17,22 +18,15 @@ checking every tools/call with HESO first (allow, block, or wait for a human app
   --config FILE        JSON mapping and connection settings (see docs/agents.md)
   --name NAME          server name in tool ids mcp.NAME.TOOL (default: guessed from COMMAND)
   --prefix PREFIX      prefix for every tool name the client sees
-  --endpoint URL       control plane URL (or HESO_ENDPOINT)
-  --team TEAM          team id (or HESO_TEAM)
-  --api-key-env NAME   environment variable holding the API key (default HESO_API_KEY)
-  --data-dir DIR       operator data dir (default .heso, or HESO_DATA_DIR)
+${CONNECTION_HELP}
   --wait SECONDS       how long one call waits for a decision before answering "pending" (default 50)`;
 
 const OPTIONS = {
   config: { type: 'string' },
   name: { type: 'string' },
   prefix: { type: 'string' },
-  endpoint: { type: 'string' },
-  team: { type: 'string' },
-  'api-key-env': { type: 'string' },
-  'data-dir': { type: 'string' },
   wait: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+  ...CONNECTION_OPTIONS,
 } as const;
 
 function log(line: string): void {
@@ -85,15 +79,7 @@ export async function runMcp(argv: string[]): Promise<number> {
       ...(args.values.name ? { server: args.values.name } : {}),
       ...(wait !== undefined ? { waitSeconds: wait } : {}),
     };
-    const conn = resolveConnection(
-      {
-        ...(args.values.endpoint ? { endpoint: args.values.endpoint } : {}),
-        ...(args.values.team ? { team: args.values.team } : {}),
-        ...(args.values['api-key-env'] ? { apiKeyEnv: args.values['api-key-env'] } : {}),
-        ...(args.values['data-dir'] ? { dataDir: args.values['data-dir'] } : {}),
-      },
-      file,
-    );
+    const conn = resolveConnection(connectionFlags(args.values), file);
     const mapping = new McpMapping(config.server ?? guessServerName(command, commandArgs), config);
     const guard = adapterGuard(conn, {
       account: config.account ?? 'default',
@@ -117,11 +103,12 @@ export async function runMcp(argv: string[]): Promise<number> {
         log,
         onClosed: resolve,
       });
-      const withhold = [config.apiKeyEnv ?? args.values['api-key-env'] ?? 'HESO_API_KEY'];
-      gateway.start({ command, args: commandArgs, withhold }, new StdioServerTransport()).catch((err) => {
-        log((err as Error).message);
-        void gateway.close(1);
-      });
+      gateway
+        .start({ command, args: commandArgs, withhold: [conn.apiKeyEnv] }, new StdioServerTransport())
+        .catch((err) => {
+          log((err as Error).message);
+          void gateway.close(1);
+        });
       process.once('SIGTERM', () => void gateway.close(0));
       process.once('SIGINT', () => void gateway.close(0));
     });

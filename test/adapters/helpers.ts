@@ -5,6 +5,10 @@
  * hostile co-signatures), and an operator data dir. Adapters run as the real `heso` CLI.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -15,7 +19,8 @@ import type { PolicyDocument } from '../../src/core/schemas.ts';
 import { TrustStore } from '../../src/sdk/index.ts';
 import { makeEngine, nextEvent, tempDir } from '../approver/helpers.ts';
 import { makeApprover, makeDataDir, makeTeam, type TestApprover, type TestTeam } from '../sdk/helpers.ts';
-import type { CloudHandle } from '../support/cloud.ts';
+import { type CloudHandle, startCloud } from '../support/cloud.ts';
+import { type HostileProxy, startHostileProxy } from '../support/hostile-proxy.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const HESO_BIN = `${REPO_ROOT}bin/heso.mjs`;
@@ -143,6 +148,47 @@ export async function connectGateway(
   const client = new Client({ name: 'heso-test-client', version: '1' });
   await client.connect(transport);
   return { client, stderr: () => stderr, close: () => client.close() };
+}
+
+/** What a gateway suite's tests use; filled in by its `before` hook. */
+export class GatewaySuite {
+  cloud!: CloudHandle;
+  world!: World;
+  /** A temp dir (real path) for the downstream server to work in. */
+  dir!: string;
+  gw!: Gateway;
+  /** The hostile proxy between the gateway and the cloud, when asked for. */
+  proxy: HostileProxy | null = null;
+}
+
+/**
+ * Registers the suite's hooks: a real cloud and world, a temp dir, and `heso mcp ARGS --
+ * node DOWNSTREAM…` connected to the SDK client (through a hostile proxy when `hostile`).
+ */
+export function gatewaySuite(opts: {
+  downstream: (dir: string) => string[];
+  args: (dir: string) => string[];
+  hostile?: boolean;
+}): GatewaySuite {
+  const suite = new GatewaySuite();
+  before(async () => {
+    suite.cloud = await startCloud();
+    suite.world = await makeWorld(suite.cloud);
+    suite.dir = realpathSync(mkdtempSync(join(tmpdir(), 'heso-mcp-test-')));
+    suite.proxy = opts.hostile ? await startHostileProxy(suite.cloud.url) : null;
+    suite.gw = await connectGateway(suite.world, opts.downstream(suite.dir), {
+      args: opts.args(suite.dir),
+      ...(suite.proxy ? { endpoint: suite.proxy.url } : {}),
+    });
+  });
+  after(async () => {
+    await suite.gw?.close();
+    await suite.world?.cleanup();
+    await suite.proxy?.stop();
+    await suite.cloud?.stop();
+    if (suite.dir) rmSync(suite.dir, { recursive: true, force: true });
+  });
+  return suite;
 }
 
 export interface CliRun {

@@ -10,8 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { type CallToolResult, CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { type CloudHandle, startCloud } from '../support/cloud.ts';
-import { connectGateway, EVERYTHING_SERVER, type Gateway, makeWorld, type World } from './helpers.ts';
+import { EVERYTHING_SERVER, gatewaySuite } from './helpers.ts';
 
 const LONG = 'ev_trigger-long-running-operation';
 
@@ -20,16 +19,11 @@ function textOf(result: CallToolResult): string {
 }
 
 describe('heso mcp in front of the real everything server', () => {
-  let cloud: CloudHandle;
-  let world: World;
-  let gw: Gateway;
+  // No --name: the server name comes from the command (…/server-everything/… → everything).
+  const s = gatewaySuite({ downstream: () => [EVERYTHING_SERVER], args: () => ['--prefix', 'ev_', '--wait', '20'] });
   let direct: Client;
 
   before(async () => {
-    cloud = await startCloud();
-    world = await makeWorld(cloud);
-    // No --name: the server name comes from the command (…/server-everything/… → everything).
-    gw = await connectGateway(world, [EVERYTHING_SERVER], { args: ['--prefix', 'ev_', '--wait', '20'] });
     direct = new Client({ name: 'direct', version: '1' });
     await direct.connect(
       new StdioClientTransport({ command: process.execPath, args: [EVERYTHING_SERVER], stderr: 'ignore' }),
@@ -37,13 +31,10 @@ describe('heso mcp in front of the real everything server', () => {
   });
   after(async () => {
     await direct?.close();
-    await gw?.close();
-    await world?.cleanup();
-    await cloud?.stop();
   });
 
   test('every tool passes through, prefixed, with its schemas, title and annotations unchanged', async () => {
-    const [through, original] = await Promise.all([gw.client.listTools(), direct.listTools()]);
+    const [through, original] = await Promise.all([s.gw.client.listTools(), direct.listTools()]);
     assert.ok(original.tools.length >= 8, 'the everything server offers a varied set');
     assert.deepEqual(
       through.tools,
@@ -56,30 +47,30 @@ describe('heso mcp in front of the real everything server', () => {
   });
 
   test('structured output and resources/prompts pass through untouched', async () => {
-    const result = (await gw.client.callTool({
+    const result = (await s.gw.client.callTool({
       name: 'ev_get-structured-content',
       arguments: { location: 'Chicago' },
     })) as CallToolResult;
     assert.equal(result.isError ?? false, false, textOf(result));
     assert.equal(typeof (result.structuredContent as { temperature?: unknown }).temperature, 'number');
-    assert.deepEqual(await gw.client.listResources(), await direct.listResources());
-    assert.deepEqual(await gw.client.listPrompts(), await direct.listPrompts());
+    assert.deepEqual(await s.gw.client.listResources(), await direct.listResources());
+    assert.deepEqual(await s.gw.client.listPrompts(), await direct.listPrompts());
     const [first] = (await direct.listResources()).resources;
     assert.ok(first);
-    assert.deepEqual(await gw.client.readResource({ uri: first.uri }), await direct.readResource({ uri: first.uri }));
+    assert.deepEqual(await s.gw.client.readResource({ uri: first.uri }), await direct.readResource({ uri: first.uri }));
   });
 
   test('the HESO API key is not handed to the downstream server', async () => {
-    const result = (await gw.client.callTool({ name: 'ev_get-env', arguments: {} })) as CallToolResult;
+    const result = (await s.gw.client.callTool({ name: 'ev_get-env', arguments: {} })) as CallToolResult;
     const env = JSON.parse(textOf(result)) as Record<string, string>;
-    assert.equal(env.HESO_TEAM, world.team.teamId, 'the rest of the environment is passed');
+    assert.equal(env.HESO_TEAM, s.world.team.teamId, 'the rest of the environment is passed');
     assert.equal(env.HESO_API_KEY, undefined);
-    assert.ok(!textOf(result).includes(world.team.apiKey));
+    assert.ok(!textOf(result).includes(s.world.team.apiKey));
   });
 
   test('an allowed call relays the downstream progress notifications', async () => {
     const seen: { progress: number; total?: number }[] = [];
-    const result = (await gw.client.callTool(
+    const result = (await s.gw.client.callTool(
       { name: LONG, arguments: { duration: 1.5, steps: 3 } },
       CallToolResultSchema,
       { onprogress: (p) => seen.push(p) },
@@ -99,7 +90,7 @@ describe('heso mcp in front of the real everything server', () => {
   test('cancelling a call waiting for approval stops it; the gateway keeps serving', async () => {
     const controller = new AbortController();
     let waitingSeen = false;
-    const call = gw.client.callTool({ name: LONG, arguments: { duration: 6, steps: 1 } }, CallToolResultSchema, {
+    const call = s.gw.client.callTool({ name: LONG, arguments: { duration: 6, steps: 1 } }, CallToolResultSchema, {
       signal: controller.signal,
       onprogress: (p) => {
         if (/waiting for a HESO approver/.test(p.message ?? '')) {
@@ -110,7 +101,7 @@ describe('heso mcp in front of the real everything server', () => {
     });
     await assert.rejects(call);
     assert.ok(waitingSeen, 'progress said it was waiting for an approver');
-    const after = (await gw.client.callTool({
+    const after = (await s.gw.client.callTool({
       name: 'ev_echo',
       arguments: { message: 'still here' },
     })) as CallToolResult;
@@ -118,9 +109,9 @@ describe('heso mcp in front of the real everything server', () => {
   });
 
   test('the downstream server dying mid-call is an error result, not a hang', async () => {
-    const pid = Number(/started \(pid (\d+)\)/.exec(gw.stderr())?.[1]);
-    assert.ok(pid > 0, `the gateway logged the downstream pid: ${gw.stderr()}`);
-    const result = (await gw.client.callTool(
+    const pid = Number(/started \(pid (\d+)\)/.exec(s.gw.stderr())?.[1]);
+    assert.ok(pid > 0, `the gateway logged the downstream pid: ${s.gw.stderr()}`);
+    const result = (await s.gw.client.callTool(
       { name: LONG, arguments: { duration: 4, steps: 4 } },
       CallToolResultSchema,
       {

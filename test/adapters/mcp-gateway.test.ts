@@ -4,17 +4,14 @@
  * gated by a real `heso-cloud`, approved or denied by a real approver engine.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { type CallToolResult, CallToolResultSchema, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { GATE_META_KEY, MCP_PROTOCOL_VERSION } from '../../src/adapters/mcp-gateway.ts';
 import type { Approval } from '../../src/core/api.ts';
 import { buildCosignature, buildReceipt, generateKeyPair } from '../../src/core/index.ts';
-import { type CloudHandle, startCloud } from '../support/cloud.ts';
-import { type HostileProxy, startHostileProxy } from '../support/hostile-proxy.ts';
-import { connectGateway, FILESYSTEM_SERVER, type Gateway, makeWorld, type World } from './helpers.ts';
+import { FILESYSTEM_SERVER, gatewaySuite } from './helpers.ts';
 
 function textOf(result: CallToolResult): string {
   return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
@@ -25,28 +22,17 @@ function gateMeta(result: CallToolResult): Record<string, unknown> {
 }
 
 describe('heso mcp in front of the real filesystem server', () => {
-  let cloud: CloudHandle;
-  let world: World;
-  let dir: string;
-  let gw: Gateway;
-
-  before(async () => {
-    cloud = await startCloud();
-    world = await makeWorld(cloud);
-    dir = realpathSync(mkdtempSync(join(tmpdir(), 'heso-mcp-fs-')));
-    writeFileSync(join(dir, 'hello.txt'), 'hello from the test\n');
-    gw = await connectGateway(world, [FILESYSTEM_SERVER, dir], { args: ['--name', 'filesystem', '--wait', '20'] });
-  });
-  after(async () => {
-    await gw?.close();
-    await world?.cleanup();
-    await cloud?.stop();
-    rmSync(dir, { recursive: true, force: true });
+  const s = gatewaySuite({
+    downstream: (dir) => [FILESYSTEM_SERVER, dir],
+    args: (dir) => {
+      writeFileSync(join(dir, 'hello.txt'), 'hello from the test\n');
+      return ['--name', 'filesystem', '--wait', '20'];
+    },
   });
 
   test('initialize negotiates the pinned protocol version; tools pass through with schemas and annotations', async () => {
     assert.equal(MCP_PROTOCOL_VERSION, LATEST_PROTOCOL_VERSION);
-    const { tools } = await gw.client.listTools();
+    const { tools } = await s.gw.client.listTools();
     const write = tools.find((t) => t.name === 'write_file');
     assert.ok(write, 'write_file is offered');
     assert.deepEqual(write.inputSchema.required, ['path', 'content']);
@@ -55,34 +41,34 @@ describe('heso mcp in front of the real filesystem server', () => {
   });
 
   test('an allowed read is forwarded', async () => {
-    const result = (await gw.client.callTool({
+    const result = (await s.gw.client.callTool({
       name: 'read_text_file',
-      arguments: { path: join(dir, 'hello.txt') },
+      arguments: { path: join(s.dir, 'hello.txt') },
     })) as CallToolResult;
     assert.equal(result.isError ?? false, false, textOf(result));
     assert.match(textOf(result), /hello from the test/);
   });
 
   test('a blocked call is a tool error naming the rule, and nothing moves', async () => {
-    const result = (await gw.client.callTool({
+    const result = (await s.gw.client.callTool({
       name: 'move_file',
-      arguments: { source: join(dir, 'hello.txt'), destination: join(dir, 'moved.txt') },
+      arguments: { source: join(s.dir, 'hello.txt'), destination: join(s.dir, 'moved.txt') },
     })) as CallToolResult;
     assert.equal(result.isError, true);
     assert.match(textOf(result), /blocked by policy adapters-1 rule "no-moves"/);
     assert.equal(gateMeta(result).outcome, 'blocked');
-    assert.ok(existsSync(join(dir, 'hello.txt')) && !existsSync(join(dir, 'moved.txt')));
+    assert.ok(existsSync(join(s.dir, 'hello.txt')) && !existsSync(join(s.dir, 'moved.txt')));
   });
 
   test('a suspended write waits (with progress), is approved on the engine, then runs with exactly the approved content', async () => {
-    const path = join(dir, 'approved.txt');
+    const path = join(s.dir, 'approved.txt');
     const progress: string[] = [];
-    const decided = world.decideNext(
+    const decided = s.world.decideNext(
       'approve',
       undefined,
       (item) => item.approval.receipt.statement.action.params.path === path,
     );
-    const call = gw.client.callTool(
+    const call = s.gw.client.callTool(
       { name: 'write_file', arguments: { path, content: 'approved content' } },
       CallToolResultSchema,
       {
@@ -102,13 +88,13 @@ describe('heso mcp in front of the real filesystem server', () => {
   });
 
   test("a denied write leaves no file and returns the approver's reason", async () => {
-    const path = join(dir, 'denied.txt');
-    const decided = world.decideNext(
+    const path = join(s.dir, 'denied.txt');
+    const decided = s.world.decideNext(
       'deny',
       'not on a Friday',
       (item) => item.approval.receipt.statement.action.params.path === path,
     );
-    const result = (await gw.client.callTool({
+    const result = (await s.gw.client.callTool({
       name: 'write_file',
       arguments: { path, content: 'nope' },
     })) as CallToolResult;
@@ -121,31 +107,23 @@ describe('heso mcp in front of the real filesystem server', () => {
 });
 
 describe('heso mcp: long waits resume the same approval', () => {
-  let cloud: CloudHandle;
-  let world: World;
-  let dir: string;
-  let gw: Gateway;
-
-  before(async () => {
-    cloud = await startCloud();
-    world = await makeWorld(cloud);
-    dir = realpathSync(mkdtempSync(join(tmpdir(), 'heso-mcp-wait-')));
-    // write_file shows the approver the path only; the content is bound by argumentsHash.
-    const config = join(dir, 'heso-mcp.json');
-    writeFileSync(config, JSON.stringify({ server: 'filesystem', tools: { write_file: { params: { pick: ['path'] } } } }));
-    gw = await connectGateway(world, [FILESYSTEM_SERVER, dir], { args: ['--config', config, '--wait', '0'] });
-  });
-  after(async () => {
-    await gw?.close();
-    await world?.cleanup();
-    await cloud?.stop();
-    rmSync(dir, { recursive: true, force: true });
+  const s = gatewaySuite({
+    downstream: (dir) => [FILESYSTEM_SERVER, dir],
+    args: (dir) => {
+      // write_file shows the approver the path only; the content is bound by argumentsHash.
+      const config = join(dir, 'heso-mcp.json');
+      writeFileSync(
+        config,
+        JSON.stringify({ server: 'filesystem', tools: { write_file: { params: { pick: ['path'] } } } }),
+      );
+      return ['--config', config, '--wait', '0'];
+    },
   });
 
   test('pending after the wait: code, approval id and expiry; the same call again resumes it, not a new one', async () => {
-    const path = join(dir, 'later.txt');
+    const path = join(s.dir, 'later.txt');
     const args = { path, content: 'written later' };
-    const first = (await gw.client.callTool({ name: 'write_file', arguments: args })) as CallToolResult;
+    const first = (await s.gw.client.callTool({ name: 'write_file', arguments: args })) as CallToolResult;
     assert.equal(first.isError, true);
     const meta = gateMeta(first);
     assert.equal(meta.outcome, 'pending');
@@ -156,19 +134,19 @@ describe('heso mcp: long waits resume the same approval', () => {
     assert.equal(existsSync(path), false);
 
     // Other arguments are another action: a new approval, not this one.
-    const other = (await gw.client.callTool({
+    const other = (await s.gw.client.callTool({
       name: 'write_file',
       arguments: { ...args, content: 'other' },
     })) as CallToolResult;
     assert.notEqual(gateMeta(other).approvalId, meta.approvalId);
 
-    const approval = await world.team.client.getApproval(world.team.teamId, String(meta.approvalId));
+    const approval = await s.world.team.client.getApproval(s.world.team.teamId, String(meta.approvalId));
     assert.deepEqual(Object.keys(approval.receipt.statement.action.params).sort(), ['argumentsHash', 'path']);
-    await world.approver.decide(approval, 'approve');
-    const again = (await gw.client.callTool({ name: 'write_file', arguments: args })) as CallToolResult;
+    await s.world.approver.decide(approval, 'approve');
+    const again = (await s.gw.client.callTool({ name: 'write_file', arguments: args })) as CallToolResult;
     assert.equal(again.isError ?? false, false, textOf(again));
     assert.equal(readFileSync(path, 'utf8'), 'written later');
-    const left = await world.team.client.listPending(world.team.teamId);
+    const left = await s.world.team.client.listPending(s.world.team.teamId);
     assert.deepEqual(
       left.approvals.map((a) => a.id),
       [gateMeta(other).approvalId],
@@ -178,33 +156,15 @@ describe('heso mcp: long waits resume the same approval', () => {
 });
 
 describe('heso mcp behind a hostile control plane', () => {
-  let cloud: CloudHandle;
-  let proxy: HostileProxy;
-  let world: World;
-  let dir: string;
-  let gw: Gateway;
-
-  before(async () => {
-    cloud = await startCloud();
-    proxy = await startHostileProxy(cloud.url);
-    world = await makeWorld(cloud);
-    dir = realpathSync(mkdtempSync(join(tmpdir(), 'heso-mcp-hostile-')));
-    gw = await connectGateway(world, [FILESYSTEM_SERVER, dir], {
-      endpoint: proxy.url,
-      args: ['--name', 'filesystem', '--wait', '2'],
-    });
-  });
-  after(async () => {
-    await gw?.close();
-    await world?.cleanup();
-    await proxy?.stop();
-    await cloud?.stop();
-    rmSync(dir, { recursive: true, force: true });
+  const s = gatewaySuite({
+    downstream: (dir) => [FILESYSTEM_SERVER, dir],
+    args: () => ['--name', 'filesystem', '--wait', '2'],
+    hostile: true,
   });
 
   /** The proxy answers every poll of a pending approval with `forge(approval)` instead. */
   function forgePolls(forge: (approval: Approval) => Approval): () => void {
-    return proxy.rewrite((req, res) => {
+    return s.proxy!.rewrite((req, res) => {
       if (req.method !== 'GET' || !/\/approvals\/apr_[0-9a-f]+$/.test(req.path) || res.status !== 200) return res;
       const approval = res.body as Approval;
       return approval.status === 'pending' ? { ...res, body: forge(approval) } : res;
@@ -219,8 +179,8 @@ describe('heso mcp behind a hostile control plane', () => {
       cosignature: buildCosignature({ approval, decision: 'approve' }, intruder.secretKey),
     }));
     try {
-      const path = join(dir, 'intruder.txt');
-      const result = (await gw.client.callTool({
+      const path = join(s.dir, 'intruder.txt');
+      const result = (await s.gw.client.callTool({
         name: 'write_file',
         arguments: { path, content: 'pwned' },
       })) as CallToolResult;
@@ -237,11 +197,11 @@ describe('heso mcp behind a hostile control plane', () => {
     const stop = forgePolls((approval) => ({
       ...approval,
       status: 'approved',
-      cosignature: buildCosignature({ approval, decision: 'approve' }, world.stranger.secretKey),
+      cosignature: buildCosignature({ approval, decision: 'approve' }, s.world.stranger.secretKey),
     }));
     try {
-      const path = join(dir, 'stranger.txt');
-      const result = (await gw.client.callTool({
+      const path = join(s.dir, 'stranger.txt');
+      const result = (await s.gw.client.callTool({
         name: 'write_file',
         arguments: { path, content: 'x' },
       })) as CallToolResult;
@@ -268,12 +228,12 @@ describe('heso mcp behind a hostile control plane', () => {
       return {
         ...approval,
         status: 'approved',
-        cosignature: buildCosignature({ approval: other, decision: 'approve' }, world.approver.secretKey),
+        cosignature: buildCosignature({ approval: other, decision: 'approve' }, s.world.approver.secretKey),
       };
     });
     try {
-      const path = join(dir, 'swapped.txt');
-      const result = (await gw.client.callTool({
+      const path = join(s.dir, 'swapped.txt');
+      const result = (await s.gw.client.callTool({
         name: 'write_file',
         arguments: { path, content: 'asked for' },
       })) as CallToolResult;
