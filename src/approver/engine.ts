@@ -31,7 +31,7 @@ import {
 } from './decide-checks.ts';
 import { type DecisionOutbox, signDecision, submitDecision } from './decisions.ts';
 import { reviewedOf } from './display.ts';
-import { InputError, ProfileNotFoundError } from './errors.ts';
+import { InputError, ProfileNotFoundError, RemoteError } from './errors.ts';
 import type { KeyStore } from './key-store.ts';
 import { IDLE_CONNECTION, LiveQueue } from './live-queue.ts';
 import { NotificationCoalescer, type Timers } from './notifications.ts';
@@ -383,7 +383,15 @@ export class ApproverEngine implements ApproverEngineApi {
     // What is signed must be what was reviewed: the copy held since the item was first seen AND
     // the control plane's answer right now (checked for id and team by the client).
     const held = this.#heldItem(profile, input.approvalId);
-    const fresh = await this.#fetchFresh(profile, input.approvalId);
+    const fresh = await this.#fetchFresh(profile, input.approvalId).catch((err: unknown) => {
+      // Offline, the copy held since it was first seen (immutable, verified) is what gets signed;
+      // the decision then waits in the outbox. Anything but unreachability still refuses.
+      if (!held || !isUnreachable(err)) throw err;
+      this.#ctx.logger.warn('control plane unreachable: deciding on the copy held since first seen', {
+        approvalId: input.approvalId,
+      });
+      return { item: held, raw: held.approval };
+    });
     if (!fresh)
       return {
         status: 'refused',
@@ -506,6 +514,11 @@ export class ApproverEngine implements ApproverEngineApi {
       }
     }
   }
+}
+
+/** A fetch that failed because the control plane could not answer now (not because it answered wrong). */
+function isUnreachable(err: unknown): boolean {
+  return err instanceof RemoteError && ['unreachable', 'rate_limited', 'server_error'].includes(err.code);
 }
 
 /** Checks a decision's input before anything is fetched or signed; returns the trimmed reason. */

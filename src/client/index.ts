@@ -235,7 +235,8 @@ function checkApproval(what: string, approval: Approval, team: string, id: strin
 function wrongAnswer(what: string, got: string, asked: string): ControlPlaneError {
   return new ControlPlaneError({
     kind: 'wrong_answer',
-    message: `${what}: the control plane answered with ${JSON.stringify(got).slice(1, -1)} when asked for ${JSON.stringify(asked).slice(1, -1)}; refused (nothing was signed). The control plane, or something between you and it, is misbehaving: tell your team admin.`,
+    // Ids and team ids passed the wire schema (a restricted character set): safe to name as they are.
+    message: `${what}: the control plane answered with ${got} when asked for ${asked}; refused (nothing was signed). The control plane, or something between you and it, is misbehaving: tell your team admin.`,
   });
 }
 
