@@ -151,7 +151,8 @@ test('challenge swap under a seen id: quarantined with the challenge named; noth
   try {
     const shown = await w.agent.open();
     const item = await w.engine.fetchItem(shown.id, w.profile.name);
-    assert.ok(item && item.verification.ok, item?.verification.reasons.join('; '));
+    assert.ok(item);
+    assert.equal(item.verification.ok, true, item.verification.reasons.join('; '));
     rewriteApproval(w.proxy, shown.id, (real) => ({ ...real, challenge: b64url.encode(new Uint8Array(32).fill(7)) }));
     const outcome = await w.engine.decide({ approvalId: shown.id, decision: 'approve', reviewed: reviewedOf(item) });
     assert.equal(outcome.status, 'refused', outcome.message);
