@@ -76,6 +76,13 @@ describe('createDispatcher', () => {
       method: 'decide',
       args: [{ approvalId: 'ap-1', decision: 'approve', reviewed: reviewed('ap-1') }],
     });
+    const trusted = await dispatcher.dispatch('operators:trustItem', { approvalId: 'ap-1', fingerprint: 'AAAA BBBB' });
+    assert.equal(trusted.ok, true);
+    assert.deepEqual(engine.calls.at(-1), {
+      method: 'trustItemOperator',
+      args: [{ approvalId: 'ap-1', fingerprint: 'AAAA BBBB' }],
+    });
+    assert.deepEqual(await dispatcher.dispatch('operators:list', {}), { ok: true, value: [] });
     const snap = await dispatcher.dispatch('queue:snapshot', undefined);
     assert.equal(snap.ok && (snap.value as { connection: unknown }).connection !== undefined, true);
     const set = await dispatcher.dispatch('settings:set', { launchAtLogin: true });
