@@ -14,6 +14,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { PendingItem } from '../src/approver/api.ts';
+import { reviewedOf } from '../src/approver/display.ts';
 import { ApproverEngine } from '../src/approver/engine.ts';
 import { InMemoryKeyStore } from '../src/approver/key-store.ts';
 import { ControlPlaneClient } from '../src/client/index.ts';
@@ -67,7 +68,9 @@ async function main(): Promise<boolean> {
     const dataDir = join(temp, '.heso');
     initDataDir(dataDir, { gitignore: false });
     new TrustStore(dataDir).add(profile.publicKey, { name: 'Dana' });
-    say(`  approver fingerprint ${profile.fingerprint}`);
+    const operator = loadOperatorKey(dataDir);
+    await engine.trustOperator({ publicKey: operator.publicKey, workflows: ['mcp.filesystem'], profile: profile.name });
+    say(`  approver fingerprint ${profile.fingerprint}; Dana pins the operator key ${operator.fingerprint}`);
     await engine.start(profile.name);
 
     step('An MCP client starts `heso mcp -- mcp-server-filesystem DIR` and asks to write a file');
@@ -107,11 +110,12 @@ async function main(): Promise<boolean> {
         writtenBeforeApproval = existsSync(target);
         say(`  file exists before the decision? ${writtenBeforeApproval ? 'yes (wrong!)' : 'no'}`);
         say('  Dana compares the code with the agent and approves: signed on her device');
-        await engine!.decide({
+        const outcome = await engine!.decide({
           approvalId: item.approval.id,
           decision: 'approve',
-          actionHash: item.approval.receipt.statement.actionHash,
+          reviewed: reviewedOf(item),
         });
+        say(`  decision: ${outcome.status}${outcome.status === 'accepted' ? '' : ` (${outcome.message})`}`);
         resolve(item);
       });
     });
@@ -129,7 +133,7 @@ async function main(): Promise<boolean> {
     const cosigned = approval.cosignature
       ? attachCosignature(approval.receipt, approval.cosignature)
       : approval.receipt;
-    const trust = new TrustStore(dataDir).trustSet({ operatorKeys: [loadOperatorKey(dataDir).publicKey] });
+    const trust = new TrustStore(dataDir).trustSet({ operatorKeys: [operator.publicKey] });
     const verified = verifyReceipt(cosigned, trust, {});
     say(`  file written with exactly the approved content: ${written ? 'yes' : 'no'}`);
     say(

@@ -13,10 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { PendingItem } from '../../src/approver/api.ts';
+import { reviewedOf } from '../../src/approver/display.ts';
 import type { ApproverEngine } from '../../src/approver/engine.ts';
 import { InMemoryKeyStore } from '../../src/approver/key-store.ts';
 import type { PolicyDocument } from '../../src/core/schemas.ts';
-import { TrustStore } from '../../src/sdk/index.ts';
+import { loadOperatorKey, TrustStore } from '../../src/sdk/index.ts';
 import { makeEngine, nextEvent, tempDir } from '../approver/helpers.ts';
 import { makeApprover, makeDataDir, makeTeam, type TestApprover, type TestTeam } from '../sdk/helpers.ts';
 import { type CloudHandle, startCloud } from '../support/cloud.ts';
@@ -50,6 +51,9 @@ export const ADAPTER_POLICY: PolicyDocument = {
   ],
 };
 
+/** The workflows the adapters stamp by default (the tests' servers are named filesystem and everything). */
+const ADAPTER_WORKFLOWS = ['mcp.filesystem', 'mcp.everything', 'claude-code', 'heso-exec'];
+
 export interface World {
   cloud: CloudHandle;
   team: TestTeam;
@@ -82,6 +86,12 @@ export async function makeWorld(cloud: CloudHandle, policy: PolicyDocument = ADA
     displayName: 'Dana Approver',
   });
   await cloud.admin.activateApprover(team.teamId, profile.keyId);
+  // The approver pins the operator's key for the adapters' workflows, as an admin does up front.
+  await engine.trustOperator({
+    publicKey: loadOperatorKey(dataDir).publicKey,
+    workflows: ADAPTER_WORKFLOWS,
+    profile: profile.name,
+  });
   await engine.start(profile.name);
   const approver = await makeApprover(cloud, team, 'Test approver');
   const stranger = await makeApprover(cloud, team, 'Unpinned stranger');
@@ -108,7 +118,7 @@ export async function makeWorld(cloud: CloudHandle, policy: PolicyDocument = ADA
         approvalId: item.approval.id,
         decision,
         ...(reason ? { reason } : {}),
-        actionHash: item.approval.receipt.statement.actionHash,
+        reviewed: reviewedOf(item),
       });
       if (outcome.status !== 'accepted') throw new Error(`decision not accepted: ${outcome.message}`);
       return item;
