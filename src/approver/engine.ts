@@ -21,7 +21,7 @@ import type {
   TrustItemOperatorInput,
   TrustOperatorInput,
 } from './api.ts';
-import { auditLogOf, clientFor, type EngineContext, outboxOf, remoteFailure, viewOf } from './context.ts';
+import { auditLogOf, clientFor, type EngineContext, outboxOf, profileDir, remoteFailure, viewOf } from './context.ts';
 import {
   approveRefusal,
   changedOutcome,
@@ -242,7 +242,8 @@ export class ApproverEngine implements ApproverEngineApi {
   #seenFor(profileName: string): SeenApprovals {
     let seen = this.#seen.get(profileName);
     if (!seen) {
-      seen = new SeenApprovals();
+      seen = new SeenApprovals(join(profileDir(this.#ctx, profileName), 'seen'));
+      seen.pruneStored(this.#ctx.clock());
       this.#seen.set(profileName, seen);
     }
     return seen;
