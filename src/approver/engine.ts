@@ -552,9 +552,11 @@ function notificationFor(item: PendingItem): { approvalId: string; title: string
       body: `${st.action.tool} · it can only be denied · code ${item.shortCode}`,
     };
   }
+  // A first-seen operator key is said up front: the person will have to compare a fingerprint.
+  const newKey = item.operator.trust === 'first_seen' ? ' · new operator key' : '';
   return {
     approvalId: item.approval.id,
     title: `Approval needed: ${st.action.tool}`,
-    body: `${st.action.account} · ${st.action.workflow} · code ${item.shortCode}`,
+    body: `${st.action.account} · ${st.action.workflow} · code ${item.shortCode}${newKey}`,
   };
 }
