@@ -17,6 +17,7 @@ import type {
   PendingItem,
   ProfileView,
   QueueSnapshot,
+  WithdrawOutcome,
 } from '../approver/api.ts';
 import { ReviewedItem } from '../approver/api.ts';
 import { ActionHash, Decision, Id, Text } from '../core/schemas.ts';
@@ -84,6 +85,8 @@ export const invokeContract = {
       }),
     result: {} as DecisionOutcome,
   },
+  /** Takes back a decision that is signed but still waiting for the network (`queued`), if it is not being sent. */
+  'approval:withdraw': { args: z.strictObject({ approvalId: Id }), result: {} as WithdrawOutcome },
   'history:get': { args: z.strictObject({ name: Id.optional() }), result: {} as HistoryView },
   'settings:get': { args: z.null(), result: {} as Settings },
   'settings:set': { args: Settings.partial().strict(), result: {} as Settings },
@@ -102,9 +105,11 @@ export interface EventContract {
   connection: ConnectionState;
   /** Open this approval's detail (e.g. a notification was clicked). Never approves. */
   navigate: { approvalId: string };
+  /** A decision answered as `queued` reached its final outcome (sent and accepted, expired, withdrawn…). */
+  settled: { approvalId: string; outcome: DecisionOutcome };
 }
 export type EventChannel = keyof EventContract;
-export const eventChannels: EventChannel[] = ['queue', 'connection', 'navigate'];
+export const eventChannels: EventChannel[] = ['queue', 'connection', 'navigate', 'settled'];
 
 /** Prefix of every IPC channel name on the wire, so nothing else can collide with ours. */
 export const CHANNEL_PREFIX = 'heso:';

@@ -14,6 +14,7 @@ import type {
   PendingItem,
   ProfileView,
   QueueSnapshot,
+  WithdrawOutcome,
 } from '../../../src/approver/api.ts';
 
 export const FAKE_CONNECTION: ConnectionState = {
@@ -115,6 +116,10 @@ export class FakeEngine implements ApproverEngineApi {
   async decide(input: DecideInput): Promise<DecisionOutcome> {
     this.#record('decide', input);
     return { status: 'accepted', message: 'Approved.', approval: null };
+  }
+  async withdrawDecision(approvalId: string): Promise<WithdrawOutcome> {
+    this.#record('withdrawDecision', approvalId);
+    return { withdrawn: true, message: 'Withdrawn.' };
   }
   async history(profileName?: string): Promise<HistoryView> {
     this.#record('history', profileName);
