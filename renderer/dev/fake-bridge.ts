@@ -251,6 +251,10 @@ export function installFakeBridge(): void {
       };
       return outcome;
     },
+    'approval:withdraw': () => ({
+      withdrawn: false,
+      message: 'Nothing to withdraw: no signed decision for this approval is waiting to be sent on this device.',
+    }),
     'history:get': () => history,
     'settings:get': () => settings,
     'settings:set': (patch) => {
