@@ -173,7 +173,12 @@ export function DecisionPanel({ item, liveItem, profile, onOutcome }: DecisionPa
   }
 
   return (
-    <section className="decision-panel" aria-labelledby="decide-title">
+    <section
+      className="decision-panel"
+      aria-labelledby="decide-title"
+      data-testid="decision-panel"
+      data-settled={viewSettled ? 'true' : 'false'}
+    >
       <h2 id="decide-title" className="visually-hidden">
         Decide
       </h2>
