@@ -75,18 +75,31 @@ describe('approver UI: deliberate, faithful decisions', { skip: skip ?? false },
     const world = await createWorld(browser, { onboarded: true });
     try {
       const { page, agent } = world;
-      const { approval } = await agent.open({ params: { amount: 820, currency: 'EUR', orderId: 'dbl' } });
-      const row = page.locator(`[data-testid=queue-item][data-approval-id="${approval.id}"]`);
-      await row.waitFor();
-      const box = await row.boundingBox();
-      assert.ok(box);
-      // Aim at the spot of the row where the detail view's Approve button will appear, as a hurried double-click would.
-      await page.mouse.dblclick(box.x + box.width - 60, box.y + box.height / 2);
-      await page.locator(`[data-testid=detail][data-approval-id="${approval.id}"]`).waitFor();
+      // A queue long enough that a row lies under the spot where the detail view shows "Approve…".
+      const opened = [];
+      for (let i = 0; i < 8; i++) {
+        opened.push((await agent.open({ params: { amount: 820 + i, currency: 'EUR', orderId: `dbl-${i}` } })).approval);
+      }
+      const first = opened[0]!;
+      await page.locator(`[data-testid=queue-item][data-approval-id="${opened.at(-1)!.id}"]`).waitFor();
+      await openDetail(page, first.id);
+      const target = await page.getByTestId('approve-button').boundingBox();
+      assert.ok(target);
+      await page.getByRole('button', { name: /Back to queue/ }).click();
+      await page.getByTestId('queue-item').first().waitFor();
+
+      // A hurried double-click on whichever row lies there: the second click lands where "Approve…" appears.
+      await page.mouse.dblclick(target.x + target.width / 2, target.y + target.height / 2);
+      await page.getByTestId('detail').waitFor();
       await page.locator('[data-testid=decision-panel][data-settled=true]').waitFor();
+      const approvalId = (await page.getByTestId('detail').getAttribute('data-approval-id')) ?? '';
+      assert.ok(
+        opened.some((a) => a.id === approvalId),
+        'the double-click opened a row',
+      );
       assert.equal(await page.getByTestId('approve-dialog').count(), 0, 'no approve dialog');
       assert.equal(await page.getByTestId('deny-dialog').count(), 0, 'no deny dialog');
-      assert.equal(await status(world, approval.id), 'pending');
+      assert.equal(await status(world, approvalId), 'pending');
       assert.deepEqual(world.tracked.problems, []);
     } finally {
       await world.close();
