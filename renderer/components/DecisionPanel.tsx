@@ -203,6 +203,7 @@ export function DecisionPanel({ item, liveItem, profile, onOutcome }: DecisionPa
           type="button"
           className="button button-deny"
           data-testid="deny-button"
+          aria-disabled={viewSettled ? undefined : true}
           disabled={busy || denyBlock !== null}
           aria-describedby={denyBlock ? 'approve-blocked-reason' : undefined}
           onClick={(event) => {
@@ -216,6 +217,7 @@ export function DecisionPanel({ item, liveItem, profile, onOutcome }: DecisionPa
           type="button"
           className="button button-approve"
           data-testid="approve-button"
+          aria-disabled={viewSettled ? undefined : true}
           disabled={busy || approveBlock !== null}
           aria-describedby={approveBlock ? 'approve-blocked-reason' : 'approve-hint'}
           onClick={(event) => {

@@ -167,6 +167,8 @@ describe('approver UI: deciding approvals', { skip: skip ?? false }, () => {
 
       await page.keyboard.press('Control+Shift+A');
       await page.getByTestId('approve-dialog').waitFor();
+      // The confirm control arms itself a moment after the dialog opens; a fresh press then confirms.
+      await page.locator('[data-testid=confirm-approve][data-armed=true]').waitFor();
       await page.keyboard.press('Control+Shift+A');
       await page.getByTestId('outcome').waitFor();
       assert.equal(await page.getByTestId('outcome').getAttribute('data-status'), 'accepted');
