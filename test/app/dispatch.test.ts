@@ -61,8 +61,11 @@ describe('createDispatcher', () => {
     assert.equal(decided.ok && (decided.value as { status: string }).status, 'accepted');
     assert.deepEqual(engine.calls.at(-1), {
       method: 'decide',
-      args: [{ approvalId: 'ap-1', decision: 'approve', actionHash: SHOWN_HASH }],
+      args: [{ approvalId: 'ap-1', decision: 'approve', actionHash: SHOWN_HASH, returnWhenQueued: true }],
     });
+    const withdrawn = await dispatcher.dispatch('approval:withdraw', { approvalId: 'ap-1' });
+    assert.deepEqual(withdrawn, { ok: true, value: { withdrawn: true, message: 'Withdrawn.' } });
+    assert.deepEqual(engine.calls.at(-1), { method: 'withdrawDecision', args: ['ap-1'] });
     const snap = await dispatcher.dispatch('queue:snapshot', undefined);
     assert.equal(snap.ok && (snap.value as { connection: unknown }).connection !== undefined, true);
     const set = await dispatcher.dispatch('settings:set', { launchAtLogin: true });

@@ -1,8 +1,8 @@
 /** Risk cues must be faithful: every amount, each with its own currency, exactly as the action carries it. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Action, JsonObject } from '../../src/core/schemas.ts';
 import { formatAmount, riskCues } from '../../renderer/lib/risk.ts';
+import type { Action, JsonObject } from '../../src/core/schemas.ts';
 
 function action(params: JsonObject, tool = 'payments.refund'): Action {
   return { tool, account: 'cust_1', workflow: 'support', capturedAt: '2026-12-01T10:00:00Z', params };
@@ -15,10 +15,10 @@ const amounts = (params: JsonObject) =>
 
 describe('risk cues', () => {
   test('a 4,999 EUR refund beside a 1 JPY fee never reads in the fee’s currency', () => {
-    assert.deepEqual(
-      amounts({ fee: { amount: 1, currency: 'JPY' }, refund: { amount: 4999, currency: 'EUR' } }),
-      ['fee.amount: 1 JPY', 'refund.amount: 4,999 EUR'],
-    );
+    assert.deepEqual(amounts({ fee: { amount: 1, currency: 'JPY' }, refund: { amount: 4999, currency: 'EUR' } }), [
+      'fee.amount: 1 JPY',
+      'refund.amount: 4,999 EUR',
+    ]);
   });
 
   test('every amount is shown, not the first two', () => {

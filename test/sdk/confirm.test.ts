@@ -39,4 +39,16 @@ describe('rule confirm: typed-code', () => {
     assert.equal('confirm' in receiptFor('payments.refund').statement, false);
     assert.equal('confirm' in receiptFor('db.wipe').statement, false);
   });
+
+  test('adding, removing or changing confirm breaks the operator signature', () => {
+    const withCode = receiptFor('deploy.production');
+    const without = receiptFor('payments.refund');
+    const stripped = { ...withCode, statement: { ...withCode.statement } };
+    delete stripped.statement.confirm;
+    const added = { ...without, statement: { ...without.statement, confirm: 'typed-code' as const } };
+    for (const tampered of [stripped, added]) {
+      const codes = verifyReceipt(tampered, { approverKeys: [] }).reasons.map((r) => r.code);
+      assert.ok(codes.includes('bad_operator_signature'), codes.join(', '));
+    }
+  });
 });
