@@ -203,6 +203,11 @@ describe('approver UI: deciding approvals', { skip: skip ?? false }, () => {
       const reasons = (await page.getByTestId('quarantine-reasons').textContent()) ?? '';
       assert.ok(reasons.length > 0, 'the quarantine lists its reasons');
       assert.match(reasons, /hash/i);
+      assert.doesNotMatch(
+        (await page.getByTestId('code-help').textContent()) ?? '',
+        /same code/,
+        'a quarantined item never invites matching its code',
+      );
       assert.match(
         (await page.getByTestId('params').textContent()) ?? '',
         /99999/,
