@@ -29,6 +29,17 @@ export interface DecisionPanelProps {
   onOutcome: (outcome: DecisionOutcome) => void;
 }
 
+/** Quarantined, failed verification, or signed by an operator key not trusted yet: deny only. */
+function approveBlockOf(item: PendingItem): string | null {
+  if (!item.quarantined && item.operator.trust === 'first_seen') {
+    return 'Approve is disabled until you trust the operator key that signed this request (see above). You can deny it.';
+  }
+  if (item.quarantined || !item.verification.ok) {
+    return 'Approve is disabled: this request failed verification on your device. You can deny it.';
+  }
+  return null;
+}
+
 /** A decision dialog and what the person saw when they opened it. */
 interface Opened {
   dialog: 'approve' | 'deny';
@@ -57,12 +68,7 @@ export function DecisionPanel({ item, liveItem, profile, onOutcome }: DecisionPa
     : liveItem === null
       ? 'This approval is no longer pending in your queue (decided elsewhere, withdrawn or expired).'
       : null;
-  const approveBlock =
-    unavailable ??
-    (item.quarantined
-      ? 'Approve is disabled: this request failed verification on your device. You can deny it.'
-      : null) ??
-    keyBlock;
+  const approveBlock = unavailable ?? approveBlockOf(item) ?? keyBlock;
   const denyBlock = unavailable ?? keyBlock;
   const busy = phase !== 'idle';
 
@@ -118,7 +124,6 @@ export function DecisionPanel({ item, liveItem, profile, onOutcome }: DecisionPa
         approvalId: reviewed.approvalId,
         decision: dialog,
         ...(reason === undefined ? {} : { reason }),
-        actionHash: reviewed.actionHash,
         reviewed,
       });
       setOpened(null);

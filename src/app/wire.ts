@@ -21,6 +21,8 @@ const INVOKE: Record<InvokeChannel, true> = {
   'approval:get': true,
   'approval:decide': true,
   'approval:withdraw': true,
+  'operators:list': true,
+  'operators:trustItem': true,
   'history:get': true,
   'settings:get': true,
   'settings:set': true,

@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ControlPlaneClient } from '../../src/client/index.ts';
 import { generateKeyPair } from '../../src/core/crypto.ts';
+import { b64url } from '../../src/core/encoding.ts';
 import { buildReceipt } from '../../src/core/statements.ts';
 import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
 import { KEYRING_SKIP, tempDir } from './helpers.ts';
@@ -46,6 +47,16 @@ test('approve --yes is refused when the rule asks for the typed code; nothing is
     );
     assert.equal(init.code, 0, init.stdout + init.stderr);
     await cloud.admin.activateApprover(teamId, JSON.parse(init.stdout).profile.keyId);
+    const operator = generateKeyPair();
+    const pinned = await cli([
+      ...g,
+      'trust',
+      'add-operator',
+      b64url.encode(operator.publicKey),
+      '--workflow',
+      'release-bot',
+    ]);
+    assert.equal(pinned.code, 0, pinned.stdout + pinned.stderr);
     const client = new ControlPlaneClient({ endpoint: cloud.url, apiKey });
     const receipt = buildReceipt(
       {
@@ -61,7 +72,7 @@ test('approve --yes is refused when the rule asks for the typed code; nothing is
         policy: { version: 'demo-1', ruleId: 'prod-deploys' },
         confirm: 'typed-code',
       },
-      generateKeyPair().secretKey,
+      operator.secretKey,
     );
     const approval = await client.openApproval(teamId, { receipt, expiresInSeconds: 600 });
 

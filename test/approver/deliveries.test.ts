@@ -7,17 +7,42 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DecisionOutcome } from '../../src/approver/api.ts';
-import { submitDecision } from '../../src/approver/decisions.ts';
+import { signDecision, submitDecision } from '../../src/approver/decisions.ts';
 import { type Deliver, Deliveries } from '../../src/approver/deliveries.ts';
 import { realSleep, silentLogger } from '../../src/approver/runtime.ts';
 import { ControlPlaneError } from '../../src/client/errors.ts';
 import type { Approval } from '../../src/core/api.ts';
-import type { Cosignature } from '../../src/core/schemas.ts';
+import { b64url, buildReceipt, generateKeyPair, randomBytes } from '../../src/core/index.ts';
 
 const EXPIRES = new Date(Date.now() + 600_000).toISOString();
-const cosignature = {
-  statement: { approvalId: 'apr_1', expiresAt: EXPIRES, decision: 'approve' },
-} as unknown as Cosignature;
+const approval: Approval = {
+  id: 'apr_1',
+  teamId: 'team-1',
+  status: 'pending',
+  receipt: buildReceipt(
+    {
+      teamId: 'team-1',
+      action: {
+        tool: 'payments.refund',
+        params: { amount: 500 },
+        account: 'acme',
+        workflow: 'bot',
+        capturedAt: EXPIRES,
+      },
+      verdict: 'suspend',
+      policy: { version: 'v1', ruleId: 'big' },
+    },
+    generateKeyPair().secretKey,
+  ),
+  challenge: b64url.encode(randomBytes(32)),
+  createdAt: EXPIRES,
+  expiresAt: EXPIRES,
+  cosignature: null,
+  decidedAt: null,
+};
+const cosignature = signDecision(approval, 'approve', undefined, new Date().toISOString(), generateKeyPair().secretKey);
+/** What the control plane answers when it accepted the decision. */
+const accepted: Approval = { ...approval, status: 'approved', cosignature, decidedAt: cosignature.statement.decidedAt };
 const networkDown = () => new ControlPlaneError({ kind: 'network', message: 'connection refused' });
 
 /** A client whose decide() is scripted per call. */
@@ -85,7 +110,7 @@ test('a send on the wire cannot be withdrawn, and the answer says so', async () 
   const refused = await deliveries.withdraw('apr_1');
   assert.equal(refused.withdrawn, false);
   assert.match(refused.message, /being sent/);
-  finish({ id: 'apr_1', status: 'approved' } as Approval);
+  finish(accepted);
   const outcome = await deliveries.send('apr_1', EXPIRES, net.deliver);
   assert.equal(outcome.status, 'accepted');
 });
@@ -93,7 +118,7 @@ test('a send on the wire cannot be withdrawn, and the answer says so', async () 
 test('without returnWhenQueued the caller waits for the settled outcome', async () => {
   const net = scripted(async (call) => {
     if (call < 3) throw networkDown();
-    return { id: 'apr_1', status: 'approved' } as Approval;
+    return accepted;
   });
   const outcome = await new Deliveries(() => {}).send('apr_1', EXPIRES, net.deliver);
   assert.equal(outcome.status, 'accepted');

@@ -16,7 +16,7 @@ import { KeyringKeyStore } from '../../src/approver/key-store.ts';
 import { ControlPlaneClient } from '../../src/client/index.ts';
 import type { Approval } from '../../src/core/api.ts';
 import { generateKeyPair, randomBytes } from '../../src/core/crypto.ts';
-import { toHex } from '../../src/core/encoding.ts';
+import { b64url, toHex } from '../../src/core/encoding.ts';
 import type { Action, ApproverConfirmation, JsonObject, Receipt } from '../../src/core/schemas.ts';
 import { buildReceipt } from '../../src/core/statements.ts';
 import { openPage, RENDERER_DIR, type TrackedPage } from '../support/browser.ts';
@@ -43,6 +43,11 @@ export interface WorldOptions {
   colorScheme?: 'light' | 'dark';
   /** Control-plane options, e.g. a tight `rateLimit`. */
   cloud?: StartCloudOptions;
+  /**
+   * Whether an onboarded profile has the agent's operator key pinned for its workflow up front
+   * (what a team admin does). Default true; false shows the agent's requests as "first seen".
+   */
+  operatorPinned?: boolean;
 }
 
 /** Optional receipt fields, e.g. a rule's `confirm: 'typed-code'`. */
@@ -50,6 +55,8 @@ export type ReceiptExtras = { confirm?: ApproverConfirmation };
 
 export interface Agent {
   client: ControlPlaneClient;
+  /** The operator public key, base64url. */
+  operatorPublicKey: string;
   /** Signs (without opening) a suspended receipt for the action with this agent's operator key. */
   sign(action: Partial<Action> & { params: JsonObject }, extra?: ReceiptExtras): Receipt;
   /** Signs a suspended receipt for the action (the demo policy's `big-refunds` rule) and opens an approval. */
@@ -168,6 +175,7 @@ export async function createWorld(browser: Browser, options: WorldOptions = {}):
       );
     const agent: Agent = {
       client,
+      operatorPublicKey: b64url.encode(operator.publicKey),
       sign,
       async open(partial, expiresInSeconds = 600, extra = {}) {
         const receipt = sign(partial, extra);
@@ -175,6 +183,14 @@ export async function createWorld(browser: Browser, options: WorldOptions = {}):
         return { receipt, approval };
       },
     };
+
+    if (profile && options.operatorPinned !== false) {
+      await engine.trustOperator({
+        publicKey: agent.operatorPublicKey,
+        workflows: [refundAction().workflow],
+        profile: profile.name,
+      });
+    }
 
     const tracked = await openPage(browser, { colorScheme: options.colorScheme ?? 'light' });
     cleanups.set('page', () => tracked.close());
