@@ -20,6 +20,7 @@ import type {
   TrustedOperatorView,
   TrustItemOperatorInput,
   TrustOperatorInput,
+  WithdrawOutcome,
 } from './api.ts';
 import { auditLogOf, clientFor, type EngineContext, outboxOf, profileDir, remoteFailure, viewOf } from './context.ts';
 import {
@@ -31,7 +32,8 @@ import {
   reviewedOfStatement,
   reviewMismatch,
 } from './decide-checks.ts';
-import { type DecisionOutbox, signDecision, submitDecision } from './decisions.ts';
+import { type DecisionOutbox, type SubmitOptions, signDecision, submitDecision } from './decisions.ts';
+import { type Deliver, Deliveries } from './deliveries.ts';
 import { reviewedOf } from './display.ts';
 import { InputError, ProfileNotFoundError } from './errors.ts';
 import type { KeyStore } from './key-store.ts';
@@ -80,11 +82,14 @@ export class ApproverEngine implements ApproverEngineApi {
     removed: new Set(),
     expired: new Set(),
     connection: new Set(),
+    settled: new Set(),
     notify: new Set(),
   };
   #following: Following | null = null;
   /** In-flight submissions per approval, so two callers never race two signatures. */
   readonly #inFlight = new Map<string, Promise<DecisionOutcome>>();
+  /** Signed decisions being delivered, per approval: one sender each, withdrawable between attempts. */
+  readonly #deliveries = new Deliveries((approvalId, outcome) => this.#emit('settled', { approvalId, outcome }));
   /** First-seen approvals per profile: an approval id is immutable to this engine. */
   readonly #seen = new Map<string, SeenApprovals>();
 
@@ -363,7 +368,7 @@ export class ApproverEngine implements ApproverEngineApi {
           approval: null,
         };
       }
-      return this.#submit(profile, outbox, earlier);
+      return this.#send(profile, outbox, earlier, input.returnWhenQueued);
     }
 
     // What is signed must be what was reviewed: the copy held since the item was first seen AND
@@ -410,13 +415,30 @@ export class ApproverEngine implements ApproverEngineApi {
     );
     await outbox.put(cosignature);
     this.#ctx.logger.info('decision signed', { approvalId: approval.id, decision: input.decision });
-    return this.#submit(profile, outbox, cosignature);
+    return this.#send(profile, outbox, cosignature, input.returnWhenQueued);
+  }
+
+  /** Delivers a signed decision (joining a delivery already running for it); see `DecideInput.returnWhenQueued`. */
+  #send(
+    profile: StoredProfile,
+    outbox: DecisionOutbox,
+    cosignature: Parameters<typeof submitDecision>[0],
+    returnWhenQueued = false,
+  ): Promise<DecisionOutcome> {
+    const st = cosignature.statement;
+    const deliver: Deliver = (delivery) => this.#submit(profile, outbox, cosignature, delivery);
+    return this.#deliveries.send(st.approvalId, st.expiresAt, deliver, returnWhenQueued);
+  }
+
+  withdrawDecision(approvalId: string): Promise<WithdrawOutcome> {
+    return this.#deliveries.withdraw(approvalId);
   }
 
   async #submit(
     profile: StoredProfile,
     outbox: DecisionOutbox,
     cosignature: Parameters<typeof submitDecision>[0],
+    delivery: Pick<SubmitOptions, 'pending' | 'onQueued'> = {},
   ): Promise<DecisionOutcome> {
     const st = cosignature.statement;
     const outcome = await submitDecision(cosignature, {
@@ -427,12 +449,13 @@ export class ApproverEngine implements ApproverEngineApi {
       sleep: this.#ctx.sleep,
       logger: this.#ctx.logger,
       fingerprint: currentKey(profile).fingerprint,
+      ...delivery,
     });
     this.#ctx.logger.info('decision settled', { approvalId: st.approvalId, outcome: outcome.status });
     // A refusal for a key that is not active yet is worth retrying after activation with a fresh signature.
     await outbox.remove(st.approvalId);
-    // Only a settled answer takes the item off the queue; an unconfirmed one stays until the queue says otherwise.
-    const settled = outcome.status !== 'refused' && outcome.status !== 'unconfirmed';
+    // Only a settled answer takes the item off the queue; an unconfirmed, refused or withdrawn one stays until the queue says otherwise.
+    const settled = outcome.status !== 'refused' && outcome.status !== 'unconfirmed' && outcome.status !== 'withdrawn';
     if (settled && this.#following?.profile.name === profile.name) {
       this.#following.queue.removeLocally(st.approvalId);
     }
@@ -460,11 +483,11 @@ export class ApproverEngine implements ApproverEngineApi {
     const outbox = outboxOf(this.#ctx, profile.name);
     for (const cosignature of await outbox.list()) {
       const id = cosignature.statement.approvalId;
-      if (this.#inFlight.has(id)) continue;
+      if (this.#deliveries.has(id)) continue;
       this.#ctx.logger.info('re-sending a decision signed earlier', { approvalId: id });
-      const run = this.#submit(profile, outbox, cosignature).finally(() => this.#inFlight.delete(id));
-      this.#inFlight.set(id, run);
-      await run.catch((err: unknown) => this.#ctx.logger.error('re-sending failed', { error: (err as Error).message }));
+      await this.#send(profile, outbox, cosignature).catch((err: unknown) =>
+        this.#ctx.logger.error('re-sending failed', { error: (err as Error).message }),
+      );
     }
   }
 
