@@ -91,9 +91,15 @@ export class ControlPlaneClient {
   }
 
   /** Pushes receipts (one request; ≤ 100 per call). Per-item results say accepted, duplicate or refused. */
-  pushReceipts(team: string, receipts: Receipt[]): Promise<PushReceiptsResponse> {
+  pushReceipts(team: string, receipts: Receipt[], opts: { signal?: AbortSignal } = {}): Promise<PushReceiptsResponse> {
     const body = receipts.length === 1 ? { receipt: receipts[0] } : { receipts };
-    return this.#request({ method: 'POST', path: routes.receipts(team), body, schema: PushReceiptsResponse });
+    return this.#request({
+      method: 'POST',
+      path: routes.receipts(team),
+      body,
+      schema: PushReceiptsResponse,
+      signal: opts.signal,
+    });
   }
 
   /** Opens an approval for a suspended receipt; opening the same receipt again returns the existing approval. */
