@@ -4,6 +4,7 @@
  * can fail after something was written undoes what it wrote, so a failed init leaves
  * neither a keychain item nor a profile behind.
  */
+import { randomBytes } from 'node:crypto';
 import { fingerprintOf } from '../core/crypto.ts';
 import { ROTATION_TYPE, RotationStatement, type SignedRotation } from '../core/schemas.ts';
 import { signStatement } from '../core/statements.ts';
@@ -50,7 +51,7 @@ function validateInit(input: InitProfileInput): { name: string; endpoint: string
 
 export async function appendAudit(ctx: EngineContext, profile: StoredProfile, input: AuditAppendInput): Promise<void> {
   try {
-    await auditLogOf(ctx, profile).append(input, ctx.secrets.signer(profile.name, profile.keyId), isoAt(ctx.clock()));
+    await auditLogOf(ctx, profile).append(input, ctx.secrets.signer(profile, profile.keyId), isoAt(ctx.clock()));
   } catch (err) {
     // The action itself already happened; a failed log write must be visible but not undo it.
     ctx.logger.error('could not append to the audit log', { profile: profile.name, error: (err as Error).message });
@@ -70,10 +71,12 @@ export async function initProfile(ctx: EngineContext, input: InitProfileInput): 
     }
   };
   try {
-    const key = await ctx.secrets.createKey(name);
-    undo.push(() => ctx.secrets.deletePrivateKey(name, key.keyId));
-    await ctx.secrets.setApiKey(name, input.apiKey);
-    undo.push(() => ctx.secrets.deleteApiKey(name));
+    // Item names of this profile's own (see KeychainOwner): undoing a failed init removes only what it created.
+    const owner = { name, keychainId: randomBytes(12).toString('hex') };
+    const key = await ctx.secrets.createKey(owner);
+    undo.push(() => ctx.secrets.deletePrivateKey(owner, key.keyId));
+    await ctx.secrets.setApiKey(owner, input.apiKey);
+    undo.push(() => ctx.secrets.deleteApiKey(owner));
     const record = await client
       .enrolApprover(input.teamId, { publicKey: key.publicKey, name: input.displayName.trim() })
       .catch((err: unknown) => {
@@ -99,6 +102,7 @@ export async function initProfile(ctx: EngineContext, input: InitProfileInput): 
       ],
       pendingRevocations: [],
       createdAt: now,
+      keychainId: owner.keychainId,
     };
     await ctx.config.ensureDir();
     await ctx.config.update((profiles) => {
@@ -144,7 +148,7 @@ async function settleRevocations(ctx: EngineContext, profile: StoredProfile): Pr
       ctx.logger.warn('revoking the previous key failed; will retry', { keyId, error: (err as Error).message });
       continue;
     }
-    await ctx.secrets.deletePrivateKey(profile.name, keyId);
+    await ctx.secrets.deletePrivateKey(profile, keyId);
     done.push(keyId);
   }
   if (done.length > 0) {
@@ -179,7 +183,7 @@ export async function rotateKey(ctx: EngineContext, name: string): Promise<Store
   const profile = await requireProfile(ctx, name);
   const client = await clientFor(ctx, profile);
   const oldKeyId = profile.keyId;
-  const fresh = await ctx.secrets.createKey(name);
+  const fresh = await ctx.secrets.createKey(profile);
   let enrolled = false;
   let committed = false;
   try {
@@ -197,7 +201,7 @@ export async function rotateKey(ctx: EngineContext, name: string): Promise<Store
     );
     const rotation: SignedRotation = {
       statement,
-      signature: await ctx.secrets.withPrivateKey(name, oldKeyId, (sk) => signStatement(statement, sk)),
+      signature: await ctx.secrets.withPrivateKey(profile, oldKeyId, (sk) => signStatement(statement, sk)),
     };
     const record = await client
       .enrolApprover(profile.teamId, { publicKey: fresh.publicKey, name: profile.displayName, rotation })
@@ -252,7 +256,7 @@ export async function rotateKey(ctx: EngineContext, name: string): Promise<Store
   } catch (err) {
     // After the profiles file points at the new key, it is the key: never undo that.
     if (committed) throw err;
-    await ctx.secrets.deletePrivateKey(name, fresh.keyId).catch(() => undefined);
+    await ctx.secrets.deletePrivateKey(profile, fresh.keyId).catch(() => undefined);
     if (enrolled) await client.revokeApprover(profile.teamId, fresh.keyId).catch(() => undefined);
     throw err;
   }
@@ -262,8 +266,8 @@ export async function removeProfile(ctx: EngineContext, name: string): Promise<v
   const profile = await requireProfile(ctx, name);
   await revokeOnRemoval(ctx, profile);
   // Keychain first: if it is locked we fail before touching anything else.
-  for (const key of profile.keys) await ctx.secrets.deletePrivateKey(name, key.keyId);
-  await ctx.secrets.deleteApiKey(name);
+  for (const key of profile.keys) await ctx.secrets.deletePrivateKey(profile, key.keyId);
+  await ctx.secrets.deleteApiKey(profile);
   await ctx.config.update((profiles) => ({ profiles: profiles.filter((p) => p.name !== name), result: undefined }));
   // The audit log is evidence: keep it, renamed, so a new profile of the same name starts a fresh chain.
   await auditLogOf(ctx, profile).archive(`removed-${isoAt(ctx.clock()).replace(/[:.]/g, '-')}`);

@@ -18,9 +18,9 @@ let signer: ReturnType<Secrets['signer']>;
 beforeEach(async () => {
   dir = tempDir('heso-audit-test-');
   const secrets = new Secrets(new InMemoryKeyStore());
-  const key = await secrets.createKey('p1');
+  const key = await secrets.createKey({ name: 'p1' });
   keys = new Map([[key.keyId, key.publicKey]]);
-  signer = secrets.signer('p1', key.keyId);
+  signer = secrets.signer({ name: 'p1' }, key.keyId);
   log = new AuditLog(dir.path, 'p1', 'team-1');
   for (let i = 1; i <= 5; i++) {
     await log.append(
@@ -96,11 +96,11 @@ test('the first entry removed, or the whole file deleted, is noticed', async () 
 
 test('an entry re-signed by a key this profile never used is refused', async () => {
   const other = new Secrets(new InMemoryKeyStore());
-  const foreign = await other.createKey('p1');
+  const foreign = await other.createKey({ name: 'p1' });
   const forged = new AuditLog(`${dir.path}/forged`, 'p1', 'team-1');
   await forged.append(
     { kind: 'decision', summary: 'forged', approvalId: 'apr_x', decision: 'approve', details: {} },
-    other.signer('p1', foreign.keyId),
+    other.signer({ name: 'p1' }, foreign.keyId),
     '2026-01-01T00:00:00.000Z',
   );
   const v = await forged.verify(keys);
