@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { fingerprintOf } from '../core/crypto.ts';
-import { ROTATION_TYPE, RotationStatement, type SignedRotation } from '../core/schemas.ts';
+import { endpointProblem, ROTATION_TYPE, RotationStatement, type SignedRotation } from '../core/schemas.ts';
 import { signStatement } from '../core/statements.ts';
 import { parseWith } from '../core/validate.ts';
 import type { InitProfileInput } from './api.ts';
@@ -36,15 +36,8 @@ function validateInit(input: InitProfileInput): { name: string; endpoint: string
   if (displayName.length === 0 || displayName.length > 200) {
     throw new InputError('display name: enter your name as your team admin knows it (1–200 characters)');
   }
-  let url: URL;
-  try {
-    url = new URL(input.endpoint);
-  } catch {
-    throw new InputError(`endpoint "${input.endpoint}" is not a URL; use e.g. https://heso.example.com`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new InputError('endpoint must start with https:// (or http:// for a local server)');
-  }
+  const problem = endpointProblem(input.endpoint);
+  if (problem !== null) throw new InputError(`endpoint: ${problem}`);
   if (input.apiKey.trim() === '') throw new InputError('API key is empty');
   return { name, endpoint: input.endpoint.replace(/\/+$/, '') };
 }
