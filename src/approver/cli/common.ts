@@ -1,5 +1,6 @@
 /** Shared pieces of the `heso-approver` CLI: help text, exit codes, output helpers. */
 
+import { terminalSafe } from '../../core/terminal-text.ts';
 import { jsonForTerminal } from '../display.ts';
 import type { ApproverEngine } from '../engine.ts';
 import { ApproverError, InputError, KeychainUnavailableError, RemoteError } from '../errors.ts';
@@ -88,10 +89,15 @@ export function exitCodeFor(err: unknown): { code: string; exit: number; message
   return { code: 'unexpected', exit: EXIT.failed, message: `unexpected error: ${message}` };
 }
 
-/** Prints a result: the JSON document in --json mode, else the text. */
+/** Prints a result: the JSON document in --json mode, else the text (never a raw control or bidi character). */
 export function output(ctx: CliContext, jsonValue: unknown, text: () => string): void {
   if (ctx.json) process.stdout.write(`${jsonForTerminal({ ok: true, ...(jsonValue as object) })}\n`);
-  else process.stdout.write(`${text()}\n`);
+  else writeText(text());
+}
+
+/** Every line of text the CLI prints goes through here: the last guard against terminal injection. */
+export function writeText(text: string, stream: NodeJS.WritableStream = process.stdout): void {
+  stream.write(`${terminalSafe(text)}\n`);
 }
 
 export function requirePositional(ctx: CliContext, index: number, what: string): string {
