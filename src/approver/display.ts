@@ -72,7 +72,7 @@ export function quote(text: string): string {
 export { jsonForTerminal } from '../core/terminal-text.ts';
 
 /** The fields of `item` that a decision binds, captured when the person starts to decide. */
-export function reviewedOf(item: PendingItem): ReviewedItem {
+export function reviewedOf(item: Pick<PendingItem, 'approval'>): ReviewedItem {
   const { approval } = item;
   const { statement } = approval.receipt;
   return {

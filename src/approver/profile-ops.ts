@@ -96,6 +96,7 @@ export async function initProfile(ctx: EngineContext, input: InitProfileInput): 
       pendingRevocations: [],
       createdAt: now,
       keychainId: owner.keychainId,
+      trustedOperators: [],
     };
     await ctx.config.ensureDir();
     await ctx.config.update((profiles) => {
