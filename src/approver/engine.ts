@@ -410,7 +410,7 @@ export class ApproverEngine implements ApproverEngineApi {
       if (refusal) return refusal;
     }
     const decidedAt = isoAt(this.#ctx.clock());
-    const cosignature = await this.#ctx.secrets.withPrivateKey(profile.name, profile.keyId, (sk) =>
+    const cosignature = await this.#ctx.secrets.withPrivateKey(profile, profile.keyId, (sk) =>
       signDecision(approval, input.decision, reason, decidedAt, sk),
     );
     await outbox.put(cosignature);
