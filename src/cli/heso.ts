@@ -3,6 +3,8 @@
  * its own module and is loaded only when used.
  */
 
+import { formatCliFailure } from '../core/terminal-text.ts';
+
 /** A subcommand gets the arguments after its name and returns the process exit code. */
 export type SubcommandRun = (argv: string[]) => Promise<number> | number;
 
@@ -51,7 +53,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
   if (!command) {
-    process.stderr.write(`heso: unknown command "${name}"\n\n${usage()}\n`);
+    const failure = { code: 'usage', message: `unknown command "${name}"` };
+    process.stderr.write(`${formatCliFailure('heso', failure, { json: false, hint: `\n${usage()}` })}\n`);
     return 2;
   }
   const run = await command.load();
@@ -62,6 +65,7 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
   // A bug, not bad input (subcommands report those themselves): say so without a stack dump.
-  process.stderr.write(`heso: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
+  const message = `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
+  process.stderr.write(`${formatCliFailure('heso', { code: 'unexpected', message }, { json: false })}\n`);
   process.exitCode = 1;
 }
