@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { decide, deny, type PreToolUseOutput, parseHookInput } from '../adapters/claude-code-hook.ts';
 import { adapterGuard, resolveConnection } from '../adapters/connection.ts';
 import { refusalOf } from '../adapters/outcome.ts';
+import { terminalSafe } from '../core/terminal-text.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, connectionFlags } from './adapter-options.ts';
 
 const HELP = `usage: heso hook claude-code [options] < event.json
@@ -79,7 +80,9 @@ export async function runHook(argv: string[]): Promise<number> {
       onEvent: (event) => {
         if (event.type === 'waiting')
           process.stderr.write(
-            `heso hook: ${event.action.tool} waits for approval ${event.approvalId} (code ${event.shortCode})\n`,
+            `${terminalSafe(
+              `heso hook: ${event.action.tool} waits for approval ${event.approvalId} (code ${event.shortCode})`,
+            )}\n`,
           );
       },
     });

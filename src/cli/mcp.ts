@@ -8,6 +8,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { adapterGuard, resolveConnection } from '../adapters/connection.ts';
 import { McpGateway } from '../adapters/mcp-gateway.ts';
 import { guessServerName, McpGatewayConfig, McpMapping } from '../adapters/mcp-mapping.ts';
+import { terminalSafe } from '../core/terminal-text.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, connectionFlags } from './adapter-options.ts';
 
 const HELP = `usage: heso mcp [--config FILE] [options] -- COMMAND [ARGS…]
@@ -29,8 +30,9 @@ const OPTIONS = {
   ...CONNECTION_OPTIONS,
 } as const;
 
+/** Lines carry server and downstream text: hidden characters are shown as escapes, never sent raw. */
 function log(line: string): void {
-  process.stderr.write(`heso mcp: ${line}\n`);
+  process.stderr.write(`heso mcp: ${terminalSafe(line)}\n`);
 }
 
 function readConfig(path: string | undefined): McpGatewayConfig {
