@@ -21,7 +21,7 @@ import type {
   WithdrawOutcome,
 } from '../approver/api.ts';
 import { ReviewedItem } from '../approver/api.ts';
-import { Decision, Id, Text } from '../core/schemas.ts';
+import { Decision, Endpoint, Id, Text } from '../core/schemas.ts';
 
 export const Settings = z.strictObject({
   notifications: z.boolean(),
@@ -36,12 +36,6 @@ export interface AppInfo {
   /** `electron` in the desktop app; `browser` when served by the loopback web host. */
   shell: 'electron' | 'browser';
 }
-
-const Endpoint = z
-  .string()
-  .max(2000)
-  .url('must be a URL such as https://heso.example.com')
-  .refine((u) => /^https?:\/\//.test(u), 'must start with https:// (or http:// for a local server)');
 
 const ProfileName = z.strictObject({ name: Id });
 

@@ -22,10 +22,12 @@ import type {
   TrustOperatorInput,
   WithdrawOutcome,
 } from './api.ts';
-import { auditLogOf, clientFor, type EngineContext, outboxOf, remoteFailure, viewOf } from './context.ts';
+import { auditLogOf, clientFor, type EngineContext, outboxOf, profileDir, remoteFailure, viewOf } from './context.ts';
 import {
   approveRefusal,
   changedOutcome,
+  checkDecideInput,
+  isUnreachable,
   reviewedOfApproval,
   reviewedOfStatement,
   reviewMismatch,
@@ -33,11 +35,11 @@ import {
 import { type DecisionOutbox, type SubmitOptions, signDecision, submitDecision } from './decisions.ts';
 import { type Deliver, Deliveries } from './deliveries.ts';
 import { reviewedOf } from './display.ts';
-import { InputError, ProfileNotFoundError, RemoteError } from './errors.ts';
+import { InputError, ProfileNotFoundError } from './errors.ts';
 import type { KeyStore } from './key-store.ts';
 import { IDLE_CONNECTION, LiveQueue } from './live-queue.ts';
-import { NotificationCoalescer, type Timers } from './notifications.ts';
-import { addTrust, removeTrust, type TrustedOperator } from './operator-trust.ts';
+import { NotificationCoalescer, notificationFor, type Timers } from './notifications.ts';
+import { addTrust, assertTrustable, removeTrust, type TrustedOperator } from './operator-trust.ts';
 import * as ops from './profile-ops.ts';
 import { currentKey, ProfilesConfig, type StoredProfile } from './profiles.ts';
 import { type Clock, isoAt, type Logger, type Random, realSleep, type Sleep, silentLogger } from './runtime.ts';
@@ -247,7 +249,8 @@ export class ApproverEngine implements ApproverEngineApi {
   #seenFor(profileName: string): SeenApprovals {
     let seen = this.#seen.get(profileName);
     if (!seen) {
-      seen = new SeenApprovals();
+      seen = new SeenApprovals(join(profileDir(this.#ctx, profileName), 'seen'));
+      seen.pruneStored(this.#ctx.clock());
       this.#seen.set(profileName, seen);
     }
     return seen;
@@ -306,19 +309,7 @@ export class ApproverEngine implements ApproverEngineApi {
     if (!item)
       throw new InputError(`No approval "${input.approvalId}" for team "${profile.teamId}": nothing was trusted.`);
     const { operator } = item;
-    const compact = (fp: string) => fp.replace(/\s+/g, '').toUpperCase();
-    if (compact(input.fingerprint) !== compact(operator.fingerprint)) {
-      throw new InputError(
-        `The fingerprint you confirmed (${input.fingerprint}) is not the one of the key that signed this request (${operator.fingerprint}): nothing was trusted.`,
-      );
-    }
-    if (operator.trust === 'changed' || item.quarantined) {
-      throw new InputError(
-        operator.trust === 'changed'
-          ? `Workflow "${operator.workflow}" is pinned to another operator key; this request is quarantined and its key was not trusted. If your team admin confirms the key change, pin the new key with \`heso-approver trust add-operator ${operator.publicKey} --workflow ${operator.workflow} --replace\`.`
-          : 'This request is quarantined (it failed verification on this device): its operator key was not trusted.',
-      );
-    }
+    assertTrustable(item, input.fingerprint);
     if (operator.trust === 'trusted') return item;
     const now = isoAt(this.#ctx.clock());
     await this.#updateTrust(profile.name, (list) =>
@@ -342,12 +333,7 @@ export class ApproverEngine implements ApproverEngineApi {
     name: string,
     change: (list: readonly TrustedOperator[]) => TrustedOperator[],
   ): Promise<TrustedOperatorView[]> {
-    const updated = await this.#ctx.config.update((profiles) => {
-      const current = profiles.find((p) => p.name === name);
-      if (!current) throw new ProfileNotFoundError(name);
-      const next = { ...current, trustedOperators: change(current.trustedOperators) };
-      return { profiles: profiles.map((p) => (p.name === name ? next : p)), result: next };
-    });
+    const updated = await ops.updateTrustedOperators(this.#ctx, name, change);
     if (this.#following?.profile.name === name) {
       this.#following.profile = updated;
       this.#following.queue.reinspect();
@@ -424,7 +410,7 @@ export class ApproverEngine implements ApproverEngineApi {
       if (refusal) return refusal;
     }
     const decidedAt = isoAt(this.#ctx.clock());
-    const cosignature = await this.#ctx.secrets.withPrivateKey(profile.name, profile.keyId, (sk) =>
+    const cosignature = await this.#ctx.secrets.withPrivateKey(profile, profile.keyId, (sk) =>
       signDecision(approval, input.decision, reason, decidedAt, sk),
     );
     await outbox.put(cosignature);
@@ -537,46 +523,4 @@ export class ApproverEngine implements ApproverEngineApi {
       }
     }
   }
-}
-
-/** A fetch that failed because the control plane could not answer now (not because it answered wrong). */
-function isUnreachable(err: unknown): boolean {
-  return err instanceof RemoteError && ['unreachable', 'rate_limited', 'server_error'].includes(err.code);
-}
-
-/** Checks a decision's input before anything is fetched or signed; returns the trimmed reason. */
-function checkDecideInput(input: DecideInput): string | undefined {
-  if (input.decision !== 'approve' && input.decision !== 'deny') {
-    throw new InputError('decision must be "approve" or "deny"');
-  }
-  const reason = input.reason?.trim() ? input.reason.trim() : undefined;
-  if (input.decision === 'deny' && reason === undefined) throw new InputError('a reason is required to deny');
-  if (reason !== undefined && reason.length > 2000) throw new InputError('reason: at most 2000 characters');
-  if (input.decision === 'approve' && input.reviewed === undefined) {
-    throw new InputError(
-      'approve needs `reviewed`: the approval as the person saw it (reviewedOf(item)). Nothing was signed.',
-    );
-  }
-  if (input.reviewed !== undefined && input.reviewed.approvalId !== input.approvalId) {
-    throw new InputError(
-      `reviewed.approvalId "${input.reviewed.approvalId}" is not the approval being decided ("${input.approvalId}"). Nothing was signed.`,
-    );
-  }
-  return reason;
-}
-
-function notificationFor(item: PendingItem): { approvalId: string; title: string; body: string } {
-  const st = item.approval.receipt.statement;
-  if (item.quarantined) {
-    return {
-      approvalId: item.approval.id,
-      title: 'Approval request failed verification',
-      body: `${st.action.tool} · it can only be denied · code ${item.shortCode}`,
-    };
-  }
-  return {
-    approvalId: item.approval.id,
-    title: `Approval needed: ${st.action.tool}`,
-    body: `${st.action.account} · ${st.action.workflow} · code ${item.shortCode}`,
-  };
 }
