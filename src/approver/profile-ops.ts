@@ -13,6 +13,7 @@ import type { InitProfileInput } from './api.ts';
 import type { AuditAppendInput } from './audit-log.ts';
 import { auditLogOf, clientFor, type EngineContext, makeClient, remoteFailure } from './context.ts';
 import { InputError, ProfileExistsError, ProfileNotFoundError } from './errors.ts';
+import type { TrustedOperator } from './operator-trust.ts';
 import { currentKey, type StoredProfile } from './profiles.ts';
 import { errorMessage, isoAt } from './runtime.ts';
 
@@ -122,6 +123,20 @@ export async function initProfile(ctx: EngineContext, input: InitProfileInput): 
     await rollback();
     throw err;
   }
+}
+
+/** Applies `change` to a profile's trusted operator keys and stores the result; returns the updated profile. */
+export function updateTrustedOperators(
+  ctx: EngineContext,
+  name: string,
+  change: (list: readonly TrustedOperator[]) => TrustedOperator[],
+): Promise<StoredProfile> {
+  return ctx.config.update((profiles) => {
+    const current = profiles.find((p) => p.name === name);
+    if (!current) throw new ProfileNotFoundError(name);
+    const next = { ...current, trustedOperators: change(current.trustedOperators) };
+    return { profiles: profiles.map((p) => (p.name === name ? next : p)), result: next };
+  });
 }
 
 export async function requireProfile(ctx: EngineContext, name: string): Promise<StoredProfile> {

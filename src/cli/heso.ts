@@ -14,7 +14,8 @@ interface Subcommand {
 }
 
 // ─── Subcommands ─────────────────────────────────────────────────────────────────────
-// One line each. Owners: verify → core (src/cli/verify.ts); init, trust → SDK (src/sdk/cli.ts).
+// One line each. Owners: verify → core (src/cli/verify.ts); init, trust → SDK (src/sdk/cli.ts);
+// mcp, hook, exec → adapters (src/adapters/, entry points here).
 const SUBCOMMANDS: Record<string, Subcommand> = {
   verify: {
     summary: 'verify a receipt offline against pinned keys',
@@ -22,6 +23,12 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   },
   init: { summary: 'create the operator data dir', load: async () => (await import('../sdk/cli.ts')).runInit },
   trust: { summary: 'pin, list or remove approver keys', load: async () => (await import('../sdk/cli.ts')).runTrust },
+  mcp: {
+    summary: "MCP gateway: gate a stdio MCP server's tool calls",
+    load: async () => (await import('./mcp.ts')).runMcp,
+  },
+  hook: { summary: 'agent hooks (claude-code PreToolUse)', load: async () => (await import('./hook.ts')).runHook },
+  exec: { summary: 'run a command only if HESO allows it', load: async () => (await import('./exec.ts')).runExec },
 };
 // ─────────────────────────────────────────────────────────────────────────────────────
 

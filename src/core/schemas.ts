@@ -294,6 +294,13 @@ export const PolicyRef = z.strictObject({
 });
 export type PolicyRef = z.infer<typeof PolicyRef>;
 
+/**
+ * How the approver must confirm an approve, when a policy rule asks for more than a click:
+ * `typed-code` = type the action's short confirmation code. Absent means the default.
+ */
+export const ApproverConfirmation = z.enum(['typed-code']);
+export type ApproverConfirmation = z.infer<typeof ApproverConfirmation>;
+
 /** Signed by the operator (agent) key. */
 export const ReceiptStatement = z.strictObject({
   type: z.literal(RECEIPT_TYPE),
@@ -306,6 +313,8 @@ export const ReceiptStatement = z.strictObject({
   operatorKeyId: KeyId,
   operatorPublicKey: PublicKeyB64,
   issuedAt: Timestamp,
+  /** Optional, absent when unset (so receipts without it keep their bytes): the matched rule's `confirm`. */
+  confirm: ApproverConfirmation.optional(),
 });
 export type ReceiptStatement = z.infer<typeof ReceiptStatement>;
 
@@ -385,6 +394,8 @@ export const PolicyRule = z.strictObject({
     .optional(),
   /** Conditions on params, all of which must hold, e.g. `amount > 100`. Grammar in docs/policy.md. */
   when: z.array(z.string().min(1).max(500)).max(50).optional(),
+  /** For `suspend` rules: how the approver must confirm an approve (`typed-code`). Carried in the receipt. */
+  confirm: ApproverConfirmation.optional(),
 });
 export type PolicyRule = z.infer<typeof PolicyRule>;
 

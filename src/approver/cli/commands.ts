@@ -183,9 +183,20 @@ async function decide(ctx: CliContext, decision: 'approve' | 'deny'): Promise<nu
       // The engine refuses too, with the way forward (e.g. trusting a first-seen operator key).
       return report(ctx, await ctx.engine.decide(bound));
     }
+    // A rule may ask for the code to be typed (receipt `confirm: typed-code`): then neither --yes nor "yes" stands in for it.
+    const codeRequired = item.approval.receipt.statement.confirm === 'typed-code';
+    if (codeRequired && ctx.args.values.yes) {
+      throw new InputError(
+        `The rule "${esc(item.approval.receipt.statement.policy.ruleId ?? 'default')}" asks the approver to type the confirmation code: run this command in a terminal without --yes and type it.`,
+      );
+    }
     if (!ctx.args.values.yes) {
-      const answer = (await promptLine(`Type the short code ${item.shortCode} (or "yes") to approve: `)).trim();
-      if (answer.toUpperCase() !== item.shortCode && answer.toLowerCase() !== 'yes') {
+      const question = codeRequired
+        ? `Type the short code ${item.shortCode} to approve: `
+        : `Type the short code ${item.shortCode} (or "yes") to approve: `;
+      const answer = (await promptLine(question)).trim();
+      const typedCode = answer.replace(/[\s-]/g, '').toUpperCase() === item.shortCode.replace(/-/g, '');
+      if (!typedCode && (codeRequired || answer.toLowerCase() !== 'yes')) {
         process.stderr.write('Not approved.\n');
         return EXIT.failed;
       }
