@@ -8,6 +8,7 @@
 import type { z } from 'zod';
 import {
   Approval,
+  ApprovalChangesResponse,
   type EnrolApproverRequest,
   ErrorBody,
   ListApprovalsResponse,
@@ -59,6 +60,15 @@ interface RequestSpec<S extends z.ZodType> {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+
+export interface ApprovalChangesOptions {
+  /** The cursor from the previous list or changes response. */
+  since: string;
+  waitSeconds?: number;
+  /** 1–500 changes per response (server default 100). */
+  limit?: number;
+  signal?: AbortSignal;
+}
 
 export class ControlPlaneClient {
   readonly endpoint: string;
@@ -120,6 +130,22 @@ export class ControlPlaneClient {
       path: routes.approvals(team),
       query: { status: 'pending', cursor: opts.cursor, wait: waitSeconds, limit: opts.limit },
       schema: ListApprovalsResponse,
+      waitSeconds,
+      signal: opts.signal,
+    });
+  }
+
+  /**
+   * The approvers' changes feed: what changed in the team's queue after cursor `since` (from a
+   * list or changes response). With `waitSeconds`, held until something changes.
+   */
+  approvalChanges(team: string, opts: ApprovalChangesOptions): Promise<ApprovalChangesResponse> {
+    const waitSeconds = clampWait(opts.waitSeconds);
+    return this.#request({
+      method: 'GET',
+      path: routes.approvalChanges(team),
+      query: { since: opts.since, wait: waitSeconds, limit: opts.limit },
+      schema: ApprovalChangesResponse,
       waitSeconds,
       signal: opts.signal,
     });
