@@ -119,7 +119,7 @@ export class LiveQueue {
   async #run(): Promise<void> {
     const { client, teamId, logger, sleep } = this.#opts;
     const signal = this.#abort.signal;
-    const feed = new QueueFeed({ client, teamId, limit: this.#opts.limit ?? 500 });
+    const feed = new QueueFeed({ client, teamId, limit: this.#opts.limit ?? 500, sleep });
     let failures = 0;
     // After any failure the next long-poll is short: "online" comes back within a second of the
     // control plane answering again, not at the next change or a 25 s timeout. It stays a

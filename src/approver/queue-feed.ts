@@ -7,6 +7,7 @@
  */
 import type { ControlPlaneClient } from '../client/index.ts';
 import type { Approval } from '../core/api.ts';
+import type { Sleep } from './runtime.ts';
 
 export type QueueUpdate =
   /** The whole pending queue (up to the limit): anything held and not in it has left. */
@@ -19,7 +20,11 @@ export interface QueueFeedOptions {
   teamId: string;
   /** Most approvals per response. */
   limit: number;
+  sleep: Sleep;
 }
+
+/** Pause before listing again when the feed keeps disowning the cursor the list just gave. */
+const RESET_PAUSE_MS = 1000;
 
 export class QueueFeed {
   readonly #opts: QueueFeedOptions;
@@ -37,7 +42,6 @@ export class QueueFeed {
   /** The next update: a snapshot first, then changes (held up to `waitSeconds` until there are some). */
   async next(waitSeconds: number, signal: AbortSignal): Promise<QueueUpdate> {
     const { client, teamId, limit } = this.#opts;
-    let listWait = 0;
     if (this.#cursor !== undefined) {
       const res = await client.approvalChanges(teamId, {
         since: this.#cursor,
@@ -51,15 +55,11 @@ export class QueueFeed {
         this.#listedLast = false;
         return { kind: 'changes', approvals: res.changes };
       }
-      // A reset right after a list would repeat forever (a confused or hostile server): from
-      // then on the list itself long-polls, as before the feed existed, instead of spinning.
-      if (this.#listedLast) listWait = waitSeconds;
+      // A reset right after a list repeats forever with a confused or hostile server (one that
+      // hands out cursors it then disowns): pause between such rounds instead of spinning.
+      if (this.#listedLast) await this.#opts.sleep(RESET_PAUSE_MS, signal);
     }
-    const res = await client.listPending(teamId, {
-      limit,
-      signal,
-      ...(listWait > 0 && this.#cursor !== undefined ? { cursor: this.#cursor, waitSeconds: listWait } : {}),
-    });
+    const res = await client.listPending(teamId, { limit, signal });
     this.#cursor = res.cursor;
     this.#more = false;
     this.#listedLast = true;
