@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { ControlPlaneError } from '../client/errors.ts';
 import type { ControlPlaneClient } from '../client/index.ts';
 import type { Approval } from '../core/api.ts';
+import { nodeVerify } from '../core/ed25519-node.ts';
 import { type Cosignature, Cosignature as CosignatureSchema, type Decision } from '../core/schemas.ts';
 import { buildCosignature } from '../core/statements.ts';
 import type { DecisionOutcome } from './api.ts';
@@ -30,7 +31,7 @@ export function signDecision(
   decidedAt: string,
   secretKey: Uint8Array,
 ): Cosignature {
-  return buildCosignature({ approval, decision, reason, decidedAt }, secretKey);
+  return buildCosignature({ approval, decision, reason, decidedAt, verify: nodeVerify }, secretKey);
 }
 
 /** Signed decisions not yet settled with the control plane, one JSON file per approval. Public material only. */

@@ -27,7 +27,7 @@ import { NotificationCoalescer, type Timers } from './notifications.ts';
 import * as ops from './profile-ops.ts';
 import { currentKey, ProfilesConfig, type StoredProfile } from './profiles.ts';
 import { type Clock, isoAt, type Logger, type Random, realSleep, type Sleep, silentLogger } from './runtime.ts';
-import { Secrets } from './secrets.ts';
+import { type KeySession, Secrets } from './secrets.ts';
 import { inspectApproval } from './verify-approval.ts';
 
 export interface ApproverEngineOptions {
@@ -291,18 +291,23 @@ export class ApproverEngine implements ApproverEngineApi {
       };
     }
     const decidedAt = isoAt(this.#ctx.clock());
-    const cosignature = await this.#ctx.secrets.withPrivateKey(profile.name, profile.keyId, (sk) =>
-      signDecision(approval, input.decision, reason, decidedAt, sk),
-    );
-    await outbox.put(cosignature);
-    this.#ctx.logger.info('decision signed', { approvalId: approval.id, decision: input.decision });
-    return this.#submit(profile, outbox, cosignature);
+    // One keychain read for the co-signature and the decision's audit entry; zeroed when the decision ends.
+    const keys = this.#ctx.secrets.session(profile.name, profile.keyId);
+    try {
+      const cosignature = await keys.use((sk) => signDecision(approval, input.decision, reason, decidedAt, sk));
+      await outbox.put(cosignature);
+      this.#ctx.logger.info('decision signed', { approvalId: approval.id, decision: input.decision });
+      return await this.#submit(profile, outbox, cosignature, keys);
+    } finally {
+      keys.close();
+    }
   }
 
   async #submit(
     profile: StoredProfile,
     outbox: DecisionOutbox,
     cosignature: Parameters<typeof submitDecision>[0],
+    keys?: KeySession,
   ): Promise<DecisionOutcome> {
     const st = cosignature.statement;
     const outcome = await submitDecision(cosignature, {
@@ -320,22 +325,27 @@ export class ApproverEngine implements ApproverEngineApi {
     if (outcome.status !== 'refused' && this.#following?.profile.name === profile.name) {
       this.#following.queue.removeLocally(st.approvalId);
     }
-    await ops.appendAudit(this.#ctx, profile, {
-      kind: 'decision',
-      summary: `${st.decision === 'approve' ? 'Approved' : 'Denied'} ${st.approvalId} (${st.actionHash.slice(0, 19)}…): ${outcome.status}`,
-      approvalId: st.approvalId,
-      decision: st.decision,
-      details: {
-        actionHash: st.actionHash,
-        receiptId: st.receiptId,
-        ...(st.reason === undefined ? {} : { reason: st.reason }),
-        decidedAt: st.decidedAt,
-        approverKeyId: st.approverKeyId,
-        signature: cosignature.signature,
-        outcome: outcome.status,
-        outcomeMessage: outcome.message,
+    await ops.appendAudit(
+      this.#ctx,
+      profile,
+      {
+        kind: 'decision',
+        summary: `${st.decision === 'approve' ? 'Approved' : 'Denied'} ${st.approvalId} (${st.actionHash.slice(0, 19)}…): ${outcome.status}`,
+        approvalId: st.approvalId,
+        decision: st.decision,
+        details: {
+          actionHash: st.actionHash,
+          receiptId: st.receiptId,
+          ...(st.reason === undefined ? {} : { reason: st.reason }),
+          decidedAt: st.decidedAt,
+          approverKeyId: st.approverKeyId,
+          signature: cosignature.signature,
+          outcome: outcome.status,
+          outcomeMessage: outcome.message,
+        },
       },
-    });
+      keys?.signer(),
+    );
     return outcome;
   }
 
