@@ -35,6 +35,7 @@ export function showSpread(s: Spread, digits = 2, unit = ''): string {
 
 /** The last line of every benchmark: `bench: NAME key=value ...`. */
 export function benchLine(name: string, fields: Record<string, number | string>): void {
-  const parts = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'number' ? fixed(v, 3) : v}`);
+  const show = (v: number | string) => (typeof v === 'string' ? v : Number.isInteger(v) ? String(v) : fixed(v, 3));
+  const parts = Object.entries(fields).map(([k, v]) => `${k}=${show(v)}`);
   console.log(`bench: ${name} ${parts.join(' ')}`);
 }
