@@ -19,13 +19,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PendingItem } from '../src/approver/api.ts';
+import { reviewedOf } from '../src/approver/display.ts';
 import { ApproverEngine } from '../src/approver/engine.ts';
 import { InMemoryKeyStore, KeyringKeyStore, type KeyStore } from '../src/approver/key-store.ts';
 import { ControlPlaneClient } from '../src/client/index.ts';
 import { SqliteCloudStore } from '../src/cloud/sqlite-store.ts';
 import type { Approval } from '../src/core/api.ts';
 import { installNodeSigning } from '../src/core/ed25519-node.ts';
-import { buildReceipt, canonicalize, generateKeyPair, type Receipt } from '../src/core/index.ts';
+import { b64url, buildReceipt, canonicalize, generateKeyPair, type Receipt } from '../src/core/index.ts';
 import { type SpawnedCloud, setupTeam, spawnCloud } from '../test/support/cloud.ts';
 import { benchLine, fixed, percentile, showSpread, sortedCopy, spread } from './bench-support.ts';
 
@@ -107,6 +108,11 @@ async function measure(cloud: SpawnedCloud, keyStore: KeyStore, label: string, p
     const profile = await engine.initProfile({ endpoint: cloud.url, teamId, apiKey, displayName: 'Bench' });
     await cloud.admin.activateApprover(teamId, profile.keyId);
     const agent = new ControlPlaneClient({ endpoint: cloud.url, apiKey });
+    await engine.trustOperator({
+      publicKey: b64url.encode(operator.publicKey),
+      workflows: ['bench'],
+      profile: profile.name,
+    });
     const waiting = new Map<string, (item: PendingItem) => void>();
     const early = new Map<string, PendingItem>();
     engine.on('added', (item) => {
@@ -140,7 +146,7 @@ async function measure(cloud: SpawnedCloud, keyStore: KeyStore, label: string, p
       const queued = performance.now() - t0;
       waiting.delete(approval.id);
       const [outcome, polled] = await Promise.all([
-        engine.decide({ approvalId: item.approval.id, decision: 'approve' }),
+        engine.decide({ approvalId: item.approval.id, decision: 'approve', reviewed: reviewedOf(item) }),
         agent.getApproval(teamId, approval.id, { waitSeconds: 30 }),
       ]);
       const final =

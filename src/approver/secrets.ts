@@ -14,7 +14,7 @@ import { generateKeyPair, keyIdOf, publicKeyFromSecret, signBytes } from '../cor
 import { installNodeSigning } from '../core/ed25519-node.ts';
 import { b64url } from '../core/encoding.ts';
 import { ApproverError, MissingSecretError } from './errors.ts';
-import { accounts, type KeyStore } from './key-store.ts';
+import { accounts, type KeychainOwner, type KeyStore } from './key-store.ts';
 
 export interface NewKey {
   keyId: string;
@@ -26,7 +26,7 @@ export interface NewKey {
 const SESSION_HOLD_MS = 5000;
 
 export class Secrets {
-  /** API keys read this session, per profile. */
+  /** API keys read this session, by keychain account. */
   readonly #apiKeys = new Map<string, string>();
 
   constructor(readonly keyStore: KeyStore) {
@@ -34,7 +34,7 @@ export class Secrets {
   }
 
   /** Generates an L1 key straight into the key store; returns public material only. */
-  async createKey(profile: string): Promise<NewKey> {
+  async createKey(profile: KeychainOwner): Promise<NewKey> {
     const pair = generateKeyPair();
     try {
       const keyId = keyIdOf(pair.publicKey);
@@ -46,7 +46,11 @@ export class Secrets {
   }
 
   /** Runs `fn` with the private key of `keyId`; the bytes are zeroed when `fn` settles. */
-  async withPrivateKey<T>(profile: string, keyId: string, fn: (secretKey: Uint8Array) => T | Promise<T>): Promise<T> {
+  async withPrivateKey<T>(
+    profile: KeychainOwner,
+    keyId: string,
+    fn: (secretKey: Uint8Array) => T | Promise<T>,
+  ): Promise<T> {
     const secretKey = await this.#readPrivateKey(profile, keyId);
     try {
       return await fn(secretKey);
@@ -56,65 +60,67 @@ export class Secrets {
   }
 
   /** One decision's access to the private key: read at most once, zeroed by `close()`. */
-  session(profile: string, keyId: string): KeySession {
+  session(profile: KeychainOwner, keyId: string): KeySession {
     return new KeySession(keyId, () => this.#readPrivateKey(profile, keyId));
   }
 
   /** The checked private key bytes; the caller zeroes them. */
-  async #readPrivateKey(profile: string, keyId: string): Promise<Uint8Array> {
+  async #readPrivateKey(profile: KeychainOwner, keyId: string): Promise<Uint8Array> {
     const encoded = await this.keyStore.get(accounts.privateKey(profile, keyId));
-    if (encoded === null) throw new MissingSecretError(profile, 'private key');
+    if (encoded === null) throw new MissingSecretError(profile.name, 'private key');
     let secretKey: Uint8Array;
     try {
       secretKey = b64url.decode(encoded);
     } catch {
-      throw new ApproverError('bad_secret', `The private key of profile "${profile}" in the keychain is damaged.`);
+      throw new ApproverError('bad_secret', `The private key of profile "${profile.name}" in the keychain is damaged.`);
     }
     if (secretKey.length !== 32 || keyIdOf(publicKeyFromSecret(secretKey)) !== keyId) {
       secretKey.fill(0);
       throw new ApproverError(
         'key_mismatch',
-        `The keychain item for profile "${profile}" does not hold key ${keyId}. Remove the profile and run init again.`,
+        `The keychain item for profile "${profile.name}" does not hold key ${keyId}. Remove the profile and run init again.`,
       );
     }
     return secretKey;
   }
 
   /** A signer bound to one key, for the audit log. */
-  signer(profile: string, keyId: string): { keyId: string; sign(message: Uint8Array): Promise<Uint8Array> } {
+  signer(profile: KeychainOwner, keyId: string): { keyId: string; sign(message: Uint8Array): Promise<Uint8Array> } {
     return {
       keyId,
       sign: (message) => this.withPrivateKey(profile, keyId, (secretKey) => signBytes(message, secretKey)),
     };
   }
 
-  async setApiKey(profile: string, apiKey: string): Promise<void> {
-    this.#apiKeys.delete(profile);
-    await this.keyStore.set(accounts.apiKey(profile), apiKey);
-    this.#apiKeys.set(profile, apiKey);
+  async setApiKey(profile: KeychainOwner, apiKey: string): Promise<void> {
+    const account = accounts.apiKey(profile);
+    this.#apiKeys.delete(account);
+    await this.keyStore.set(account, apiKey);
+    this.#apiKeys.set(account, apiKey);
   }
 
   /** The profile's API key: read from the key store once per session, then from memory. */
-  async apiKey(profile: string): Promise<string> {
-    const cached = this.#apiKeys.get(profile);
+  async apiKey(profile: KeychainOwner): Promise<string> {
+    const account = accounts.apiKey(profile);
+    const cached = this.#apiKeys.get(account);
     if (cached !== undefined) return cached;
-    const key = await this.keyStore.get(accounts.apiKey(profile));
-    if (key === null) throw new MissingSecretError(profile, 'API key');
-    this.#apiKeys.set(profile, key);
+    const key = await this.keyStore.get(account);
+    if (key === null) throw new MissingSecretError(profile.name, 'API key');
+    this.#apiKeys.set(account, key);
     return key;
   }
 
-  async hasApiKey(profile: string): Promise<boolean> {
-    if (this.#apiKeys.has(profile)) return true;
+  async hasApiKey(profile: KeychainOwner): Promise<boolean> {
+    if (this.#apiKeys.has(accounts.apiKey(profile))) return true;
     return (await this.keyStore.get(accounts.apiKey(profile))) !== null;
   }
 
-  async deletePrivateKey(profile: string, keyId: string): Promise<boolean> {
+  async deletePrivateKey(profile: KeychainOwner, keyId: string): Promise<boolean> {
     return this.keyStore.delete(accounts.privateKey(profile, keyId));
   }
 
-  async deleteApiKey(profile: string): Promise<boolean> {
-    this.#apiKeys.delete(profile);
+  async deleteApiKey(profile: KeychainOwner): Promise<boolean> {
+    this.#apiKeys.delete(accounts.apiKey(profile));
     return this.keyStore.delete(accounts.apiKey(profile));
   }
 
@@ -143,9 +149,20 @@ export class KeySession {
     private readonly read: () => Promise<Uint8Array>,
   ) {}
 
-  /** Runs `fn` with the private key, reading it from the key store only if this session does not hold it. */
+  /**
+   * Runs `fn` with the private key, reading it from the key store only if this session does not
+   * hold it. After `close()` (a decision that returned while its delivery goes on offline) each
+   * use reads the key afresh and zeroes it at once: nothing is held after the decision.
+   */
   async use<T>(fn: (secretKey: Uint8Array) => T | Promise<T>): Promise<T> {
-    if (this.#closed) throw new Error('the key session of this decision is closed');
+    if (this.#closed) {
+      const key = await this.read();
+      try {
+        return await fn(key);
+      } finally {
+        key.fill(0);
+      }
+    }
     this.#cancelRelease();
     this.#active += 1;
     try {
@@ -163,7 +180,7 @@ export class KeySession {
     return { keyId: this.keyId, sign: (message) => this.use((secretKey) => signBytes(message, secretKey)) };
   }
 
-  /** Zeroes the key; the session cannot be used afterwards. */
+  /** Zeroes the key; later uses read it afresh each time and hold nothing. */
   close(): void {
     this.#closed = true;
     this.#cancelRelease();
@@ -175,11 +192,8 @@ export class KeySession {
       this.#reading = null;
     });
     const key = await this.#reading;
-    if (this.#closed) {
-      key.fill(0);
-      throw new Error('the key session of this decision is closed');
-    }
-    this.#key = key;
+    // Closed while reading: the caller still gets the key for its one use; close-on-finally zeroes it.
+    if (!this.#closed) this.#key = key;
     return key;
   }
 

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import type { PendingItem } from '../../src/approver/api.ts';
 import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
 import { type HostileProxy, startHostileProxy } from '../support/hostile-proxy.ts';
-import { KEYRING_SKIP, makeAgent, makeEngine, nextEvent, tempDir, testKeyStore } from './helpers.ts';
+import { KEYRING_SKIP, makeAgent, makeEngine, nextEvent, tempDir, testKeyStore, trustAgent } from './helpers.ts';
 
 let cloud: CloudHandle;
 let proxy: HostileProxy;
@@ -137,6 +137,7 @@ test('a server that disowns the cursors it hands out (reset every time) makes th
   const { teamId, apiKey } = await setupTeam(cloud);
   const agent = makeAgent(cloud, teamId, apiKey);
   const f = await following(teamId, apiKey);
+  await trustAgent(f.engine, f.profile.name, agent);
   // Every list answer carries a cursor far ahead of the real one: the real server then answers
   // each changes request at once with reset: true.
   proxy.rewrite((req, res) =>
