@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { PendingItem } from '../../src/approver/api.ts';
+import { reviewedOf } from '../../src/approver/display.ts';
 import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
 import { type HostileProxy, startHostileProxy } from '../support/hostile-proxy.ts';
 import { KEYRING_SKIP, makeAgent, makeEngine, nextEvent, tempDir, testKeyStore, trustAgent } from './helpers.ts';
@@ -122,7 +123,11 @@ test('a hostile feed that slips in another team’s approval gets it quarantined
     const item = await nextEvent<PendingItem>((l) => f.engine.on('added', l));
     assert.equal(item.approval.id, otherApproval.id);
     assert.equal(item.quarantined, true);
-    const refused = await f.engine.decide({ approvalId: otherApproval.id, decision: 'approve' });
+    const refused = await f.engine.decide({
+      approvalId: otherApproval.id,
+      decision: 'approve',
+      reviewed: reviewedOf(item),
+    });
     assert.notEqual(refused.status, 'accepted');
   } finally {
     proxy.reset();
