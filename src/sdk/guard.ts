@@ -415,7 +415,11 @@ export class Guard {
 
   /** Authorize, then run `fn` (always in observe mode). The audit log records how it went. */
   async run<T>(input: ActionInput, fn: (ctx: GuardContext) => Promise<T> | T, wait: WaitOptions = {}): Promise<T> {
-    const ctx = await this.authorize(input, wait);
+    return this.runAuthorized(await this.authorize(input, wait), fn);
+  }
+
+  /** Run `fn` under a context `authorize` or `resume` returned; the audit log records how it went. */
+  async runAuthorized<T>(ctx: GuardContext, fn: (ctx: GuardContext) => Promise<T> | T): Promise<T> {
     try {
       const value = await fn(ctx);
       if (this.mode === 'enforce')
