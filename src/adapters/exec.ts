@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { JsonObject, JsonValue } from '../core/schemas.ts';
+import { terminalSafe } from '../core/terminal-text.ts';
 import { type ActionInput, type Guard, HesoError } from '../sdk/index.ts';
 import type { RefusalKind } from './outcome.ts';
 import { authorizeResumable, PendingStore } from './pending-store.ts';
@@ -76,7 +77,7 @@ export function runCommand(command: string[], withhold: readonly string[]): Prom
       resolve(code);
     };
     child.on('error', (err: NodeJS.ErrnoException) => {
-      process.stderr.write(`heso exec: cannot run ${command[0]}: ${err.message}\n`);
+      process.stderr.write(`heso exec: ${terminalSafe(`cannot run ${command[0]}: ${err.message}`)}\n`);
       done(err.code === 'ENOENT' ? 127 : 126);
     });
     child.on('exit', (code, signal) => done(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));

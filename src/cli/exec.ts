@@ -39,8 +39,8 @@ const OPTIONS = {
   ...CONNECTION_OPTIONS,
 } as const;
 
-/** Lines carry server and approver text: hidden characters are shown as escapes, never sent raw. */
 function say(line: string): void {
+  // Commands, server messages and approval ids are in these lines: no raw control or bidi character.
   process.stderr.write(`heso exec: ${terminalSafe(line)}\n`);
 }
 

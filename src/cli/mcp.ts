@@ -30,8 +30,8 @@ const OPTIONS = {
   ...CONNECTION_OPTIONS,
 } as const;
 
-/** Lines carry server and downstream text: hidden characters are shown as escapes, never sent raw. */
 function log(line: string): void {
+  // Tool names, server messages and approval ids are in these lines: no raw control or bidi character.
   process.stderr.write(`heso mcp: ${terminalSafe(line)}\n`);
 }
 

@@ -10,6 +10,7 @@
 import type { z } from 'zod';
 import {
   Approval,
+  ApprovalChangesResponse,
   type EnrolApproverRequest,
   ErrorBody,
   ListApprovalsResponse,
@@ -61,6 +62,15 @@ interface RequestSpec<S extends z.ZodType> {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+
+export interface ApprovalChangesOptions {
+  /** The cursor from the previous list or changes response. */
+  since: string;
+  waitSeconds?: number;
+  /** 1–500 changes per response (server default 100). */
+  limit?: number;
+  signal?: AbortSignal;
+}
 
 export class ControlPlaneClient {
   readonly endpoint: string;
@@ -137,6 +147,22 @@ export class ControlPlaneClient {
     });
     for (const approval of res.approvals) checkApproval(`GET ${routes.approvals(team)}`, approval, team, approval.id);
     return res;
+  }
+
+  /**
+   * The approvers' changes feed: what changed in the team's queue after cursor `since` (from a
+   * list or changes response). With `waitSeconds`, held until something changes.
+   */
+  approvalChanges(team: string, opts: ApprovalChangesOptions): Promise<ApprovalChangesResponse> {
+    const waitSeconds = clampWait(opts.waitSeconds);
+    return this.#request({
+      method: 'GET',
+      path: routes.approvalChanges(team),
+      query: { since: opts.since, wait: waitSeconds, limit: opts.limit },
+      schema: ApprovalChangesResponse,
+      waitSeconds,
+      signal: opts.signal,
+    });
   }
 
   /** Sends a co-signed decision. 409 already_decided, 410 expired, 422 bad_signature, 403 key not active. */

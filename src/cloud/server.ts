@@ -24,6 +24,7 @@ import { openApiDocument } from './openapi.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limit.ts';
 import { registerApprovalRoutes } from './routes-approvals.ts';
 import { registerApproverRoutes } from './routes-approvers.ts';
+import { registerChangesRoutes } from './routes-changes.ts';
 import { registerReceiptRoutes } from './routes-receipts.ts';
 import type { CloudStore } from './store.ts';
 
@@ -238,5 +239,6 @@ export function createCloudServer(opts: CloudServerOptions): FastifyInstance {
   registerApproverRoutes(app, ctx);
   registerReceiptRoutes(app, ctx);
   registerApprovalRoutes(app, ctx);
+  registerChangesRoutes(app, ctx);
   return app;
 }

@@ -26,6 +26,7 @@ export const routes = {
   policy: (team: string) => `${API_PREFIX}/teams/${encodeURIComponent(team)}/policy`,
   receipts: (team: string) => `${API_PREFIX}/teams/${encodeURIComponent(team)}/receipts`,
   approvals: (team: string) => `${API_PREFIX}/teams/${encodeURIComponent(team)}/approvals`,
+  approvalChanges: (team: string) => `${API_PREFIX}/teams/${encodeURIComponent(team)}/approvals/changes`,
   approval: (team: string, id: string) =>
     `${API_PREFIX}/teams/${encodeURIComponent(team)}/approvals/${encodeURIComponent(id)}`,
   decision: (team: string, id: string) =>
@@ -143,6 +144,21 @@ export const ListApprovalsResponse = z.strictObject({
   cursor: z.string().max(64),
 });
 export type ListApprovalsResponse = z.infer<typeof ListApprovalsResponse>;
+
+/**
+ * `GET …/approvals/changes?since=C&wait=N&limit=L`: the approvers' changes feed. Every
+ * approval whose queue state changed after cursor `since`, once each, in its current state
+ * (`pending`: in the queue; anything else: out of it), oldest change first. `more`: the page
+ * was cut at `limit`, ask again from `cursor` at once. `reset`: `since` is not a cursor of
+ * this queue (ahead of it): drop what you hold and list the queue again.
+ */
+export const ApprovalChangesResponse = z.strictObject({
+  changes: z.array(Approval),
+  cursor: z.string().max(64),
+  more: z.boolean(),
+  reset: z.boolean(),
+});
+export type ApprovalChangesResponse = z.infer<typeof ApprovalChangesResponse>;
 
 export const DecideRequest = Cosignature;
 export type DecideRequest = z.infer<typeof DecideRequest>;
