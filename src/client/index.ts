@@ -12,10 +12,13 @@ import {
   ErrorBody,
   ListApprovalsResponse,
   ListApproversResponse,
+  type ListReceiptsFilter,
+  ListReceiptsResponse,
   MAX_WAIT_SECONDS,
   type OpenApprovalRequest,
   PushReceiptsResponse,
   routes,
+  StoredReceipt,
 } from '../core/api.ts';
 import { ApproverRecord, type Cosignature, PolicyBundle, type Receipt } from '../core/schemas.ts';
 import { ControlPlaneError, kindForStatus, parseRetryAfter } from './errors.ts';
@@ -44,6 +47,14 @@ export interface ListPendingOptions {
   cursor?: string;
   waitSeconds?: number;
   /** Most approvals to return (1–500, server default 100). */
+  limit?: number;
+  signal?: AbortSignal;
+}
+
+export interface ListReceiptsOptions extends ListReceiptsFilter {
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+  /** Page size, 1–500 (server default 100). */
   limit?: number;
   signal?: AbortSignal;
 }
@@ -94,6 +105,31 @@ export class ControlPlaneClient {
   pushReceipts(team: string, receipts: Receipt[]): Promise<PushReceiptsResponse> {
     const body = receipts.length === 1 ? { receipt: receipts[0] } : { receipts };
     return this.#request({ method: 'POST', path: routes.receipts(team), body, schema: PushReceiptsResponse });
+  }
+
+  /**
+   * One stored receipt. Refuses an answer about another receipt or team (a control plane is
+   * never trusted for integrity); the signatures are for the caller to verify.
+   */
+  async getReceipt(team: string, receiptId: string): Promise<StoredReceipt> {
+    const what = `GET ${routes.receipt(team, receiptId)}`;
+    const stored = await this.#request({ method: 'GET', path: routes.receipt(team, receiptId), schema: StoredReceipt });
+    const st = stored.receipt.statement;
+    if (st.receiptId !== receiptId || st.teamId !== team)
+      throw badAnswer(what, `asked for receipt ${receiptId} of team ${team}, got ${st.receiptId} of team ${st.teamId}`);
+    return stored;
+  }
+
+  /** One page of the team's receipts; refuses a page holding receipts that do not match what was asked. */
+  async listReceipts(team: string, opts: ListReceiptsOptions = {}): Promise<ListReceiptsResponse> {
+    const { signal, ...query } = opts;
+    const path = routes.receipts(team);
+    const page = await this.#request({ method: 'GET', path, query, schema: ListReceiptsResponse, signal });
+    for (const { receipt } of page.receipts) {
+      const mismatch = receiptFilterMismatch(receipt, team, opts);
+      if (mismatch) throw badAnswer(`GET ${path}`, `receipt ${receipt.statement.receiptId} ${mismatch}`);
+    }
+    return page;
   }
 
   /** Opens an approval for a suspended receipt; opening the same receipt again returns the existing approval. */
@@ -205,6 +241,28 @@ export class ControlPlaneClient {
     }
     return parsed.data;
   }
+}
+
+/** Why a listed receipt is not one the filter asked for, or null when it is. */
+export function receiptFilterMismatch(receipt: Receipt, team: string, filter: ListReceiptsFilter): string | null {
+  const st = receipt.statement;
+  const issued = Date.parse(st.issuedAt);
+  if (st.teamId !== team) return `belongs to team ${st.teamId}, not ${team}`;
+  if (filter.since !== undefined && issued < Date.parse(filter.since)) return `was issued before ${filter.since}`;
+  if (filter.until !== undefined && issued >= Date.parse(filter.until)) return `was issued at or after ${filter.until}`;
+  if (filter.verdict !== undefined && st.verdict !== filter.verdict) return `has verdict ${st.verdict}`;
+  if (filter.tool !== undefined && st.action.tool !== filter.tool) return `is for tool ${st.action.tool}`;
+  if (filter.workflow !== undefined && st.action.workflow !== filter.workflow)
+    return `is from workflow ${st.action.workflow}`;
+  return null;
+}
+
+function badAnswer(what: string, detail: string): ControlPlaneError {
+  return new ControlPlaneError({
+    kind: 'bad_response',
+    status: 200,
+    message: `${what}: the control plane answered something else than was asked (${detail}); not trusted`,
+  });
 }
 
 function clampWait(waitSeconds: number | undefined): number | undefined {

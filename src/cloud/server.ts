@@ -23,6 +23,7 @@ import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-l
 import { registerApprovalRoutes } from './routes-approvals.ts';
 import { registerApproverRoutes } from './routes-approvers.ts';
 import { registerReceiptRoutes } from './routes-receipts.ts';
+import { registerReceiptReadRoutes } from './routes-receipts-read.ts';
 import type { CloudStore } from './store.ts';
 
 export interface CloudLoggerOptions {
@@ -204,6 +205,7 @@ export function createCloudServer(opts: CloudServerOptions): FastifyInstance {
   app.get('/v1/openapi.json', async () => openApiDocument());
   registerApproverRoutes(app, ctx);
   registerReceiptRoutes(app, ctx);
+  registerReceiptReadRoutes(app, ctx);
   registerApprovalRoutes(app, ctx);
   return app;
 }
