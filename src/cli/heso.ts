@@ -12,7 +12,8 @@ interface Subcommand {
 }
 
 // ─── Subcommands ─────────────────────────────────────────────────────────────────────
-// One line each. Owners: verify → core (src/cli/verify.ts); init, trust → SDK (src/sdk/cli.ts).
+// One line each. Owners: verify → core (src/cli/verify.ts); init, trust → SDK (src/sdk/cli.ts);
+// receipts → client + SDK (src/cli/receipts.ts).
 const SUBCOMMANDS: Record<string, Subcommand> = {
   verify: {
     summary: 'verify a receipt offline against pinned keys',
@@ -20,6 +21,10 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   },
   init: { summary: 'create the operator data dir', load: async () => (await import('../sdk/cli.ts')).runInit },
   trust: { summary: 'pin, list or remove approver keys', load: async () => (await import('../sdk/cli.ts')).runTrust },
+  receipts: {
+    summary: 'get a receipt or export receipts (JSON Lines) to verify',
+    load: async () => (await import('./receipts.ts')).runReceipts,
+  },
 };
 // ─────────────────────────────────────────────────────────────────────────────────────
 

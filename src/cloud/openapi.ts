@@ -64,7 +64,11 @@ const operations: Operation[] = [
       { name: 'workflow', description: 'action workflow, exact', schema: { type: 'string' } },
       { name: 'limit', description: '1–500, default 100 (JSON pages only)', schema: { type: 'integer' } },
       { name: 'cursor', description: 'nextCursor from the previous page', schema: { type: 'string' } },
-      { name: 'format', description: '`json` (default) or `jsonl`', schema: { type: 'string', enum: ['json', 'jsonl'] } },
+      {
+        name: 'format',
+        description: '`json` (default) or `jsonl`',
+        schema: { type: 'string', enum: ['json', 'jsonl'] },
+      },
     ],
     responses: { 200: ListReceiptsResponse, 400: null },
   },

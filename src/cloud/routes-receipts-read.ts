@@ -6,12 +6,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import {
-  ListReceiptsFilter,
-  type ListReceiptsResponse,
-  MAX_RECEIPTS_PAGE,
-  type StoredReceipt,
-} from '../core/api.ts';
+import { ListReceiptsFilter, type ListReceiptsResponse, MAX_RECEIPTS_PAGE, type StoredReceipt } from '../core/api.ts';
 import { Id, type Receipt } from '../core/schemas.ts';
 import { type CloudContext, parseRequest, teamParam } from './context.ts';
 import { badRequest, notFound } from './http-error.ts';

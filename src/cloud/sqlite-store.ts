@@ -263,10 +263,8 @@ export class SqliteCloudStore implements CloudStore {
     if (query.untilMs !== undefined) add(`${ISSUED_MS} < ?`, query.untilMs);
     if (query.verdict !== undefined) add(`json_extract(canonical, '$.statement.verdict') = ?`, query.verdict);
     if (query.tool !== undefined) add(`json_extract(canonical, '$.statement.action.tool') = ?`, query.tool);
-    if (query.workflow !== undefined)
-      add(`json_extract(canonical, '$.statement.action.workflow') = ?`, query.workflow);
-    if (query.after)
-      add(`(${ISSUED_MS}, receipt_id) > (?, ?)`, query.after.issuedMs, query.after.receiptId);
+    if (query.workflow !== undefined) add(`json_extract(canonical, '$.statement.action.workflow') = ?`, query.workflow);
+    if (query.after) add(`(${ISSUED_MS}, receipt_id) > (?, ?)`, query.after.issuedMs, query.after.receiptId);
     const rows = this.db
       .prepare(
         `SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE ${where.join(' AND ')} ORDER BY ${ISSUED_MS}, receipt_id LIMIT ?`,
