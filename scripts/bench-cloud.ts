@@ -71,7 +71,7 @@ async function startServer(dbPath: string): Promise<{ url: string; stop: () => P
   const cli = new URL('../bin/heso-cloud.mjs', import.meta.url).pathname;
   const child = spawn(
     process.execPath,
-    [cli, 'serve', '--port', '0', '--db', dbPath, '--log-level', 'warn', '--rate-limit', '1000000'],
+    [cli, 'serve', '--init', '--port', '0', '--db', dbPath, '--log-level', 'warn', '--rate-limit', '1000000'],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },

@@ -149,6 +149,7 @@ async function main(): Promise<void> {
       [
         join(ROOT, 'bin', 'heso-cloud.mjs'),
         'serve',
+        '--init',
         '--host',
         '127.0.0.1',
         '--port',
