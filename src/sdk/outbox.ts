@@ -15,7 +15,7 @@ import { configuredCloud, type HesoCloud } from './cloud.ts';
 import { dataDirPaths } from './data-dir.ts';
 import { HesoError, isTransient } from './errors.ts';
 import { fsyncDir, writeFileDurable } from './fsutil.ts';
-import { ReceiptArchive, type ReceiptArchiveOptions, receiptFileName } from './receipt-archive.ts';
+import { ReceiptArchive, type ReceiptArchiveOptions, readReceipt, receiptFileName } from './receipt-archive.ts';
 import { type BackoffOptions, backoffDelay, sleep } from './retry.ts';
 
 export interface OutboxOptions {
@@ -270,14 +270,7 @@ export class Outbox {
   }
 }
 
-function readPending(file: string): Receipt | null {
-  try {
-    const parsed = Receipt.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
+const readPending = readReceipt;
 
 function removeQuietly(file: string): void {
   try {

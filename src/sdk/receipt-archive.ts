@@ -73,7 +73,8 @@ export class ReceiptArchive {
   }
 }
 
-function readReceipt(file: string): Receipt | null {
+/** A receipt file, or null when it is missing, torn or not a receipt. */
+export function readReceipt(file: string): Receipt | null {
   try {
     const parsed = Receipt.safeParse(JSON.parse(readFileSync(file, 'utf8')));
     return parsed.success ? parsed.data : null;
