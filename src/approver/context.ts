@@ -46,7 +46,7 @@ export function makeClient(ctx: EngineContext, endpoint: string, apiKey: string)
 }
 
 export async function clientFor(ctx: EngineContext, profile: StoredProfile): Promise<ControlPlaneClient> {
-  return makeClient(ctx, profile.endpoint, await ctx.secrets.apiKey(profile.name));
+  return makeClient(ctx, profile.endpoint, await ctx.secrets.apiKey(profile));
 }
 
 export async function viewOf(ctx: EngineContext, profile: StoredProfile): Promise<ProfileView> {
@@ -60,7 +60,7 @@ export async function viewOf(ctx: EngineContext, profile: StoredProfile): Promis
     publicKey: key.publicKey,
     fingerprint: key.fingerprint,
     keyStatus: profile.keyStatus,
-    hasApiKey: await ctx.secrets.hasApiKey(profile.name),
+    hasApiKey: await ctx.secrets.hasApiKey(profile),
   };
 }
 
@@ -107,6 +107,8 @@ export function remoteFailure(action: string, endpoint: string, teamId: string, 
     case 'expired':
     case 'too_large':
       return new RemoteError('refused', `Could not ${action}: ${err.message}`, { cause: err });
+    case 'wrong_answer':
+      return new RemoteError('wrong_answer', `Could not ${action}: ${err.message}`, { cause: err });
     default: {
       const never: never = err.kind;
       return never;

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { ControlPlaneError } from '../client/errors.ts';
 import type { ControlPlaneClient } from '../client/index.ts';
 import type { Approval } from '../core/api.ts';
+import { canonicalize } from '../core/canonical.ts';
+import { nodeVerify } from '../core/ed25519-node.ts';
 import { type Cosignature, Cosignature as CosignatureSchema, type Decision } from '../core/schemas.ts';
 import { buildCosignature } from '../core/statements.ts';
 import type { DecisionOutcome } from './api.ts';
@@ -30,7 +32,7 @@ export function signDecision(
   decidedAt: string,
   secretKey: Uint8Array,
 ): Cosignature {
-  return buildCosignature({ approval, decision, reason, decidedAt }, secretKey);
+  return buildCosignature({ approval, decision, reason, decidedAt, verify: nodeVerify }, secretKey);
 }
 
 /** Signed decisions not yet settled with the control plane, one JSON file per approval. Public material only. */
@@ -76,6 +78,42 @@ export class DecisionOutbox {
   }
 }
 
+/**
+ * A signed decision on its way to the control plane, as seen by whoever may withdraw it.
+ * Between attempts (offline, backing off) it can be withdrawn: the loop stops before the next
+ * send. While a request is on the wire it cannot: the control plane may be accepting it.
+ */
+export class PendingSend {
+  readonly #abort = new AbortController();
+  #sending = false;
+  /** A failed earlier attempt may still have reached the control plane (network drop, 5xx, garbled answer). */
+  mayHaveArrived = false;
+
+  get withdrawn(): boolean {
+    return this.#abort.signal.aborted;
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** True when withdrawn now (no further send happens); false when a send is in progress. */
+  withdraw(): boolean {
+    if (this.#sending) return false;
+    this.#abort.abort();
+    return true;
+  }
+
+  async sending<T>(send: () => Promise<T>): Promise<T> {
+    this.#sending = true;
+    try {
+      return await send();
+    } finally {
+      this.#sending = false;
+    }
+  }
+}
+
 export interface SubmitOptions {
   client: Pick<ControlPlaneClient, 'decide' | 'getApproval'>;
   teamId: string;
@@ -85,15 +123,22 @@ export interface SubmitOptions {
   logger: Logger;
   /** Fingerprint of the signing key, for the "not active yet" message. */
   fingerprint: string;
+  /** Lets the decision be withdrawn between attempts. */
+  pending?: PendingSend;
+  /** Called once, when the first attempt failed transiently: the decision now waits for the network. */
+  onQueued?: () => void;
 }
 
 /** Sends the same signed co-signature until the control plane settles it or the approval expires. */
 export async function submitDecision(cosignature: Cosignature, opts: SubmitOptions): Promise<DecisionOutcome> {
   const { client, teamId, clock, random, sleep, logger } = opts;
+  const pending = opts.pending ?? new PendingSend();
   const st = cosignature.statement;
   const expiresAtMs = Date.parse(st.expiresAt);
   let failures = 0;
+  let queued = false;
   for (;;) {
+    if (pending.withdrawn) return withdrawnOutcome(pending);
     if (clock() >= expiresAtMs) {
       return {
         status: 'expired',
@@ -102,20 +147,76 @@ export async function submitDecision(cosignature: Cosignature, opts: SubmitOptio
       };
     }
     try {
-      const approval = await client.decide(teamId, st.approvalId, cosignature);
+      const approval = await pending.sending(() => client.decide(teamId, st.approvalId, cosignature));
+      // A 200 is not proof: the answer itself must record this very decision.
+      const problem = unrecordedReason(approval, cosignature);
+      if (problem) {
+        logger.warn('decision answer does not record the decision', { approvalId: st.approvalId, problem });
+        return {
+          status: 'unconfirmed',
+          message: unconfirmedMessage(st.decision, `the control plane answered "OK" but ${problem}`),
+          approval,
+        };
+      }
       return { status: 'accepted', message: acceptedMessage(st.decision), approval };
     } catch (err) {
       if (!(err instanceof ControlPlaneError)) throw err;
       logger.warn('decision submit failed', { approvalId: st.approvalId, kind: err.kind, status: err.status });
       const outcome = await settle(err, cosignature, opts);
       if (outcome) return outcome;
+      pending.mayHaveArrived ||= err.kind !== 'rate_limited';
+      if (!queued) opts.onQueued?.();
+      queued = true;
       const delayMs =
         err.kind === 'rate_limited'
           ? (err.retryAfterSeconds ?? 5) * 1000
           : backoffDelay(failures++, random, 500, 15_000);
-      await sleep(Math.min(delayMs, Math.max(0, expiresAtMs - clock())));
+      await sleep(Math.min(delayMs, Math.max(0, expiresAtMs - clock())), pending.signal);
     }
   }
+}
+
+function withdrawnOutcome(pending: PendingSend): DecisionOutcome {
+  return {
+    status: 'withdrawn',
+    message: pending.mayHaveArrived
+      ? 'Withdrawn: this device will not send your signed decision again. An earlier attempt failed mid-way and may still have reached the control plane; the queue shows whether the approval is still pending.'
+      : 'Withdrawn: your signed decision was never delivered and will not be sent. The approval is still pending; you can decide again.',
+    approval: null,
+  };
+}
+
+/** What a decision signed but not yet delivered reports while it waits for the network. */
+export function queuedOutcome(expiresAt: string): DecisionOutcome {
+  return {
+    status: 'queued',
+    message: `Signed, waiting to send: the control plane cannot be reached right now. This device keeps trying until the approval expires (${expiresAt}); you can withdraw the decision until it is sent.`,
+    approval: null,
+  };
+}
+
+/** Why `answer` does not record `cosignature` as the decision of this approval; null when it does. */
+export function unrecordedReason(answer: Approval, cosignature: Cosignature): string | null {
+  const st = cosignature.statement;
+  const expected = st.decision === 'approve' ? 'approved' : 'denied';
+  if (answer.id !== st.approvalId) return `its answer is about approval "${answer.id}", not "${st.approvalId}"`;
+  if (answer.teamId !== st.teamId) return `its answer is about team "${answer.teamId}", not "${st.teamId}"`;
+  if (answer.status !== expected) return `its answer says the approval is "${answer.status}", not "${expected}"`;
+  const held = answer.cosignature;
+  if (!held) return 'its answer carries no co-signature';
+  if (held.statement.approverKeyId !== st.approverKeyId) {
+    return `its answer carries the co-signature of approver key ${held.statement.approverKeyId}, not yours (${st.approverKeyId})`;
+  }
+  if (held.signature !== cosignature.signature || canonicalize(held.statement) !== canonicalize(st)) {
+    return 'its answer carries another co-signature than the one you signed';
+  }
+  return null;
+}
+
+function unconfirmedMessage(decision: Decision, detail: string): string {
+  return decision === 'approve'
+    ? `Not confirmed: ${detail}. Your approval was signed and sent, but do not assume the agent may run: it runs only if the control plane really holds your co-signature. Check the approval again later, and tell your team admin the control plane misbehaved.`
+    : `Not confirmed: ${detail}. Your denial was signed and sent; the agent never runs without an approval, but tell your team admin the control plane misbehaved.`;
 }
 
 function acceptedMessage(decision: Decision): string {
@@ -145,7 +246,7 @@ async function settle(
         // Cannot tell whose decision it was right now; retrying the send will get 409 again.
         if (lookupErr instanceof ControlPlaneError && isTransient(lookupErr)) return null;
       }
-      if (approval?.cosignature?.signature === cosignature.signature) {
+      if (approval && unrecordedReason(approval, cosignature) === null) {
         return { status: 'accepted', message: acceptedMessage(st.decision), approval };
       }
       const by = approval?.cosignature ? ` by approver key ${approval.cosignature.statement.approverKeyId}` : '';
@@ -186,6 +287,8 @@ async function settle(
     case 'conflict':
     case 'too_large':
       return { status: 'refused', message: `Refused by the control plane: ${err.message}`, approval: null };
+    case 'wrong_answer':
+      return { status: 'unconfirmed', message: unconfirmedMessage(st.decision, err.message), approval: null };
     default: {
       const never: never = err.kind;
       return never;

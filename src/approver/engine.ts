@@ -17,17 +17,34 @@ import type {
   PendingItem,
   ProfileView,
   QueueSnapshot,
+  TrustedOperatorView,
+  TrustItemOperatorInput,
+  TrustOperatorInput,
+  WithdrawOutcome,
 } from './api.ts';
-import { auditLogOf, clientFor, type EngineContext, outboxOf, remoteFailure, viewOf } from './context.ts';
-import { type DecisionOutbox, signDecision, submitDecision } from './decisions.ts';
+import { auditLogOf, clientFor, type EngineContext, outboxOf, profileDir, remoteFailure, viewOf } from './context.ts';
+import {
+  approveRefusal,
+  changedOutcome,
+  checkDecideInput,
+  isUnreachable,
+  reviewedOfApproval,
+  reviewedOfStatement,
+  reviewMismatch,
+} from './decide-checks.ts';
+import { type DecisionOutbox, type SubmitOptions, signDecision, submitDecision } from './decisions.ts';
+import { type Deliver, Deliveries } from './deliveries.ts';
+import { reviewedOf } from './display.ts';
 import { InputError, ProfileNotFoundError } from './errors.ts';
 import type { KeyStore } from './key-store.ts';
 import { IDLE_CONNECTION, LiveQueue } from './live-queue.ts';
-import { NotificationCoalescer, type Timers } from './notifications.ts';
+import { NotificationCoalescer, notificationFor, type Timers } from './notifications.ts';
+import { addTrust, assertTrustable, removeTrust, type TrustedOperator } from './operator-trust.ts';
 import * as ops from './profile-ops.ts';
 import { currentKey, ProfilesConfig, type StoredProfile } from './profiles.ts';
 import { type Clock, isoAt, type Logger, type Random, realSleep, type Sleep, silentLogger } from './runtime.ts';
-import { Secrets } from './secrets.ts';
+import { type KeySession, Secrets } from './secrets.ts';
+import { SeenApprovals } from './seen-approvals.ts';
 import { inspectApproval } from './verify-approval.ts';
 
 export interface ApproverEngineOptions {
@@ -65,11 +82,16 @@ export class ApproverEngine implements ApproverEngineApi {
     removed: new Set(),
     expired: new Set(),
     connection: new Set(),
+    settled: new Set(),
     notify: new Set(),
   };
   #following: Following | null = null;
   /** In-flight submissions per approval, so two callers never race two signatures. */
   readonly #inFlight = new Map<string, Promise<DecisionOutcome>>();
+  /** Signed decisions being delivered, per approval: one sender each, withdrawable between attempts. */
+  readonly #deliveries = new Deliveries((approvalId, outcome) => this.#emit('settled', { approvalId, outcome }));
+  /** First-seen approvals per profile: an approval id is immutable to this engine. */
+  readonly #seen = new Map<string, SeenApprovals>();
 
   constructor(options: ApproverEngineOptions) {
     this.#opts = options;
@@ -147,6 +169,8 @@ export class ApproverEngine implements ApproverEngineApi {
       sleep: this.#ctx.sleep,
       logger: this.#ctx.logger,
       waitSeconds: this.#opts.pollWaitSeconds,
+      seen: this.#seenFor(profile.name),
+      trustedOperators: () => this.#following?.profile.trustedOperators ?? profile.trustedOperators,
       events: {
         added: (item) => {
           this.#emit('added', item);
@@ -201,10 +225,8 @@ export class ApproverEngine implements ApproverEngineApi {
     const res = await client.listPending(profile.teamId, { limit: 500 }).catch((err: unknown) => {
       throw remoteFailure('list pending approvals', profile.endpoint, profile.teamId, err);
     });
+    const items = res.approvals.filter((a) => a.status === 'pending').map((a) => this.#observe(profile, a).item);
     const now = isoAt(this.#ctx.clock());
-    const items = res.approvals
-      .filter((a) => a.status === 'pending')
-      .map((a) => inspectApproval(a, { teamId: profile.teamId, now, receivedAt: now }));
     return {
       profile: profile.name,
       items,
@@ -215,8 +237,41 @@ export class ApproverEngine implements ApproverEngineApi {
   /** The item from the live queue, else fetched from the control plane and verified; null if there is none. */
   async fetchItem(approvalId: string, profileName?: string): Promise<PendingItem | null> {
     const profile = await this.resolveProfile(profileName);
-    const held = this.#following?.profile.name === profile.name ? this.getItem(approvalId) : undefined;
+    const held = this.#heldItem(profile, approvalId);
     if (held) return held;
+    return (await this.#fetchFresh(profile, approvalId))?.item ?? null;
+  }
+
+  #heldItem(profile: StoredProfile, approvalId: string): PendingItem | undefined {
+    return this.#following?.profile.name === profile.name ? this.getItem(approvalId) : undefined;
+  }
+
+  #seenFor(profileName: string): SeenApprovals {
+    let seen = this.#seen.get(profileName);
+    if (!seen) {
+      seen = new SeenApprovals(join(profileDir(this.#ctx, profileName), 'seen'));
+      seen.pruneStored(this.#ctx.clock());
+      this.#seen.set(profileName, seen);
+    }
+    return seen;
+  }
+
+  /** `fresh` through the profile's first-seen registry, inspected with its operator trust. */
+  #observe(profile: StoredProfile, fresh: Approval): { item: PendingItem; raw: Approval } {
+    const observed = this.#seenFor(profile.name).observe(fresh);
+    const now = isoAt(this.#ctx.clock());
+    const item = inspectApproval(observed.approval, {
+      teamId: profile.teamId,
+      now,
+      receivedAt: now,
+      trustedOperators: profile.trustedOperators,
+      changed: observed.changed,
+    });
+    return { item, raw: fresh };
+  }
+
+  /** Asks the control plane now (never the held copy); the client refuses another id or team. Null when there is none. */
+  async #fetchFresh(profile: StoredProfile, approvalId: string): Promise<{ item: PendingItem; raw: Approval } | null> {
     const client = await clientFor(this.#ctx, profile);
     let approval: Approval;
     try {
@@ -225,8 +280,65 @@ export class ApproverEngine implements ApproverEngineApi {
       if (err instanceof ControlPlaneError && err.kind === 'not_found') return null;
       throw remoteFailure(`fetch approval ${approvalId}`, profile.endpoint, profile.teamId, err);
     }
+    return this.#observe(profile, approval);
+  }
+
+  /* ------------------------------------------------------------------ operator-key trust */
+
+  async listTrustedOperators(profileName?: string): Promise<TrustedOperatorView[]> {
+    return (await this.resolveProfile(profileName)).trustedOperators;
+  }
+
+  async trustOperator(input: TrustOperatorInput): Promise<TrustedOperatorView[]> {
+    const profile = await this.resolveProfile(input.profile);
     const now = isoAt(this.#ctx.clock());
-    return inspectApproval(approval, { teamId: profile.teamId, now, receivedAt: now });
+    return this.#updateTrust(profile.name, (list) =>
+      addTrust(list, {
+        publicKey: input.publicKey,
+        workflows: input.workflows,
+        source: 'pinned',
+        now,
+        replace: input.replace,
+      }),
+    );
+  }
+
+  async trustItemOperator(input: TrustItemOperatorInput): Promise<PendingItem> {
+    const profile = await this.resolveProfile(input.profile);
+    const item = await this.fetchItem(input.approvalId, profile.name);
+    if (!item)
+      throw new InputError(`No approval "${input.approvalId}" for team "${profile.teamId}": nothing was trusted.`);
+    const { operator } = item;
+    assertTrustable(item, input.fingerprint);
+    if (operator.trust === 'trusted') return item;
+    const now = isoAt(this.#ctx.clock());
+    await this.#updateTrust(profile.name, (list) =>
+      addTrust(list, { publicKey: operator.publicKey, workflows: [operator.workflow], source: 'confirmed', now }),
+    );
+    this.#ctx.logger.info('operator key trusted', { keyId: operator.keyId, workflow: operator.workflow });
+    return (await this.fetchItem(input.approvalId, profile.name)) ?? item;
+  }
+
+  async removeTrustedOperator(input: {
+    keyId: string;
+    workflow?: string;
+    profile?: string;
+  }): Promise<TrustedOperatorView[]> {
+    const profile = await this.resolveProfile(input.profile);
+    return this.#updateTrust(profile.name, (list) => removeTrust(list, input.keyId, input.workflow));
+  }
+
+  /** Changes a profile's trusted operator keys; held items are re-inspected so the UI sees the new trust at once. */
+  async #updateTrust(
+    name: string,
+    change: (list: readonly TrustedOperator[]) => TrustedOperator[],
+  ): Promise<TrustedOperatorView[]> {
+    const updated = await ops.updateTrustedOperators(this.#ctx, name, change);
+    if (this.#following?.profile.name === name) {
+      this.#following.profile = updated;
+      this.#following.queue.reinspect();
+    }
+    return updated.trustedOperators;
   }
 
   /* ------------------------------------------------------------------ decisions */
@@ -241,20 +353,14 @@ export class ApproverEngine implements ApproverEngineApi {
   }
 
   async #decide(input: DecideInput): Promise<DecisionOutcome> {
-    if (input.decision !== 'approve' && input.decision !== 'deny') {
-      throw new InputError('decision must be "approve" or "deny"');
-    }
-    const reason = input.reason?.trim() ? input.reason.trim() : undefined;
-    if (input.decision === 'deny' && reason === undefined) throw new InputError('a reason is required to deny');
-    if (reason !== undefined && reason.length > 2000) throw new InputError('reason: at most 2000 characters');
+    const reason = checkDecideInput(input);
     const profile = await this.resolveProfile(input.profile);
     const outbox = outboxOf(this.#ctx, profile.name);
 
     const earlier = await outbox.get(input.approvalId);
     if (earlier) {
-      if (input.decision === 'approve' && isOtherAction(earlier.statement.actionHash, input.actionHash)) {
-        return changedActionOutcome(null);
-      }
+      const changed = input.reviewed ? reviewMismatch(input.reviewed, [reviewedOfStatement(earlier.statement)]) : [];
+      if (changed.length > 0) return changedOutcome(changed, null);
       if (earlier.statement.decision !== input.decision) {
         return {
           status: 'refused',
@@ -262,16 +368,28 @@ export class ApproverEngine implements ApproverEngineApi {
           approval: null,
         };
       }
-      return this.#submit(profile, outbox, earlier);
+      return this.#send(profile, outbox, earlier, input.returnWhenQueued);
     }
 
-    const item = await this.fetchItem(input.approvalId, profile.name);
-    if (!item)
+    // What is signed must be what was reviewed: the copy held since the item was first seen AND
+    // the control plane's answer right now (checked for id and team by the client).
+    const held = this.#heldItem(profile, input.approvalId);
+    const fresh = await this.#fetchFresh(profile, input.approvalId).catch((err: unknown) => {
+      // Offline, the copy held since it was first seen (immutable, verified) is what gets signed;
+      // the decision then waits in the outbox. Anything but unreachability still refuses.
+      if (!held || !isUnreachable(err)) throw err;
+      this.#ctx.logger.warn('control plane unreachable: deciding on the copy held since first seen', {
+        approvalId: input.approvalId,
+      });
+      return { item: held, raw: held.approval };
+    });
+    if (!fresh)
       return {
         status: 'refused',
         message: `No approval "${input.approvalId}" for team "${profile.teamId}".`,
         approval: null,
       };
+    const { item } = fresh;
     const { approval } = item;
     if (approval.status === 'approved' || approval.status === 'denied') {
       return { status: 'already_decided', message: `This approval was already ${approval.status}.`, approval };
@@ -279,30 +397,54 @@ export class ApproverEngine implements ApproverEngineApi {
     if (approval.status === 'expired' || Date.parse(approval.expiresAt) <= this.#ctx.clock()) {
       return { status: 'expired', message: `The approval expired at ${approval.expiresAt}.`, approval };
     }
-    // Approving signs the action held now: refuse if it is not the one the approver was shown.
-    if (input.decision === 'approve' && isOtherAction(approval.receipt.statement.actionHash, input.actionHash)) {
-      return changedActionOutcome(approval);
+    if (input.reviewed) {
+      // A deny may sign the first-seen copy of a changed approval (refusing never makes anything
+      // run); an approve needs the control plane's current answer to match as well.
+      const candidates = [held, item].flatMap((i) => (i ? [reviewedOf(i)] : []));
+      if (input.decision === 'approve') candidates.push(reviewedOfApproval(fresh.raw));
+      const changed = reviewMismatch(input.reviewed, candidates);
+      if (changed.length > 0) return changedOutcome(changed, approval);
     }
-    if (input.decision === 'approve' && item.quarantined) {
-      return {
-        status: 'refused',
-        message: `Refused to approve: this approval failed local verification (${item.verification.reasons.join('; ')}). You can deny it.`,
-        approval,
-      };
+    if (input.decision === 'approve') {
+      const refusal = approveRefusal(item);
+      if (refusal) return refusal;
     }
     const decidedAt = isoAt(this.#ctx.clock());
-    const cosignature = await this.#ctx.secrets.withPrivateKey(profile.name, profile.keyId, (sk) =>
-      signDecision(approval, input.decision, reason, decidedAt, sk),
-    );
-    await outbox.put(cosignature);
-    this.#ctx.logger.info('decision signed', { approvalId: approval.id, decision: input.decision });
-    return this.#submit(profile, outbox, cosignature);
+    // One keychain read for the co-signature and the decision's audit entry; zeroed when the decision ends.
+    const keys = this.#ctx.secrets.session(profile, profile.keyId);
+    try {
+      const cosignature = await keys.use((sk) => signDecision(approval, input.decision, reason, decidedAt, sk));
+      await outbox.put(cosignature);
+      this.#ctx.logger.info('decision signed', { approvalId: approval.id, decision: input.decision });
+      return await this.#send(profile, outbox, cosignature, input.returnWhenQueued, keys);
+    } finally {
+      keys.close();
+    }
+  }
+
+  /** Delivers a signed decision (joining a delivery already running for it); see `DecideInput.returnWhenQueued`. */
+  #send(
+    profile: StoredProfile,
+    outbox: DecisionOutbox,
+    cosignature: Parameters<typeof submitDecision>[0],
+    returnWhenQueued = false,
+    keys?: KeySession,
+  ): Promise<DecisionOutcome> {
+    const st = cosignature.statement;
+    const deliver: Deliver = (delivery) => this.#submit(profile, outbox, cosignature, delivery, keys);
+    return this.#deliveries.send(st.approvalId, st.expiresAt, deliver, returnWhenQueued);
+  }
+
+  withdrawDecision(approvalId: string): Promise<WithdrawOutcome> {
+    return this.#deliveries.withdraw(approvalId);
   }
 
   async #submit(
     profile: StoredProfile,
     outbox: DecisionOutbox,
     cosignature: Parameters<typeof submitDecision>[0],
+    delivery: Pick<SubmitOptions, 'pending' | 'onQueued'> = {},
+    keys?: KeySession,
   ): Promise<DecisionOutcome> {
     const st = cosignature.statement;
     const outcome = await submitDecision(cosignature, {
@@ -313,29 +455,37 @@ export class ApproverEngine implements ApproverEngineApi {
       sleep: this.#ctx.sleep,
       logger: this.#ctx.logger,
       fingerprint: currentKey(profile).fingerprint,
+      ...delivery,
     });
     this.#ctx.logger.info('decision settled', { approvalId: st.approvalId, outcome: outcome.status });
     // A refusal for a key that is not active yet is worth retrying after activation with a fresh signature.
     await outbox.remove(st.approvalId);
-    if (outcome.status !== 'refused' && this.#following?.profile.name === profile.name) {
+    // Only a settled answer takes the item off the queue; an unconfirmed, refused or withdrawn one stays until the queue says otherwise.
+    const settled = outcome.status !== 'refused' && outcome.status !== 'unconfirmed' && outcome.status !== 'withdrawn';
+    if (settled && this.#following?.profile.name === profile.name) {
       this.#following.queue.removeLocally(st.approvalId);
     }
-    await ops.appendAudit(this.#ctx, profile, {
-      kind: 'decision',
-      summary: `${st.decision === 'approve' ? 'Approved' : 'Denied'} ${st.approvalId} (${st.actionHash.slice(0, 19)}…): ${outcome.status}`,
-      approvalId: st.approvalId,
-      decision: st.decision,
-      details: {
-        actionHash: st.actionHash,
-        receiptId: st.receiptId,
-        ...(st.reason === undefined ? {} : { reason: st.reason }),
-        decidedAt: st.decidedAt,
-        approverKeyId: st.approverKeyId,
-        signature: cosignature.signature,
-        outcome: outcome.status,
-        outcomeMessage: outcome.message,
+    await ops.appendAudit(
+      this.#ctx,
+      profile,
+      {
+        kind: 'decision',
+        summary: `${st.decision === 'approve' ? 'Approved' : 'Denied'} ${st.approvalId} (${st.actionHash.slice(0, 19)}…): ${outcome.status}`,
+        approvalId: st.approvalId,
+        decision: st.decision,
+        details: {
+          actionHash: st.actionHash,
+          receiptId: st.receiptId,
+          ...(st.reason === undefined ? {} : { reason: st.reason }),
+          decidedAt: st.decidedAt,
+          approverKeyId: st.approverKeyId,
+          signature: cosignature.signature,
+          outcome: outcome.status,
+          outcomeMessage: outcome.message,
+        },
       },
-    });
+      keys?.signer(),
+    );
     return outcome;
   }
 
@@ -344,11 +494,11 @@ export class ApproverEngine implements ApproverEngineApi {
     const outbox = outboxOf(this.#ctx, profile.name);
     for (const cosignature of await outbox.list()) {
       const id = cosignature.statement.approvalId;
-      if (this.#inFlight.has(id)) continue;
+      if (this.#deliveries.has(id)) continue;
       this.#ctx.logger.info('re-sending a decision signed earlier', { approvalId: id });
-      const run = this.#submit(profile, outbox, cosignature).finally(() => this.#inFlight.delete(id));
-      this.#inFlight.set(id, run);
-      await run.catch((err: unknown) => this.#ctx.logger.error('re-sending failed', { error: (err as Error).message }));
+      await this.#send(profile, outbox, cosignature).catch((err: unknown) =>
+        this.#ctx.logger.error('re-sending failed', { error: (err as Error).message }),
+      );
     }
   }
 
@@ -384,34 +534,4 @@ export class ApproverEngine implements ApproverEngineApi {
       }
     }
   }
-}
-
-/** True when the caller named the action it was shown and `held` is another one. */
-function isOtherAction(held: string, shown: string | undefined): boolean {
-  return shown !== undefined && held !== shown;
-}
-
-function changedActionOutcome(approval: Approval | null): DecisionOutcome {
-  return {
-    status: 'refused',
-    message:
-      'Refused to approve: this approval changed after it was shown to you (its action hash differs). Nothing was signed. Review the request again before deciding.',
-    approval,
-  };
-}
-
-function notificationFor(item: PendingItem): { approvalId: string; title: string; body: string } {
-  const st = item.approval.receipt.statement;
-  if (item.quarantined) {
-    return {
-      approvalId: item.approval.id,
-      title: 'Approval request failed verification',
-      body: `${st.action.tool} · it can only be denied · code ${item.shortCode}`,
-    };
-  }
-  return {
-    approvalId: item.approval.id,
-    title: `Approval needed: ${st.action.tool}`,
-    body: `${st.action.account} · ${st.action.workflow} · code ${item.shortCode}`,
-  };
 }

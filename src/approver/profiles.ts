@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ApproverStatus, Id, KeyId, PublicKeyB64, Timestamp } from '../core/schemas.ts';
 import { ConfigError } from './errors.ts';
+import { TrustedOperator } from './operator-trust.ts';
 
 export const PROFILES_FILE = 'profiles.json';
 
@@ -36,8 +37,18 @@ export const StoredProfile = z.strictObject({
   /** Old key ids whose revocation on the control plane has not gone through yet. */
   pendingRevocations: z.array(KeyId),
   createdAt: Timestamp,
+  /**
+   * Random id in this profile's keychain item names (see `KeychainOwner`); absent for
+   * profiles made before it existed, which keep their original item names.
+   */
+  keychainId: z
+    .string()
+    .regex(/^[0-9a-f]{24}$/)
+    .optional(),
+  /** Operator keys this profile trusts, with their workflows (SSH-style; see operator-trust.ts). */
+  trustedOperators: z.array(TrustedOperator).max(1000).default([]),
 });
-export type StoredProfile = z.infer<typeof StoredProfile>;
+export type StoredProfile = z.output<typeof StoredProfile>;
 
 const ProfilesDocument = z.strictObject({
   version: z.literal(1),

@@ -5,6 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { nodeVerify } from '../core/ed25519-node.ts';
 import { parseJsonText, type TrustSet, ValidationError, type VerifyResult, verifyReceipt } from '../core/index.ts';
+import { jsonForTerminal, terminalSafe } from '../core/terminal-text.ts';
 
 /** Largest input: a JSON Lines export of many receipts (each line is still held to the one-receipt limit). */
 const MAX_INPUT_BYTES = 256 * 1024 * 1024;
@@ -117,7 +118,7 @@ export function verifyLines(file: string, text: string, trust: TrustSet, json: b
   const summary = summaryOf(reports);
   const ok = summary.receipts > 0 && summary.invalid === 0;
   if (json) {
-    process.stdout.write(`${JSON.stringify({ file, ok, summary, receipts: reports }, null, 2)}\n`);
+    process.stdout.write(`${jsonForTerminal({ file, ok, summary, receipts: reports }, 2)}\n`);
     return ok ? 0 : 1;
   }
   const out = [`receipts  ${file === '-' ? 'standard input' : file} (JSON Lines)`, ...reports.map(humanLine)];
@@ -126,6 +127,7 @@ export function verifyLines(file: string, text: string, trust: TrustSet, json: b
       ? 'result    ✖ no receipts to verify'
       : `result    ${ok ? '✔' : '✖'} ${summary.valid} of ${summary.receipts} valid (${summary.allowed} allowed, ${summary.blocked} blocked, ${summary.suspended} suspended)${summary.invalid ? `, ${summary.invalid} INVALID` : ''}`,
   );
-  process.stdout.write(`${out.join('\n')}\n`);
+  // Receipt ids, tools and reasons come from the input: nothing reaches the terminal raw.
+  process.stdout.write(terminalSafe(`${out.join('\n')}\n`));
   return ok ? 0 : 1;
 }

@@ -9,8 +9,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { installNodeCrypto } from '../core/ed25519-node.ts';
 import {
-  b64url,
   LIMITS,
+  PublicKeyB64,
   parseJsonText,
   parseWith,
   shortCode,
@@ -18,6 +18,7 @@ import {
   type VerifyReason,
   type VerifyResult,
 } from '../core/index.ts';
+import { escapeUntrusted, formatCliFailure, jsonForTerminal, terminalSafe } from '../core/terminal-text.ts';
 import { TrustFile } from '../sdk/trust.ts';
 import { isJsonLines, readReceiptInput, verifyLines, verifyText } from './verify-lines.ts';
 
@@ -46,13 +47,10 @@ class UsageError extends Error {}
 
 const KEY_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-function isPublicKey(text: string): boolean {
-  if (!KEY_PATTERN.test(text)) return false;
-  try {
-    return b64url.decode(text).length === 32;
-  } catch {
-    return false;
-  }
+/** Null when `text` is a public key HESO accepts; otherwise why not (non-canonical, small order, …). */
+function keyProblem(text: string): string | null {
+  const parsed = PublicKeyB64.safeParse(text);
+  return parsed.success ? null : (parsed.error.issues[0]?.message ?? 'not a public key');
 }
 
 function readSmallFile(path: string, what: string): string {
@@ -72,7 +70,11 @@ function readSmallFile(path: string, what: string): string {
 
 /** Keys from one --trust/--operator value: a literal key, a JSON TrustSet file, or a text file of keys. */
 function loadKeys(value: string, flag: string): { approverKeys: string[]; operatorKeys: string[] } {
-  if (isPublicKey(value) && !existsSync(value)) return { approverKeys: [value], operatorKeys: [] };
+  if (KEY_PATTERN.test(value) && !existsSync(value)) {
+    const problem = keyProblem(value);
+    if (problem) throw new UsageError(`${flag} ${value}: ${problem}`);
+    return { approverKeys: [value], operatorKeys: [] };
+  }
   if (!existsSync(value)) {
     throw new UsageError(`${flag} ${value}: neither a base64url public key (43 characters) nor an existing file`);
   }
@@ -93,9 +95,8 @@ function loadKeys(value: string, flag: string): { approverKeys: string[]; operat
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
-    if (!isPublicKey(line)) {
-      throw new UsageError(`${flag} file ${value}, line ${i + 1}: not a base64url Ed25519 public key`);
-    }
+    const problem = KEY_PATTERN.test(line) ? keyProblem(line) : 'not a base64url Ed25519 public key (43 characters)';
+    if (problem) throw new UsageError(`${flag} file ${value}, line ${i + 1}: ${problem}`);
     keys.push(line);
   });
   return { approverKeys: keys, operatorKeys: [] };
@@ -120,23 +121,25 @@ function buildTrust(trustArgs: string[], operatorArgs: string[]): TrustSet {
 }
 
 function reasonLine(r: VerifyReason): string {
-  return `  ✖ ${r.code}: ${r.message}`;
+  return `  ✖ ${r.code}: ${escapeUntrusted(r.message)}`;
 }
 
 function describeReceipt(receipt: unknown): string[] {
   const st = (receipt as { statement?: Record<string, unknown> } | null)?.statement;
   const action = st?.action as Record<string, unknown> | undefined;
   if (!st || !action) return [];
-  const lines = [`action    ${String(action.tool)} on ${String(action.account)} (workflow ${String(action.workflow)})`];
+  // Whatever the file holds, even in a receipt that fails verification, is shown escaped.
+  const field = (v: unknown) => escapeUntrusted(String(v));
+  const lines = [`action    ${field(action.tool)} on ${field(action.account)} (workflow ${field(action.workflow)})`];
   if (typeof st.actionHash === 'string' && /^sha256:[0-9a-f]{64}$/.test(st.actionHash)) {
     lines.push(`code      ${shortCode(st.actionHash)}  ${st.actionHash}`);
   }
-  lines.push(`team      ${String(st.teamId)}   receipt ${String(st.receiptId)}`);
+  lines.push(`team      ${field(st.teamId)}   receipt ${field(st.receiptId)}`);
   return lines;
 }
 
 function humanReport(file: string, receipt: unknown, result: VerifyResult): string {
-  const lines = [`receipt   ${file}`, ...describeReceipt(receipt)];
+  const lines = [`receipt   ${escapeUntrusted(file)}`, ...describeReceipt(receipt)];
   if (result.operatorKeyId) lines.push(`operator  ${result.operatorKeyId}`);
   if (result.approverKeyId)
     lines.push(`approver  ${result.approverKeyId}${result.decision ? ` (${result.decision})` : ''}`);
@@ -184,13 +187,16 @@ export async function runVerify(argv: string[]): Promise<number> {
     installNodeCrypto();
     if (isJsonLines(file, text)) return verifyLines(file, text, trust, json);
     const { receipt, result } = verifyText(text, 'receipt', trust);
-    if (json) process.stdout.write(`${JSON.stringify({ file, ...result }, null, 2)}\n`);
-    else process.stdout.write(humanReport(file, receipt, result));
+    // The receipt and the file name are input: nothing in them reaches the terminal raw.
+    if (json) process.stdout.write(`${jsonForTerminal({ file, ...result }, 2)}\n`);
+    else process.stdout.write(terminalSafe(humanReport(file, receipt, result)));
     return result.ok ? 0 : 1;
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'usage', message: err.message } }, null, 2)}\n`);
-    process.stderr.write(`heso verify: ${err.message}\nRun \`heso verify --help\` for usage.\n`);
+    const failure = { code: 'usage', message: err.message };
+    if (json) process.stdout.write(`${formatCliFailure('heso verify', failure, { json })}\n`);
+    const hint = 'Run `heso verify --help` for usage.';
+    process.stderr.write(`${formatCliFailure('heso verify', failure, { json: false, hint })}\n`);
     return 2;
   }
 }

@@ -2,12 +2,15 @@
  * ControlPlaneClient: the one HTTP client for the HESO control plane, used by the operator
  * SDK, the approver engine and the CLIs. Every response is validated with the shared wire
  * schemas before it is returned; every failure is a `ControlPlaneError` with a `kind`.
+ * The control plane is trusted for availability, not integrity: an answer about another
+ * approval or another team than the one asked for is refused (`wrong_answer`), never returned.
  *
  * No retries here: callers own their retry policy (backoff, Retry-After, giving up).
  */
 import type { z } from 'zod';
 import {
   Approval,
+  ApprovalChangesResponse,
   type EnrolApproverRequest,
   ErrorBody,
   ListApprovalsResponse,
@@ -20,7 +23,7 @@ import {
   routes,
   StoredReceipt,
 } from '../core/api.ts';
-import { ApproverRecord, type Cosignature, PolicyBundle, type Receipt } from '../core/schemas.ts';
+import { ApproverRecord, type Cosignature, endpointProblem, PolicyBundle, type Receipt } from '../core/schemas.ts';
 import { ControlPlaneError, kindForStatus, parseRetryAfter } from './errors.ts';
 
 export { ControlPlaneError, type ControlPlaneErrorInit, type ControlPlaneErrorKind } from './errors.ts';
@@ -71,6 +74,15 @@ interface RequestSpec<S extends z.ZodType> {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+export interface ApprovalChangesOptions {
+  /** The cursor from the previous list or changes response. */
+  since: string;
+  waitSeconds?: number;
+  /** 1–500 changes per response (server default 100). */
+  limit?: number;
+  signal?: AbortSignal;
+}
+
 export class ControlPlaneClient {
   readonly endpoint: string;
   readonly #apiKey: string;
@@ -78,15 +90,9 @@ export class ControlPlaneClient {
   readonly #timeoutMs: number;
 
   constructor(opts: ControlPlaneClientOptions) {
-    let url: URL;
-    try {
-      url = new URL(opts.endpoint);
-    } catch {
-      throw new TypeError(`control plane endpoint is not a URL: ${JSON.stringify(String(opts.endpoint))}`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw new TypeError(`control plane endpoint must be http:// or https://, got ${url.protocol}`);
-    if (url.username || url.password) throw new TypeError('control plane endpoint must not contain credentials');
+    const problem = endpointProblem(String(opts.endpoint));
+    if (problem !== null) throw new TypeError(`control plane endpoint: ${problem}`);
+    const url = new URL(opts.endpoint);
     if (typeof opts.apiKey !== 'string' || !/^[!-~]+$/.test(opts.apiKey))
       throw new TypeError(
         'API key is empty or contains spaces, control or non-ASCII characters; paste the whole heso_… key',
@@ -102,9 +108,15 @@ export class ControlPlaneClient {
   }
 
   /** Pushes receipts (one request; ≤ 100 per call). Per-item results say accepted, duplicate or refused. */
-  pushReceipts(team: string, receipts: Receipt[]): Promise<PushReceiptsResponse> {
+  pushReceipts(team: string, receipts: Receipt[], opts: { signal?: AbortSignal } = {}): Promise<PushReceiptsResponse> {
     const body = receipts.length === 1 ? { receipt: receipts[0] } : { receipts };
-    return this.#request({ method: 'POST', path: routes.receipts(team), body, schema: PushReceiptsResponse });
+    return this.#request({
+      method: 'POST',
+      path: routes.receipts(team),
+      body,
+      schema: PushReceiptsResponse,
+      signal: opts.signal,
+    });
   }
 
   /**
@@ -116,7 +128,11 @@ export class ControlPlaneClient {
     const stored = await this.#request({ method: 'GET', path: routes.receipt(team, receiptId), schema: StoredReceipt });
     const st = stored.receipt.statement;
     if (st.receiptId !== receiptId || st.teamId !== team)
-      throw badAnswer(what, `asked for receipt ${receiptId} of team ${team}, got ${st.receiptId} of team ${st.teamId}`);
+      throw wrongAnswer(
+        what,
+        `receipt "${st.receiptId}" of team "${st.teamId}"`,
+        `receipt "${receiptId}" of team "${team}"`,
+      );
     return stored;
   }
 
@@ -127,19 +143,33 @@ export class ControlPlaneClient {
     const page = await this.#request({ method: 'GET', path, query, schema: ListReceiptsResponse, signal });
     for (const { receipt } of page.receipts) {
       const mismatch = receiptFilterMismatch(receipt, team, opts);
-      if (mismatch) throw badAnswer(`GET ${path}`, `receipt ${receipt.statement.receiptId} ${mismatch}`);
+      if (mismatch)
+        throw wrongAnswer(
+          `GET ${path}`,
+          `receipt "${receipt.statement.receiptId}", which ${mismatch}`,
+          'receipts matching the filter',
+        );
     }
     return page;
   }
 
   /** Opens an approval for a suspended receipt; opening the same receipt again returns the existing approval. */
-  openApproval(team: string, req: OpenApprovalRequest): Promise<Approval> {
-    return this.#request({ method: 'POST', path: routes.approvals(team), body: req, schema: Approval });
+  async openApproval(team: string, req: OpenApprovalRequest): Promise<Approval> {
+    const approval = await this.#request({ method: 'POST', path: routes.approvals(team), body: req, schema: Approval });
+    const receiptId = req.receipt.statement.receiptId;
+    if (approval.receipt.statement.receiptId !== receiptId) {
+      throw wrongAnswer(
+        `POST ${routes.approvals(team)}`,
+        `an approval for receipt "${approval.receipt.statement.receiptId}"`,
+        `receipt "${receiptId}"`,
+      );
+    }
+    return checkApproval(`POST ${routes.approvals(team)}`, approval, team, approval.id);
   }
 
-  getApproval(team: string, id: string, opts: GetApprovalOptions = {}): Promise<Approval> {
+  async getApproval(team: string, id: string, opts: GetApprovalOptions = {}): Promise<Approval> {
     const waitSeconds = clampWait(opts.waitSeconds);
-    return this.#request({
+    const approval = await this.#request({
       method: 'GET',
       path: routes.approval(team, id),
       query: { wait: waitSeconds },
@@ -147,11 +177,12 @@ export class ControlPlaneClient {
       waitSeconds,
       signal: opts.signal,
     });
+    return checkApproval(`GET ${routes.approval(team, id)}`, approval, team, id);
   }
 
-  listPending(team: string, opts: ListPendingOptions = {}): Promise<ListApprovalsResponse> {
+  async listPending(team: string, opts: ListPendingOptions = {}): Promise<ListApprovalsResponse> {
     const waitSeconds = clampWait(opts.waitSeconds);
-    return this.#request({
+    const res = await this.#request({
       method: 'GET',
       path: routes.approvals(team),
       query: { status: 'pending', cursor: opts.cursor, wait: waitSeconds, limit: opts.limit },
@@ -159,16 +190,35 @@ export class ControlPlaneClient {
       waitSeconds,
       signal: opts.signal,
     });
+    for (const approval of res.approvals) checkApproval(`GET ${routes.approvals(team)}`, approval, team, approval.id);
+    return res;
+  }
+
+  /**
+   * The approvers' changes feed: what changed in the team's queue after cursor `since` (from a
+   * list or changes response). With `waitSeconds`, held until something changes.
+   */
+  approvalChanges(team: string, opts: ApprovalChangesOptions): Promise<ApprovalChangesResponse> {
+    const waitSeconds = clampWait(opts.waitSeconds);
+    return this.#request({
+      method: 'GET',
+      path: routes.approvalChanges(team),
+      query: { since: opts.since, wait: waitSeconds, limit: opts.limit },
+      schema: ApprovalChangesResponse,
+      waitSeconds,
+      signal: opts.signal,
+    });
   }
 
   /** Sends a co-signed decision. 409 already_decided, 410 expired, 422 bad_signature, 403 key not active. */
-  decide(team: string, approvalId: string, cosignature: Cosignature): Promise<Approval> {
-    return this.#request({
+  async decide(team: string, approvalId: string, cosignature: Cosignature): Promise<Approval> {
+    const approval = await this.#request({
       method: 'POST',
       path: routes.decision(team, approvalId),
       body: cosignature,
       schema: Approval,
     });
+    return checkApproval(`POST ${routes.decision(team, approvalId)}`, approval, team, approvalId);
   }
 
   /** Enrols an approver public key; it stays `pending` until an admin activates it. */
@@ -257,11 +307,21 @@ export function receiptFilterMismatch(receipt: Receipt, team: string, filter: Li
   return null;
 }
 
-function badAnswer(what: string, detail: string): ControlPlaneError {
+/** `approval` if it is the one asked for (id) and belongs to the team asked for (approval and receipt). */
+function checkApproval(what: string, approval: Approval, team: string, id: string): Approval {
+  if (approval.id !== id) throw wrongAnswer(what, `approval "${approval.id}"`, `approval "${id}"`);
+  if (approval.teamId !== team || approval.receipt.statement.teamId !== team) {
+    const other = approval.teamId !== team ? approval.teamId : approval.receipt.statement.teamId;
+    throw wrongAnswer(what, `approval "${approval.id}" of team "${other}"`, `team "${team}"`);
+  }
+  return approval;
+}
+
+function wrongAnswer(what: string, got: string, asked: string): ControlPlaneError {
   return new ControlPlaneError({
-    kind: 'bad_response',
-    status: 200,
-    message: `${what}: the control plane answered something else than was asked (${detail}); not trusted`,
+    kind: 'wrong_answer',
+    // Ids and team ids passed the wire schema (a restricted character set): safe to name as they are.
+    message: `${what}: the control plane answered with ${got} when asked for ${asked}; refused (nothing was signed). The control plane, or something between you and it, is misbehaving: tell your team admin.`,
   });
 }
 

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import {
   Approval,
+  ApprovalChangesResponse,
   DecideRequest,
   EnrolApproverRequest,
   ErrorBody,
@@ -22,7 +23,7 @@ interface Operation {
   request?: z.ZodType;
   /** status → response schema; error statuses use ErrorBody. */
   responses: Record<number, z.ZodType | null>;
-  query?: { name: string; description: string; schema: object }[];
+  query?: { name: string; description: string; schema: object; required?: boolean }[];
 }
 
 const team = { name: 'team', in: 'path', required: true, schema: { type: 'string' } };
@@ -99,6 +100,23 @@ const operations: Operation[] = [
   },
   {
     method: 'get',
+    path: '/v1/teams/{team}/approvals/changes',
+    summary:
+      "The approvers' changes feed: each approval whose queue state changed after `since`, once, in its current state; with wait, held until something changes",
+    query: [
+      {
+        name: 'since',
+        description: 'a cursor from a list or changes response',
+        required: true,
+        schema: { type: 'string', pattern: '^[0-9]{1,15}$' },
+      },
+      wait,
+      { name: 'limit', description: '1–500, default 100', schema: { type: 'integer', minimum: 1, maximum: 500 } },
+    ],
+    responses: { 200: ApprovalChangesResponse, 400: null },
+  },
+  {
+    method: 'get',
     path: '/v1/teams/{team}/approvals/{id}',
     summary: 'Poll one approval; with wait, held until decided or expired',
     query: [wait],
@@ -166,7 +184,10 @@ export function openApiDocument(): object {
     paths[op.path]![op.method] = {
       summary: op.summary,
       security: [{ bearer: [] }],
-      parameters: [...pathParams(op.path), ...(op.query ?? []).map((q) => ({ ...q, in: 'query', required: false }))],
+      parameters: [
+        ...pathParams(op.path),
+        ...(op.query ?? []).map((q) => ({ ...q, in: 'query', required: q.required ?? false })),
+      ],
       ...(op.request
         ? {
             requestBody: {

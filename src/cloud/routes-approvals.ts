@@ -1,20 +1,14 @@
 /** Approvals: open, poll one (long-poll), list the pending queue (cursor + long-poll), decide. */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { type Approval, DecideRequest, OpenApprovalRequest } from '../core/api.ts';
 import { canonicalize } from '../core/canonical.ts';
 import { Id } from '../core/schemas.ts';
-import type { Subscription } from './change-hub.ts';
-import { authOf, type CloudContext, parseRequest, teamParam } from './context.ts';
+import { type CloudContext, parseRequest, teamParam } from './context.ts';
 import { badRequest, badSignature, HttpError, notFound } from './http-error.ts';
+import { longPoll, waitParam, waitSeconds } from './long-poll.ts';
 import { checkDecision, checkOperatorReceipt } from './verification.ts';
-
-const waitParam = z
-  .string()
-  .regex(/^\d{1,4}$/, 'must be a whole number of seconds')
-  .transform(Number)
-  .optional();
 
 const PollQuery = z.strictObject({ wait: waitParam });
 const ListQuery = z.strictObject({
@@ -36,41 +30,8 @@ const ApprovalParams = z.object({ team: z.string(), id: Id });
 const approvalNotFound = (id: string) => notFound(`no approval ${JSON.stringify(id)} for this team`);
 
 export function registerApprovalRoutes(app: FastifyInstance, ctx: CloudContext): void {
-  const { store, hub, limiter, limits } = ctx;
+  const { store, limits } = ctx;
   const nowIso = () => ctx.now().toISOString();
-
-  function waitSeconds(wait: number | undefined): number {
-    if (wait === undefined) return 0;
-    if (wait > limits.maxWaitSeconds) throw badRequest(`wait: at most ${limits.maxWaitSeconds} seconds`, 'wait');
-    return wait;
-  }
-
-  /** Holds a long-poll slot for the key and a change subscription, both released when the request ends. */
-  function longPoll(request: FastifyRequest, reply: FastifyReply, teamId: string): Subscription {
-    const { keyId } = authOf(request);
-    const release = limiter.openLongPoll(keyId);
-    if (!release)
-      throw new HttpError(
-        429,
-        'rate_limited',
-        `too many long-poll requests open for this API key (at most ${limiter.options.maxLongPolls}); close some or poll without wait`,
-        undefined,
-        { 'retry-after': '1' },
-      );
-    const sub = hub.subscribe(teamId);
-    const end = () => {
-      sub.cancel();
-      release();
-    };
-    reply.raw.once('close', end);
-    return {
-      wait: sub.wait,
-      cancel: () => {
-        reply.raw.off('close', end);
-        end();
-      },
-    };
-  }
 
   app.post('/v1/teams/:team/approvals', async (request, reply) => {
     const teamId = teamParam(request);
@@ -126,14 +87,14 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: CloudContext):
 
   app.get('/v1/teams/:team/approvals/:id', async (request, reply) => {
     const { team: teamId, id } = parseRequest(ApprovalParams, request.params, 'path');
-    const wait = waitSeconds(parseRequest(PollQuery, request.query, 'query').wait);
+    const wait = waitSeconds(ctx, parseRequest(PollQuery, request.query, 'query').wait);
     let approval = await store.getApproval(teamId, id, nowIso());
     if (!approval) throw approvalNotFound(id);
     if (wait === 0 || approval.status !== 'pending') return approval;
 
     const deadline = performance.now() + wait * 1000;
     for (;;) {
-      const sub = longPoll(request, reply, teamId);
+      const sub = longPoll(ctx, request, reply, teamId);
       try {
         approval = await store.getApproval(teamId, id, nowIso());
         if (!approval) throw approvalNotFound(id);
@@ -152,13 +113,13 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: CloudContext):
   app.get('/v1/teams/:team/approvals', async (request, reply) => {
     const teamId = teamParam(request);
     const query = parseRequest(ListQuery, request.query, 'query');
-    const wait = waitSeconds(query.wait);
+    const wait = waitSeconds(ctx, query.wait);
     const limit = query.limit ?? 100;
     if (wait === 0 || query.cursor === undefined) {
       const page = await store.listPending(teamId, limit, nowIso());
       return { approvals: page.approvals, cursor: String(page.changeSeq) };
     }
-    const sub = longPoll(request, reply, teamId);
+    const sub = longPoll(ctx, request, reply, teamId);
     try {
       const first = await store.listPending(teamId, limit, nowIso());
       if (String(first.changeSeq) !== query.cursor)

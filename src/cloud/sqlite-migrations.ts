@@ -60,4 +60,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX approvals_pending ON approvals(status, expires_ms);
   CREATE INDEX approvals_team_status ON approvals(team_id, status, seq);
   `,
+  /* 2: the changes feed (each approval stamped with the change counter of its last change) and
+        an index for the per-team expiry probe that runs before every list */ `
+  ALTER TABLE approvals ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX approvals_changes ON approvals(team_id, change_seq);
+  CREATE INDEX approvals_team_expiry ON approvals(team_id, status, expires_ms);
+  `,
 ];

@@ -8,7 +8,10 @@
  *   the concurrency (the first caller to find the approval pending wins);
  * - every team-scoped read filters by team id, so one team never sees another's rows;
  * - each team has a monotonic change counter, bumped whenever its pending queue changes
- *   (approval opened, decided or expired). It is the list cursor.
+ *   (approval opened, decided or expired), and each approval remembers the counter value of
+ *   its last change. It is the cursor of the list and of the changes feed.
+ * - writes may be grouped into one transaction (group commit), but each method still resolves
+ *   only after the commit holding its write is durable.
  */
 import type { Approval, ApprovalStatus } from '../core/api.ts';
 import type { ApproverRecord, ApproverStatus, Cosignature, PolicyDocument } from '../core/schemas.ts';
@@ -93,6 +96,20 @@ export interface PendingPage {
   changeSeq: number;
 }
 
+export interface ChangesPage {
+  /**
+   * Every approval whose queue state changed after the cursor, once each, in its current
+   * state (pending: in the queue; approved, denied or expired: out of it), oldest change first.
+   */
+  approvals: Approval[];
+  /** The cursor to ask from next: the team's change counter, or the last change returned when `more`. */
+  changeSeq: number;
+  /** The page was cut at the limit; ask again from `changeSeq` right away. */
+  more: boolean;
+  /** The cursor is ahead of this team's counter (not one this store issued): the caller must take a fresh list. */
+  reset: boolean;
+}
+
 export interface CloudStore {
   /* teams */
   createTeam(team: TeamRecord): Promise<void>;
@@ -145,6 +162,8 @@ export interface CloudStore {
   /** Pending approvals oldest first (expired ones are marked expired first, as of `now`). */
   listPending(teamId: string, limit: number, now: string): Promise<PendingPage>;
   getChangeSeq(teamId: string): Promise<number>;
+  /** What changed in the team's queue after change `since` (expired ones are marked expired first, as of `now`). */
+  listChanges(teamId: string, since: number, limit: number, now: string): Promise<ChangesPage>;
   /** Decides a pending, unexpired approval; the first caller wins. */
   decideApproval(teamId: string, approvalId: string, decision: DecisionWrite, now: string): Promise<DecideOutcome>;
   /** Marks every pending approval whose expiry is at or before `now` expired; returns the teams whose queue changed. */

@@ -16,6 +16,7 @@ import {
   Receipt,
   SignedRotation,
   Timestamp,
+  UnicodeString,
   Verdict,
 } from './schemas.ts';
 
@@ -28,6 +29,7 @@ export const routes = {
   receipt: (team: string, id: string) =>
     `${API_PREFIX}/teams/${encodeURIComponent(team)}/receipts/${encodeURIComponent(id)}`,
   approvals: (team: string) => `${API_PREFIX}/teams/${encodeURIComponent(team)}/approvals`,
+  approvalChanges: (team: string) => `${API_PREFIX}/teams/${encodeURIComponent(team)}/approvals/changes`,
   approval: (team: string, id: string) =>
     `${API_PREFIX}/teams/${encodeURIComponent(team)}/approvals/${encodeURIComponent(id)}`,
   decision: (team: string, id: string) =>
@@ -181,6 +183,21 @@ export const ListApprovalsResponse = z.strictObject({
 });
 export type ListApprovalsResponse = z.infer<typeof ListApprovalsResponse>;
 
+/**
+ * `GET …/approvals/changes?since=C&wait=N&limit=L`: the approvers' changes feed. Every
+ * approval whose queue state changed after cursor `since`, once each, in its current state
+ * (`pending`: in the queue; anything else: out of it), oldest change first. `more`: the page
+ * was cut at `limit`, ask again from `cursor` at once. `reset`: `since` is not a cursor of
+ * this queue (ahead of it): drop what you hold and list the queue again.
+ */
+export const ApprovalChangesResponse = z.strictObject({
+  changes: z.array(Approval),
+  cursor: z.string().max(64),
+  more: z.boolean(),
+  reset: z.boolean(),
+});
+export type ApprovalChangesResponse = z.infer<typeof ApprovalChangesResponse>;
+
 export const DecideRequest = Cosignature;
 export type DecideRequest = z.infer<typeof DecideRequest>;
 /** 200 with the decided approval. 409 already_decided, 410 expired, 422 bad_signature, 403 approver not active. */
@@ -190,7 +207,7 @@ export const DecideResponse = Approval;
 
 export const EnrolApproverRequest = z.strictObject({
   publicKey: PublicKeyB64,
-  name: z.string().min(1).max(200),
+  name: UnicodeString.min(1).max(200),
   /** When rotating: the new public key signed by the previous key. */
   rotation: SignedRotation.optional(),
 });

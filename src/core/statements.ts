@@ -16,6 +16,7 @@ import {
 import { b64url, toHex } from './encoding.ts';
 import {
   Action,
+  type ApproverConfirmation,
   type Cosignature,
   DECISION_TYPE,
   type Decision,
@@ -63,6 +64,8 @@ export interface BuildReceiptInput {
   action: Action;
   verdict: Verdict;
   policy: PolicyRef;
+  /** The matched rule's confirmation requirement; omitted from the statement when undefined. */
+  confirm?: ApproverConfirmation;
   receiptId?: string;
   /** RFC 3339 UTC; defaults to now. */
   issuedAt?: string;
@@ -85,6 +88,7 @@ export function buildReceipt(input: BuildReceiptInput, operatorSecretKey: Uint8A
       operatorKeyId: keyIdOf(operatorPublicKey),
       operatorPublicKey: b64url.encode(operatorPublicKey),
       issuedAt: input.issuedAt ?? timestampOf(new Date()),
+      ...(input.confirm === undefined ? {} : { confirm: input.confirm }),
     },
     'receipt',
   );
@@ -106,6 +110,8 @@ export interface BuildCosignatureInput {
   reason?: string;
   /** RFC 3339 UTC; defaults to now. */
   decidedAt?: string;
+  /** Ed25519 verification for the pre-approve check; defaults to @noble/ed25519 (Node may pass `nodeVerify`). */
+  verify?: Ed25519Verify;
 }
 
 /**
@@ -121,7 +127,7 @@ export function buildCosignature(input: BuildCosignatureInput, approverSecretKey
   const { approval } = input;
   const receipt = parseWith(Receipt, approval.receipt, 'approval.receipt');
   const rs = receipt.statement;
-  if (input.decision === 'approve') assertApprovable(receipt);
+  if (input.decision === 'approve') assertApprovable(receipt, input.verify);
   if (rs.teamId !== approval.teamId) {
     throw new ValidationError('approval.teamId: differs from the receipt team', 'approval.teamId');
   }
@@ -160,9 +166,9 @@ export function buildCosignature(input: BuildCosignatureInput, approverSecretKey
 }
 
 /** What must hold before anyone signs `approve`: the operator signed it, the hash is the action's, it is suspended. */
-function assertApprovable(receipt: Receipt): void {
+function assertApprovable(receipt: Receipt, verify: Ed25519Verify = verifyBytes): void {
   const rs = receipt.statement;
-  if (!verifyStatement(rs, receipt.signature, rs.operatorPublicKey)) {
+  if (!verifyStatement(rs, receipt.signature, rs.operatorPublicKey, verify)) {
     throw new ValidationError(
       'approval.receipt.signature: the operator signature does not verify',
       'approval.receipt.signature',

@@ -100,12 +100,13 @@ export class HesoCloud {
   async pushReceipts(
     teamId: string,
     receipts: readonly Receipt[],
-    opts: { attempts?: number } = {},
+    opts: { attempts?: number; signal?: AbortSignal } = {},
   ): Promise<ReceiptResult[]> {
     const results: ReceiptResult[] = [];
+    const signal = opts.signal ? { signal: opts.signal } : {};
     for (let i = 0; i < receipts.length; i += LIMITS.receiptBatch) {
       const batch = receipts.slice(i, i + LIMITS.receiptBatch);
-      const res = await this.#call((c) => c.pushReceipts(teamId, batch), opts.attempts);
+      const res = await this.#call((c) => c.pushReceipts(teamId, batch, signal), opts.attempts);
       results.push(...res.results);
     }
     return results;

@@ -97,16 +97,20 @@ export class HesoApprovalError extends HesoError {
   readonly receiptId: string;
   /** Why a co-signature was refused (empty for denied / expired / timeout). */
   readonly reasons: { code: string; message: string }[];
+  /** On `denied`: the reason the approver gave, from their verified co-signature (null when none). */
+  readonly approverReason: string | null;
   constructor(
     code: 'denied' | 'expired' | 'approval_timeout' | 'cosignature_rejected',
     message: string,
     ids: { approvalId: string; receiptId: string },
     reasons: { code: string; message: string }[] = [],
+    approverReason: string | null = null,
   ) {
     super(code, message);
     this.approvalId = ids.approvalId;
     this.receiptId = ids.receiptId;
     this.reasons = reasons;
+    this.approverReason = approverReason;
   }
 }
 
@@ -151,6 +155,7 @@ export function fromControlPlaneError(err: ControlPlaneError, secrets: readonly 
     case 'bad_request':
       return new HesoCloudError('bad_request', message, err.status, err.code);
     case 'bad_response':
+    case 'wrong_answer':
       return new HesoCloudError('bad_response', message, err.status, err.code);
     default: {
       const unreachable: never = err.kind;

@@ -5,13 +5,25 @@
  * Also rotation and removal.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { PendingItem } from '../../src/approver/api.ts';
+import { reviewedOf } from '../../src/approver/display.ts';
 import type { ApproverEngine } from '../../src/approver/engine.ts';
 import { accounts, type KeyringKeyStore } from '../../src/approver/key-store.ts';
 import { attachCosignature, shortCode, verifyReceipt } from '../../src/core/index.ts';
 import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
-import { KEYRING_SKIP, makeAgent, makeEngine, nextEvent, tempDir, testKeyStore } from './helpers.ts';
+import {
+  approveShown,
+  KEYRING_SKIP,
+  keychainOwnerOf,
+  makeAgent,
+  makeEngine,
+  nextEvent,
+  tempDir,
+  testKeyStore,
+  trustAgent,
+} from './helpers.ts';
 
 let cloud: CloudHandle;
 before(async () => {
@@ -40,8 +52,9 @@ test('init enrols a pending key; the status follows the admin activating it', { 
     const [record] = await cloud.admin.listApprovers(teamId);
     assert.equal(record?.publicKey, profile.publicKey);
     assert.equal(record?.status, 'pending');
-    assert.notEqual(await keyStore.get(accounts.privateKey(profile.name, profile.keyId)), null);
-    assert.equal(await keyStore.get(accounts.apiKey(profile.name)), apiKey);
+    const owner = await keychainOwnerOf(join(dir.path, 'config'), profile.name);
+    assert.notEqual(await keyStore.get(accounts.privateKey(owner, profile.keyId)), null);
+    assert.equal(await keyStore.get(accounts.apiKey(owner)), apiKey);
 
     await cloud.admin.activateApprover(teamId, profile.keyId);
     assert.equal((await engine.refreshKeyStatus(profile.name)).keyStatus, 'active');
@@ -65,6 +78,7 @@ test('approve: the agent gets a co-signed receipt that verifies with the pinned 
     const profile = await activeProfile(engine, teamId, apiKey);
     await engine.start(profile.name);
     const agent = makeAgent(cloud, teamId, apiKey);
+    await trustAgent(engine, profile.name, agent);
     const added = nextEvent<PendingItem>((l) => engine.on('added', l));
     const opened = await agent.open({ amount: 420 });
     const item = await added;
@@ -76,7 +90,12 @@ test('approve: the agent gets a co-signed receipt that verifies with the pinned 
     assert.equal(engine.getItem(opened.id)?.approval.id, opened.id);
 
     const removed = nextEvent<{ approvalId: string }>((l) => engine.on('removed', l));
-    const outcome = await engine.decide({ approvalId: opened.id, decision: 'approve', reason: 'customer verified' });
+    const outcome = await engine.decide({
+      approvalId: opened.id,
+      decision: 'approve',
+      reason: 'customer verified',
+      reviewed: reviewedOf(item),
+    });
     assert.equal(outcome.status, 'accepted', outcome.message);
     assert.equal((await removed).approvalId, opened.id);
     assert.equal(engine.snapshot().items.length, 0);
@@ -95,7 +114,7 @@ test('approve: the agent gets a co-signed receipt that verifies with the pinned 
     assert.equal(verdict.approverKeyId, profile.keyId);
 
     // Deciding again is idempotent on the device and never produces a second decision.
-    const again = await engine.decide({ approvalId: opened.id, decision: 'approve' });
+    const again = await approveShown(engine, opened.id);
     assert.equal(again.status, 'already_decided');
     const history = await engine.history(profile.name);
     assert.equal(history.verification.ok, true);
@@ -145,8 +164,10 @@ test('a pending (not yet activated) key is refused with what to do', { skip: KEY
   const engine = makeEngine(dir.path, { keyStore: testKeyStore() });
   try {
     const profile = await engine.initProfile({ endpoint: cloud.url, teamId, apiKey, displayName: 'Newbie' });
-    const opened = await makeAgent(cloud, teamId, apiKey).open();
-    const outcome = await engine.decide({ approvalId: opened.id, decision: 'approve' });
+    const agent = makeAgent(cloud, teamId, apiKey);
+    await trustAgent(engine, profile.name, agent);
+    const opened = await agent.open();
+    const outcome = await approveShown(engine, opened.id);
     assert.equal(outcome.status, 'refused');
     assert.match(outcome.message, /not active/);
     assert.ok(outcome.message.includes(profile.fingerprint));
@@ -174,8 +195,9 @@ test('rotation: new key vouched for by the old one, enrolled pending, old key re
     assert.equal(fresh?.status, 'pending');
     assert.equal(fresh?.rotation?.statement.previousKeyId, before.keyId);
     assert.equal(fresh?.rotation?.statement.newPublicKey, after.publicKey);
-    assert.equal(await keyStore.get(accounts.privateKey(before.name, before.keyId)), null, 'old private key deleted');
-    assert.notEqual(await keyStore.get(accounts.privateKey(after.name, after.keyId)), null);
+    const owner = await keychainOwnerOf(join(dir.path, 'config'), after.name);
+    assert.equal(await keyStore.get(accounts.privateKey(owner, before.keyId)), null, 'old private key deleted');
+    assert.notEqual(await keyStore.get(accounts.privateKey(owner, after.keyId)), null);
 
     const history = await engine.history(after.name);
     assert.equal(history.verification.ok, true, history.verification.problem ?? '');
@@ -187,8 +209,8 @@ test('rotation: new key vouched for by the old one, enrolled pending, old key re
     await engine.removeProfile(after.name);
     const afterRemoval = (await cloud.admin.listApprovers(teamId)).find((r) => r.keyId === after.keyId);
     assert.equal(afterRemoval?.status, 'revoked', 'a removed device no longer counts as an approver');
-    assert.equal(await keyStore.get(accounts.privateKey(after.name, after.keyId)), null);
-    assert.equal(await keyStore.get(accounts.apiKey(after.name)), null);
+    assert.equal(await keyStore.get(accounts.privateKey(owner, after.keyId)), null);
+    assert.equal(await keyStore.get(accounts.apiKey(owner)), null);
     assert.deepEqual(await engine.listProfiles(), []);
   } finally {
     await engine.removeProfile(teamId).catch(() => undefined);

@@ -129,7 +129,7 @@ describe('heso receipts', () => {
     const swapped = await heso(['receipts', 'get', approvedId, '--endpoint', proxy.url], { env: env() });
     proxy.reset();
     assert.equal(swapped.code, 1);
-    assert.match(swapped.stderr, /something else than was asked/);
+    assert.match(swapped.stderr, /when asked for receipt/);
     assert.equal(swapped.stdout, '');
   });
 

@@ -197,8 +197,8 @@ describe('control plane: reading receipts back', () => {
         req.path.endsWith(asked.statement.receiptId) ? { ...res, body: { receipt: other, receivedAt: times[0] } } : res,
       );
       await assert.rejects(viaProxy.getReceipt(teamId, asked.statement.receiptId), (err: ControlPlaneError) => {
-        assert.equal(err.kind, 'bad_response');
-        assert.match(err.message, /something else than was asked/);
+        assert.equal(err.kind, 'wrong_answer');
+        assert.match(err.message, /when asked for receipt/);
         return true;
       });
       proxy.reset();

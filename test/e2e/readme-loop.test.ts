@@ -6,7 +6,8 @@
  * - `8787` becomes a free port;
  * - placeholders are filled from earlier output: TEAM (`team create`), the `…` of an
  *   `export NAME=…` (the next API key printed by a `key create`), KEYID, "XXXX XXXX …" and
- *   APPROVER_PUBLIC_KEY (`heso-approver init`), APPROVAL_ID (`heso-approver list`);
+ *   APPROVER_PUBLIC_KEY (`heso-approver init`), OPERATOR_PUBLIC_KEY (`heso init`),
+ *   APPROVAL_ID (`heso-approver list`);
  * - `heso-approver approve|deny` gets `--yes` (there is no terminal to type the code into).
  * And the waits a person does by eye: a background `serve` is waited for until it listens,
  * `list` is re-run until an approval shows, and after `approve` the test waits until the
@@ -63,6 +64,7 @@ class Placeholders {
   fingerprint = '';
   publicKey = '';
   approvalId = '';
+  operatorKey = '';
 
   learn(command: string, out: string): void {
     const grab = (re: RegExp) => re.exec(out)?.[1] ?? '';
@@ -73,6 +75,7 @@ class Placeholders {
       this.fingerprint = grab(/Fingerprint\s+([0-9A-Z ]+?)\s*$/m);
       this.publicKey = grab(/Public key\s+([A-Za-z0-9_-]{43})/);
     }
+    if (/heso\.mjs init/.test(command)) this.operatorKey = grab(/public key\s+([A-Za-z0-9_-]{43})/);
     if (/heso-approver\.mjs list/.test(command)) this.approvalId = grab(/\b(apr_[0-9a-f]+)/);
   }
 
@@ -88,6 +91,7 @@ class Placeholders {
       .replace(/\bKEYID\b/g, this.keyId)
       .replace('"XXXX XXXX …"', `"${this.fingerprint}"`)
       .replace(/\bAPPROVER_PUBLIC_KEY\b/g, this.publicKey)
+      .replace(/\bOPERATOR_PUBLIC_KEY\b/g, this.operatorKey)
       .replace(/\bAPPROVAL_ID\b/g, this.approvalId);
     if (/heso-approver\.mjs (approve|deny) /.test(c)) c += ' --yes';
     return c;
