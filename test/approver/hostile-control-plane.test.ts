@@ -49,6 +49,7 @@ function cli(args: string[], input = ''): Promise<{ code: number; stdout: string
 
 const isGetOf = (id: string) => (req: ProxiedRequest) => req.method === 'GET' && req.path.endsWith(`/approvals/${id}`);
 const isList = (req: ProxiedRequest) => req.method === 'GET' && req.path.endsWith('/approvals');
+const isChanges = (req: ProxiedRequest) => req.method === 'GET' && req.path.endsWith('/approvals/changes');
 const decisionPosts = (proxy: HostileProxy) =>
   proxy.seen.filter((r) => r.method === 'POST' && r.path.endsWith('/decision'));
 
@@ -86,6 +87,10 @@ function rewriteApproval(proxy: HostileProxy, id: string, build: (real: Approval
       const body = res.body as { approvals: Approval[] };
       return { ...res, body: { ...body, approvals: body.approvals.map((a) => (a.id === id ? build(a) : a)) } };
     }
+    if (isChanges(req)) {
+      const body = res.body as { changes: Approval[] };
+      return { ...res, body: { ...body, changes: body.changes.map((a) => (a.id === id ? build(a) : a)) } };
+    }
     return res;
   });
 }
@@ -116,6 +121,17 @@ test('same id, different receipt while following: quarantined, first-seen kept, 
       (i) => i.approval.id === shown.id,
     );
     rewriteApproval(w.proxy, shown.id, (real) => ({ ...substitute, id: real.id }));
+    // The engine follows the changes feed, so a hostile server announces the swap there: the next
+    // feed answer (woken by a real change) carries the substitute under the seen id.
+    let announced = false;
+    w.proxy.rewrite((req, res) => {
+      if (announced || !isChanges(req) || res.status !== 200) return res;
+      announced = true;
+      const body = res.body as { changes: Approval[] };
+      const others = body.changes.filter((a) => a.id !== shown.id);
+      return { ...res, body: { ...body, changes: [...others, { ...substitute, id: shown.id }] } };
+    });
+    await w.agent.open({ amount: 5 });
     const item = await updated;
     assert.equal(item.quarantined, true);
     assert.match(

@@ -141,7 +141,11 @@ test('profiles.json holds public material only, mode 0600', { skip: KEYRING_SKIP
     assert.equal(statSync(file).mode & 0o777, 0o600);
     const text = readFileSync(file, 'utf8');
     assert.ok(!text.includes(apiKey), 'no API key in the config');
-    const secret = await store.get(`${profile.name}:l1:${profile.keyId}`);
+    // Item names carry the profile's keychain id (kept in profiles.json): `<profile>:<id>:l1:<keyId>`.
+    const keychainId = /"keychainId":\s*"([^"]+)"/.exec(text)?.[1];
+    assert.ok(keychainId, 'profiles.json names the keychain id');
+    const l1Item = `${profile.name}:${keychainId}:l1:${profile.keyId}`;
+    const secret = await store.get(l1Item);
     assert.ok(secret && !text.includes(secret), 'no private key in the config');
     assert.ok(text.includes(profile.publicKey));
   } finally {
