@@ -76,7 +76,10 @@ test('server down then up: the queue reconnects, nothing is lost, the decision l
 
     // The first queue request that gets through after the outage long-polls for 1 s only, so
     // "online" comes back at once rather than at the next change or a 25 s timeout.
-    const lists = requests.filter((r) => r.method === 'GET' && r.path.endsWith('/approvals'));
+    // Queue requests: the first list, then the changes feed.
+    const lists = requests.filter(
+      (r) => r.method === 'GET' && (r.path.endsWith('/approvals') || r.path.endsWith('/approvals/changes')),
+    );
     const firstFailure = lists.findIndex((r) => r.status === 'network-error');
     const firstRecovery = lists.findIndex((r, i) => i > firstFailure && r.status === 200);
     assert.ok(firstFailure >= 0 && firstRecovery > firstFailure, 'the queue failed, then recovered');

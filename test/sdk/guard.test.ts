@@ -215,9 +215,10 @@ describe('guard against a real control plane', () => {
     const { guard, approverWork } = setup({
       clock,
       onWaiting: async (a) => {
-        const decided = await pinned.decide(a, 'approve');
-        offsetMs = 2 * 3600_000; // by the time the guard checks, the approval is long past its expiry
-        return decided;
+        // By the time the guard checks, the approval is long past its expiry. Moved before the
+        // decision lands: the server may answer the guard's wait as soon as it commits.
+        offsetMs = 2 * 3600_000;
+        return pinned.decide(a, 'approve');
       },
     });
     let ran = false;
