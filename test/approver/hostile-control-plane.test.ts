@@ -48,7 +48,11 @@ function cli(args: string[], input = ''): Promise<{ code: number; stdout: string
 }
 
 const isGetOf = (id: string) => (req: ProxiedRequest) => req.method === 'GET' && req.path.endsWith(`/approvals/${id}`);
-const isList = (req: ProxiedRequest) => req.method === 'GET' && req.path.endsWith('/approvals');
+/** The pending list and the changes feed: both carry approvals of the queue. */
+const isList = (req: ProxiedRequest) =>
+  req.method === 'GET' && (req.path.endsWith('/approvals') || req.path.endsWith('/approvals/changes'));
+/** The approvals an answer of `isList` carries, under its key. */
+const listKey = (req: ProxiedRequest) => (req.path.endsWith('/changes') ? 'changes' : 'approvals');
 const decisionPosts = (proxy: HostileProxy) =>
   proxy.seen.filter((r) => r.method === 'POST' && r.path.endsWith('/decision'));
 
@@ -83,8 +87,9 @@ function rewriteApproval(proxy: HostileProxy, id: string, build: (real: Approval
     if (res.status !== 200 || typeof res.body !== 'object' || res.body === null) return res;
     if (isGetOf(id)(req)) return { ...res, body: build(res.body as Approval) };
     if (isList(req)) {
-      const body = res.body as { approvals: Approval[] };
-      return { ...res, body: { ...body, approvals: body.approvals.map((a) => (a.id === id ? build(a) : a)) } };
+      const key = listKey(req);
+      const body = res.body as Record<string, Approval[]>;
+      return { ...res, body: { ...body, [key]: (body[key] ?? []).map((a) => (a.id === id ? build(a) : a)) } };
     }
     return res;
   });
@@ -249,8 +254,9 @@ test("another team's approval in the queue or under a requested id is refused", 
     w.proxy.reset();
     w.proxy.rewrite((req, res) => {
       if (!isList(req) || res.status !== 200) return res;
-      const body = res.body as { approvals: Approval[] };
-      return { ...res, body: { ...body, approvals: [...body.approvals, foreign] } };
+      const key = listKey(req);
+      const body = res.body as Record<string, Approval[]>;
+      return { ...res, body: { ...body, [key]: [...(body[key] ?? []), foreign] } };
     });
     const refusing = nextEvent<ConnectionState>(
       (l) => w.engine.on('connection', l),
