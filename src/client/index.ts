@@ -198,9 +198,9 @@ export class ControlPlaneClient {
    * The approvers' changes feed: what changed in the team's queue after cursor `since` (from a
    * list or changes response). With `waitSeconds`, held until something changes.
    */
-  approvalChanges(team: string, opts: ApprovalChangesOptions): Promise<ApprovalChangesResponse> {
+  async approvalChanges(team: string, opts: ApprovalChangesOptions): Promise<ApprovalChangesResponse> {
     const waitSeconds = clampWait(opts.waitSeconds);
-    return this.#request({
+    const res = await this.#request({
       method: 'GET',
       path: routes.approvalChanges(team),
       query: { since: opts.since, wait: waitSeconds, limit: opts.limit },
@@ -208,6 +208,10 @@ export class ControlPlaneClient {
       waitSeconds,
       signal: opts.signal,
     });
+    // Like the list: an answer carrying another team's approval is refused whole.
+    for (const approval of res.changes)
+      checkApproval(`GET ${routes.approvalChanges(team)}`, approval, team, approval.id);
+    return res;
   }
 
   /** Sends a co-signed decision. 409 already_decided, 410 expired, 422 bad_signature, 403 key not active. */

@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { PendingItem } from '../../src/approver/api.ts';
-import { reviewedOf } from '../../src/approver/display.ts';
 import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
 import { type HostileProxy, startHostileProxy } from '../support/hostile-proxy.ts';
 import { KEYRING_SKIP, makeAgent, makeEngine, nextEvent, tempDir, testKeyStore, trustAgent } from './helpers.ts';
@@ -100,7 +99,7 @@ test('after one list, a new approval arrives alone through the changes feed; hel
   }
 });
 
-test('a hostile feed that slips in another team’s approval gets it quarantined, not trusted', {
+test('a hostile feed that slips in another team’s approval has its whole answer refused; the item is never shown', {
   skip: KEYRING_SKIP,
 }, async () => {
   proxy.reset();
@@ -109,26 +108,23 @@ test('a hostile feed that slips in another team’s approval gets it quarantined
   const otherApproval = await makeAgent(cloud, other.teamId, other.apiKey).open({ amount: 9_999 });
   const f = await following(teamId, apiKey);
   try {
+    const shown: string[] = [];
+    f.engine.on('added', (item) => shown.push(item.approval.id));
     await f.engine.start(f.profile.name);
     await nextEvent(
       (l) => f.engine.on('connection', l),
       (c: { kind: string }) => c.kind === 'online',
     );
-    let injected = false;
     proxy.rewrite((req, res) => {
-      if (injected || !req.path.endsWith('/approvals/changes')) return res;
-      injected = true;
+      if (!req.path.endsWith('/approvals/changes') || res.status !== 200) return res;
       return { ...res, body: { ...(res.body as JsonRecord), changes: [otherApproval] } };
     });
-    const item = await nextEvent<PendingItem>((l) => f.engine.on('added', l));
-    assert.equal(item.approval.id, otherApproval.id);
-    assert.equal(item.quarantined, true);
-    const refused = await f.engine.decide({
-      approvalId: otherApproval.id,
-      decision: 'approve',
-      reviewed: reviewedOf(item),
-    });
-    assert.notEqual(refused.status, 'accepted');
+    const refused = await nextEvent(
+      (l) => f.engine.on('connection', l),
+      (c: { kind: string; message: string }) => c.kind !== 'online' && /not this team/.test(c.message),
+    );
+    assert.match((refused as { message: string }).message, /not this team's/);
+    assert.deepEqual(shown, []);
   } finally {
     proxy.reset();
     await f.close();
