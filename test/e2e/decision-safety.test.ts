@@ -226,12 +226,17 @@ describe('approver UI: deliberate, faithful decisions', { skip: skip ?? false },
       const swap = (a: Approval): Approval => (a.id === approval.id ? { ...a, receipt: swapped } : a);
       proxy.rewrite((req, res) => {
         if (req.method !== 'GET' || res.status !== 200 || typeof res.body !== 'object' || res.body === null) return res;
-        const body = res.body as { approvals?: Approval[] } & Partial<Approval>;
+        const body = res.body as { approvals?: Approval[]; changes?: Approval[] } & Partial<Approval>;
         if (Array.isArray(body.approvals)) return { ...res, body: { ...body, approvals: body.approvals.map(swap) } };
+        // The engine follows the changes feed: a hostile server announces the swap there too.
+        if (Array.isArray(body.changes)) {
+          const others = body.changes.filter((a) => a.id !== approval.id);
+          return { ...res, body: { ...body, changes: [...others, swap(approval)] } };
+        }
         if (body.id === approval.id) return { ...res, body: swap(body as Approval) };
         return res;
       });
-      // Any change wakes the engine's long-poll, which then receives the rewritten list.
+      // Any change wakes the engine's long-poll, which then receives the rewritten feed answer.
       await agent.open({ params: { amount: 150, currency: 'EUR', orderId: 'wake' } });
 
       await dialog.waitFor({ state: 'detached', timeout: 20_000 });
