@@ -144,7 +144,7 @@ async function main(): Promise<void> {
   try {
     const team = await createTeam(store, 'Bench');
     await setPolicy(store, team.id, { version: 'bench-1', defaultVerdict: 'allow', rules: [] });
-    const { apiKey } = await createApiKey(store, team.id);
+    const { apiKey } = await createApiKey(store, team.id, 'admin');
     const client = new ControlPlaneClient({ endpoint: url, apiKey });
     await client.enrolApprover(team.id, { publicKey: b64url.encode(approver.publicKey), name: 'Bench' });
     await activateApprover(store, team.id, keyIdOf(approver.publicKey));

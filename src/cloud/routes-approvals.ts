@@ -5,72 +5,45 @@ import { z } from 'zod';
 import { type Approval, DecideRequest, OpenApprovalRequest } from '../core/api.ts';
 import { canonicalize } from '../core/canonical.ts';
 import { Id } from '../core/schemas.ts';
-import type { Subscription } from './change-hub.ts';
 import { authOf, type CloudContext, parseRequest, teamParam } from './context.ts';
 import { badRequest, badSignature, HttpError, notFound } from './http-error.ts';
+import { checkedWait, holdLongPoll } from './long-poll.ts';
 import { checkDecision, checkOperatorReceipt } from './verification.ts';
 
-const waitParam = z
+export const waitParam = z
   .string()
   .regex(/^\d{1,4}$/, 'must be a whole number of seconds')
   .transform(Number)
+  .optional();
+export const cursorParam = z
+  .string()
+  .regex(/^\d{1,20}$/, 'must be a cursor returned by this endpoint')
+  .optional();
+export const limitParam = z
+  .string()
+  .regex(/^\d{1,4}$/, 'must be a whole number')
+  .transform(Number)
+  .pipe(z.number().min(1).max(500))
   .optional();
 
 const PollQuery = z.strictObject({ wait: waitParam });
 const ListQuery = z.strictObject({
   status: z.literal('pending', 'only status=pending is supported').optional(),
-  cursor: z
-    .string()
-    .regex(/^\d{1,20}$/, 'must be a cursor returned by this endpoint')
-    .optional(),
+  cursor: cursorParam,
   wait: waitParam,
-  limit: z
-    .string()
-    .regex(/^\d{1,4}$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().min(1).max(500))
-    .optional(),
+  limit: limitParam,
 });
 const ApprovalParams = z.object({ team: z.string(), id: Id });
 
 const approvalNotFound = (id: string) => notFound(`no approval ${JSON.stringify(id)} for this team`);
 
 export function registerApprovalRoutes(app: FastifyInstance, ctx: CloudContext): void {
-  const { store, hub, limiter, limits } = ctx;
+  const { store, limits } = ctx;
   const nowIso = () => ctx.now().toISOString();
 
-  function waitSeconds(wait: number | undefined): number {
-    if (wait === undefined) return 0;
-    if (wait > limits.maxWaitSeconds) throw badRequest(`wait: at most ${limits.maxWaitSeconds} seconds`, 'wait');
-    return wait;
-  }
+  const waitSeconds = (wait: number | undefined) => checkedWait(limits, wait);
 
-  /** Holds a long-poll slot for the key and a change subscription, both released when the request ends. */
-  function longPoll(request: FastifyRequest, reply: FastifyReply, teamId: string): Subscription {
-    const { keyId } = authOf(request);
-    const release = limiter.openLongPoll(keyId);
-    if (!release)
-      throw new HttpError(
-        429,
-        'rate_limited',
-        `too many long-poll requests open for this API key (at most ${limiter.options.maxLongPolls}); close some or poll without wait`,
-        undefined,
-        { 'retry-after': '1' },
-      );
-    const sub = hub.subscribe(teamId);
-    const end = () => {
-      sub.cancel();
-      release();
-    };
-    reply.raw.once('close', end);
-    return {
-      wait: sub.wait,
-      cancel: () => {
-        reply.raw.off('close', end);
-        end();
-      },
-    };
-  }
+  const longPoll = (request: FastifyRequest, reply: FastifyReply) => holdLongPoll(ctx, request, reply);
 
   app.post('/v1/teams/:team/approvals', async (request, reply) => {
     const teamId = teamParam(request);
@@ -108,7 +81,7 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: CloudContext):
       cosignature: null,
       decidedAt: null,
     };
-    const outcome = await store.openApproval(teamId, approval, canonicalize(receipt));
+    const outcome = await store.openApproval(teamId, approval, canonicalize(receipt), authOf(request).keyId);
     switch (outcome.kind) {
       case 'created':
         return reply.status(201).send(outcome.approval);
@@ -127,22 +100,25 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: CloudContext):
   app.get('/v1/teams/:team/approvals/:id', async (request, reply) => {
     const { team: teamId, id } = parseRequest(ApprovalParams, request.params, 'path');
     const wait = waitSeconds(parseRequest(PollQuery, request.query, 'query').wait);
-    let approval = await store.getApproval(teamId, id, nowIso());
+    // An agent sees only the approvals it opened; another key's id is a 404, as for another team.
+    const { keyId, role } = authOf(request);
+    const openedBy = role === 'operator' ? keyId : undefined;
+    let approval = await store.getApproval(teamId, id, nowIso(), openedBy);
     if (!approval) throw approvalNotFound(id);
     if (wait === 0 || approval.status !== 'pending') return approval;
 
     const deadline = performance.now() + wait * 1000;
     for (;;) {
-      const sub = longPoll(request, reply, teamId);
+      const sub = longPoll(request, reply);
       try {
-        approval = await store.getApproval(teamId, id, nowIso());
+        approval = await store.getApproval(teamId, id, nowIso(), openedBy);
         if (!approval) throw approvalNotFound(id);
         const left = deadline - performance.now();
         if (approval.status !== 'pending' || left <= 0) return approval;
         // Wake at the expiry too, so the answer says `expired` as soon as it is.
         const untilExpiry = Date.parse(approval.expiresAt) - ctx.now().getTime();
         const outcome = await sub.wait(Math.min(left, Math.max(untilExpiry, 0) + 5));
-        if (outcome === 'closed') return (await store.getApproval(teamId, id, nowIso())) ?? approval;
+        if (outcome === 'closed') return (await store.getApproval(teamId, id, nowIso(), openedBy)) ?? approval;
       } finally {
         sub.cancel();
       }
@@ -158,7 +134,7 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: CloudContext):
       const page = await store.listPending(teamId, limit, nowIso());
       return { approvals: page.approvals, cursor: String(page.changeSeq) };
     }
-    const sub = longPoll(request, reply, teamId);
+    const sub = longPoll(request, reply);
     try {
       const first = await store.listPending(teamId, limit, nowIso());
       if (String(first.changeSeq) !== query.cursor)

@@ -11,7 +11,7 @@
  * One server process per database file (the admin CLI may open it alongside: busy_timeout).
  */
 import Database from 'better-sqlite3';
-import type { Approval } from '../core/api.ts';
+import { type Approval, ApiKeyRole } from '../core/api.ts';
 import type { ApproverRecord, PolicyDocument } from '../core/schemas.ts';
 import { MIGRATIONS } from './sqlite-migrations.ts';
 import type {
@@ -23,6 +23,7 @@ import type {
   PendingPage,
   PutReceiptOutcome,
   ReceiptWrite,
+  SettledPage,
   StoredPolicy,
   TeamRecord,
 } from './store.ts';
@@ -37,6 +38,7 @@ interface ApiKeyRow {
   key_id: string;
   team_id: string;
   secret_hash: Buffer;
+  role: string;
   created_at: string;
   revoked_at: string | null;
 }
@@ -45,6 +47,8 @@ const apiKeyFromRow = (r: ApiKeyRow): ApiKeyRecord => ({
   keyId: r.key_id,
   teamId: r.team_id,
   secretHash: r.secret_hash,
+  // The column's CHECK holds the same values; parse anyway so a bad row fails loudly, never widens.
+  role: ApiKeyRole.parse(r.role),
   createdAt: r.created_at,
   revokedAt: r.revoked_at,
 });
@@ -120,8 +124,10 @@ export class SqliteCloudStore implements CloudStore {
 
   async createApiKey(key: ApiKeyRecord): Promise<void> {
     this.db
-      .prepare('INSERT INTO api_keys (key_id, team_id, secret_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?)')
-      .run(key.keyId, key.teamId, key.secretHash, key.createdAt, key.revokedAt);
+      .prepare(
+        'INSERT INTO api_keys (key_id, team_id, secret_hash, role, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(key.keyId, key.teamId, key.secretHash, key.role, key.createdAt, key.revokedAt);
   }
 
   async getApiKey(keyId: string): Promise<ApiKeyRecord | null> {
@@ -159,18 +165,29 @@ export class SqliteCloudStore implements CloudStore {
 
   /* ------------------------------------------------------------------ approvers */
 
-  async enrolApprover(teamId: string, record: ApproverRecord): Promise<{ record: ApproverRecord; created: boolean }> {
+  async enrolApprover(
+    teamId: string,
+    record: ApproverRecord,
+    enrolledBy: string,
+  ): Promise<{ record: ApproverRecord; created: boolean }> {
     return this.#tx(() => {
       const existing = this.#approver(teamId, record.keyId);
       if (existing) return { record: existing, created: false };
       this.db
         .prepare(
-          `INSERT INTO approvers (team_id, key_id, record, status, created_seq)
-             VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(created_seq), 0) + 1 FROM approvers WHERE team_id = ?))`,
+          `INSERT INTO approvers (team_id, key_id, record, status, created_seq, enrolled_by)
+             VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(created_seq), 0) + 1 FROM approvers WHERE team_id = ?), ?)`,
         )
-        .run(teamId, record.keyId, JSON.stringify(record), record.status, teamId);
+        .run(teamId, record.keyId, JSON.stringify(record), record.status, teamId, enrolledBy);
       return { record, created: true };
     });
+  }
+
+  async approverEnrolledBy(teamId: string, keyId: string): Promise<string | null> {
+    const row = this.db
+      .prepare('SELECT enrolled_by FROM approvers WHERE team_id = ? AND key_id = ?')
+      .get(teamId, keyId) as { enrolled_by: string | null } | undefined;
+    return row?.enrolled_by ?? null;
   }
 
   #approver(teamId: string, keyId: string): ApproverRecord | null {
@@ -248,9 +265,13 @@ export class SqliteCloudStore implements CloudStore {
 
   /* ------------------------------------------------------------------ approvals */
 
-  #bump(teamId: string): void {
-    this.db.prepare('UPDATE teams SET change_seq = change_seq + 1 WHERE id = ?').run(teamId);
+  /** Bumps the team's change counter; returns its new value. */
+  #bump(teamId: string): number {
+    const row = this.db
+      .prepare('UPDATE teams SET change_seq = change_seq + 1 WHERE id = ? RETURNING change_seq')
+      .get(teamId) as { change_seq: number } | undefined;
     this.#changed.add(teamId);
+    return row?.change_seq ?? 0;
   }
 
   /** Runs `fn` in an IMMEDIATE transaction (takes the write lock up front), then announces queue changes. */
@@ -275,21 +296,28 @@ export class SqliteCloudStore implements CloudStore {
 
   #approvalRow(teamId: string, approvalId: string) {
     return this.db
-      .prepare('SELECT body, status, expires_ms FROM approvals WHERE team_id = ? AND id = ?')
-      .get(teamId, approvalId) as { body: string; status: string; expires_ms: number } | undefined;
+      .prepare('SELECT body, status, expires_ms, opened_by FROM approvals WHERE team_id = ? AND id = ?')
+      .get(teamId, approvalId) as
+      | { body: string; status: string; expires_ms: number; opened_by: string | null }
+      | undefined;
   }
 
   /** Marks one pending approval expired; the caller is inside a transaction. */
   #expire(teamId: string, body: string): Approval {
     const expired: Approval = { ...parseApproval(body), status: 'expired' };
+    const seq = this.#bump(teamId);
     this.db
-      .prepare("UPDATE approvals SET status = 'expired', body = ? WHERE team_id = ? AND id = ?")
-      .run(JSON.stringify(expired), teamId, expired.id);
-    this.#bump(teamId);
+      .prepare("UPDATE approvals SET status = 'expired', body = ?, settled_seq = ? WHERE team_id = ? AND id = ?")
+      .run(JSON.stringify(expired), seq, teamId, expired.id);
     return expired;
   }
 
-  async openApproval(teamId: string, approval: Approval, receiptCanonical: string): Promise<OpenApprovalOutcome> {
+  async openApproval(
+    teamId: string,
+    approval: Approval,
+    receiptCanonical: string,
+    openedBy: string,
+  ): Promise<OpenApprovalOutcome> {
     return this.#tx((): OpenApprovalOutcome => {
       const existing = this.db
         .prepare('SELECT body, receipt_canonical FROM approvals WHERE team_id = ? AND receipt_id = ?')
@@ -300,8 +328,8 @@ export class SqliteCloudStore implements CloudStore {
       }
       this.db
         .prepare(
-          `INSERT INTO approvals (team_id, id, receipt_id, receipt_canonical, status, expires_ms, body)
-             VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO approvals (team_id, id, receipt_id, receipt_canonical, status, expires_ms, body, opened_by)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           teamId,
@@ -311,17 +339,18 @@ export class SqliteCloudStore implements CloudStore {
           approval.status,
           Date.parse(approval.expiresAt),
           JSON.stringify(approval),
+          openedBy,
         );
       this.#bump(teamId);
       return { kind: 'created', approval };
     });
   }
 
-  async getApproval(teamId: string, approvalId: string, now: string): Promise<Approval | null> {
+  async getApproval(teamId: string, approvalId: string, now: string, openedBy?: string): Promise<Approval | null> {
     const nowMs = Date.parse(now);
     return this.#tx(() => {
       const row = this.#approvalRow(teamId, approvalId);
-      if (!row) return null;
+      if (!row || (openedBy !== undefined && row.opened_by !== openedBy)) return null;
       if (row.status === 'pending' && row.expires_ms <= nowMs) return this.#expire(teamId, row.body);
       return parseApproval(row.body);
     });
@@ -334,6 +363,30 @@ export class SqliteCloudStore implements CloudStore {
         .prepare("SELECT body FROM approvals WHERE team_id = ? AND status = 'pending' ORDER BY seq LIMIT ?")
         .all(teamId, limit) as { body: string }[];
       return { approvals: rows.map((r) => parseApproval(r.body)), changeSeq: this.#changeSeq(teamId) };
+    });
+  }
+
+  async listSettled(
+    teamId: string,
+    openedBy: string,
+    afterSeq: number,
+    limit: number,
+    now: string,
+  ): Promise<SettledPage> {
+    return this.#tx(() => {
+      this.#expireTeam(teamId, Date.parse(now));
+      const rows = this.db
+        .prepare(
+          `SELECT body, settled_seq FROM approvals
+            WHERE team_id = ? AND opened_by = ? AND settled_seq > ? ORDER BY settled_seq LIMIT ?`,
+        )
+        .all(teamId, openedBy, afterSeq, limit) as { body: string; settled_seq: number }[];
+      const more = rows.length === limit;
+      return {
+        approvals: rows.map((r) => parseApproval(r.body)),
+        cursor: more ? rows[rows.length - 1]!.settled_seq : this.#changeSeq(teamId),
+        more,
+      };
     });
   }
 
@@ -367,11 +420,13 @@ export class SqliteCloudStore implements CloudStore {
         cosignature: decision.cosignature,
         decidedAt: decision.decidedAt,
       };
+      const seq = this.#bump(teamId);
       const changed = this.db
-        .prepare("UPDATE approvals SET status = ?, body = ? WHERE team_id = ? AND id = ? AND status = 'pending'")
-        .run(decision.status, JSON.stringify(decided), teamId, approvalId).changes;
+        .prepare(
+          "UPDATE approvals SET status = ?, body = ?, settled_seq = ? WHERE team_id = ? AND id = ? AND status = 'pending'",
+        )
+        .run(decision.status, JSON.stringify(decided), seq, teamId, approvalId).changes;
       if (changed !== 1) throw new Error('approval changed inside its own transaction');
-      this.#bump(teamId);
       return { kind: 'decided', approval: decided };
     });
   }
