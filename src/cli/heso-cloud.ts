@@ -9,6 +9,7 @@ import * as admin from '../cloud/admin.ts';
 import { AdminError } from '../cloud/admin.ts';
 import { createCloudServer } from '../cloud/server.ts';
 import { SqliteCloudStore } from '../cloud/sqlite-store.ts';
+import { ISSUED_ROLES } from '../core/api.ts';
 import type { ApproverRecord } from '../core/schemas.ts';
 import { parseJsonText, ValidationError } from '../core/validate.ts';
 
@@ -151,11 +152,11 @@ async function runAdmin(store: SqliteCloudStore, group: string, action: string, 
     }
     case 'key create': {
       const team = requireTeam(flags);
-      if (flags.role === undefined)
+      const role = ISSUED_ROLES.find((r) => r === flags.role);
+      if (!role)
         throw new UsageError(
-          '--role operator|approver|admin is required: operator for agents, approver for a person\'s app, admin for both',
+          `${flags.role === undefined ? '--role is required' : `unknown role ${JSON.stringify(flags.role)}`}: --role operator|approver|admin (operator for agents, approver for a person's app, admin for both)`,
         );
-      const role = admin.parseIssuedRole(flags.role);
       const created = await admin.createApiKey(store, team, role);
       return print(
         flags.json,

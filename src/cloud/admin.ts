@@ -4,7 +4,7 @@
  * create keys, change the policy or make an approver key trusted.
  */
 import { randomBytes } from 'node:crypto';
-import { type ApiKeyRole, ISSUED_ROLES } from '../core/api.ts';
+import type { ApiKeyRole, ISSUED_ROLES } from '../core/api.ts';
 import type { ApproverRecord, PolicyDocument } from '../core/schemas.ts';
 import { formatPolicyIssues, validatePolicy } from '../policy/compile.ts';
 import { generateApiKey, keyIdFrom } from './api-keys.ts';
@@ -62,17 +62,6 @@ export interface CreatedApiKey {
 }
 
 export type IssuedRole = (typeof ISSUED_ROLES)[number];
-
-/** The role named on the command line, or an error listing the ones there are. */
-export function parseIssuedRole(value: string | undefined): IssuedRole {
-  const role = ISSUED_ROLES.find((r) => r === value);
-  if (!role)
-    throw new AdminError(
-      'bad_request',
-      `${value === undefined ? 'a role is required' : `unknown role ${JSON.stringify(value)}`}: --role ${ISSUED_ROLES.join('|')} (operator for agents, approver for a person's app, admin for both)`,
-    );
-  return role;
-}
 
 export async function createApiKey(
   store: CloudStore,

@@ -39,7 +39,7 @@ const operations: Operation[] = [
   {
     method: 'get',
     path: '/v1/teams/{team}/whoami',
-    summary: "This API key: its team, key id and role (any role)",
+    summary: 'This API key: its team, key id and role (any role)',
     responses: { 200: WhoamiResponse },
   },
   {

@@ -21,11 +21,11 @@ import { forbidden, HttpError, notFound } from './http-error.ts';
 import { budgetExhausted } from './long-poll.ts';
 import { openApiDocument } from './openapi.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limit.ts';
+import { roleAllows, ruleFor, wrongRoleMessage } from './route-roles.ts';
 import { registerApprovalRoutes } from './routes-approvals.ts';
 import { registerApproverRoutes } from './routes-approvers.ts';
 import { registerReceiptRoutes } from './routes-receipts.ts';
 import { registerSettledRoute } from './routes-settled.ts';
-import { roleAllows, ruleFor, wrongRoleMessage } from './route-roles.ts';
 import type { CloudStore } from './store.ts';
 
 export interface CloudLoggerOptions {

@@ -11,7 +11,7 @@
  * One server process per database file (the admin CLI may open it alongside: busy_timeout).
  */
 import Database from 'better-sqlite3';
-import { type Approval, ApiKeyRole } from '../core/api.ts';
+import { ApiKeyRole, type Approval } from '../core/api.ts';
 import type { ApproverRecord, PolicyDocument } from '../core/schemas.ts';
 import { MIGRATIONS } from './sqlite-migrations.ts';
 import type {

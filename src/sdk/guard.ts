@@ -4,7 +4,8 @@
  *   capture → evaluate → sign → outbox
  *   allow   → run the function
  *   block   → throw HesoBlockedError
- *   suspend → open an approval, show the short code, long-poll, then verify the returned
+ *   suspend → open an approval, show the short code, wait (one long-poll shared by every
+ *             approval of the process, see watch.ts), then verify the returned
  *             co-signature HERE, against the locally pinned approver keys, our own receipt,
  *             the approval id and challenge we were issued, and the clock: the server's
  *             "approved" alone never runs anything.
@@ -241,6 +242,7 @@ export class Guard {
 
   async #awaitApproval(action: Action, receipt: Receipt): Promise<GuardContext> {
     const cloud = this.#cloud();
+    await cloud.prepareToWait(this.teamId);
     const opened = await cloud.openApproval(this.teamId, receipt, {
       expiresInSeconds: this.#opts.approvalExpiresInSeconds ?? 900,
     });
@@ -251,7 +253,7 @@ export class Guard {
 
     const untilExpiry = Date.parse(opened.expiresAt) - this.#clock().getTime() + 2_000;
     const timeoutMs = Math.max(0, Math.min(this.#opts.approvalTimeoutMs ?? untilExpiry, untilExpiry));
-    const final = await cloud.pollApproval(this.teamId, opened.id, { timeoutMs });
+    const final = await cloud.waitForDecision(this.teamId, opened, { timeoutMs });
 
     const conclude = (
       outcome: 'approved' | 'denied' | 'expired' | 'timeout' | 'cosignature_rejected',
