@@ -9,7 +9,7 @@
  */
 import { Agent, fetch as undiciFetch } from 'undici';
 import { ControlPlaneClient, ControlPlaneError } from '../client/index.ts';
-import type { Approval, ReceiptResult, WhoamiResponse } from '../core/api.ts';
+import { type Approval, MAX_WAIT_SECONDS, type ReceiptResult, type WhoamiResponse } from '../core/api.ts';
 import { LIMITS, type PolicyBundle, type Receipt } from '../core/schemas.ts';
 import { fromControlPlaneError, HesoCloudError, HesoError, isTransient, redact } from './errors.ts';
 import { type BackoffOptions, backoffDelay, sleep } from './retry.ts';
@@ -41,12 +41,17 @@ export interface OpenApprovalOptions {
   expiresInSeconds?: number;
 }
 
+/** How long a call may wait for its turn on the connection, on top of its own timeout. */
+const QUEUE_ALLOWANCE_MS = 10 * 60_000;
+
 /**
- * A fetch over its own connection pool of at most `connections` sockets. Requests beyond that
- * queue instead of opening more sockets, so a burst of calls never floods the control plane.
+ * A fetch over its own connection of one socket. Calls beyond it queue instead of opening
+ * more sockets, so a burst of a thousand calls never floods the control plane. The request
+ * timeout runs from when a request is sent (undici's headers/body timeouts), not while it
+ * waits its turn.
  */
-function pooledFetch(connections: number): typeof fetch {
-  const dispatcher = new Agent({ connections });
+function pooledFetch(timeoutMs: number): typeof fetch {
+  const dispatcher = new Agent({ connections: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   // undici's fetch is the one Node's global fetch is built on; only the declared types differ.
   return ((input, init) => undiciFetch(input as never, { ...init, dispatcher } as never)) as typeof fetch;
 }
@@ -67,17 +72,18 @@ export class HesoCloud {
   constructor(apiKey: string, endpoint: string, opts: CloudOptions = {}) {
     if (typeof apiKey !== 'string' || apiKey.trim() === '')
       throw new HesoError('not_configured', 'no API key given: pass the team API key to configure(apiKey, endpoint)');
-    const client = (fetchImpl: typeof fetch | undefined) =>
+    const timeoutMs = opts.requestTimeoutMs ?? 30_000;
+    const client = (fetchImpl: typeof fetch | undefined, queued: boolean) =>
       new ControlPlaneClient({
         apiKey,
         endpoint,
         ...(fetchImpl ? { fetch: fetchImpl } : {}),
-        ...(opts.requestTimeoutMs ? { timeoutMs: opts.requestTimeoutMs } : {}),
+        timeoutMs: queued && !opts.fetch ? timeoutMs + QUEUE_ALLOWANCE_MS : timeoutMs,
       });
     try {
-      this.#pollClient = client(opts.fetch);
-      this.#client = client(opts.fetch ?? pooledFetch(1));
-      this.#watchClient = client(opts.fetch ?? pooledFetch(1));
+      this.#pollClient = client(opts.fetch, false);
+      this.#client = client(opts.fetch ?? pooledFetch(timeoutMs), true);
+      this.#watchClient = client(opts.fetch ?? pooledFetch(timeoutMs + MAX_WAIT_SECONDS * 1000), true);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       throw new HesoError('not_configured', redact(message, [apiKey]));
