@@ -146,6 +146,7 @@ export function installFakeBridge(): void {
             fingerprint: fingerprintOf(approver.publicKey),
             keyStatus: 'active',
             hasApiKey: true,
+            apiKeyRole: 'approver',
           },
         ];
   let items = seedItems();
@@ -191,6 +192,7 @@ export function installFakeBridge(): void {
         fingerprint: fingerprintOf(key.publicKey),
         keyStatus: 'pending',
         hasApiKey: true,
+        apiKeyRole: 'approver',
       };
       profiles = [...profiles, profile];
       return profile;
