@@ -88,7 +88,6 @@ export async function initProfile(ctx: EngineContext, input: InitProfileInput): 
   const { name, endpoint } = validateInit(input);
   if (await ctx.config.get(name)) throw new ProfileExistsError(name);
   const client = makeClient(ctx, endpoint, input.apiKey);
-  const apiKeyRole = await apiKeyRoleOf(client, endpoint, input.teamId);
   const undo: (() => Promise<unknown>)[] = [];
   const rollback = async () => {
     for (const step of undo.reverse()) {
@@ -102,6 +101,8 @@ export async function initProfile(ctx: EngineContext, input: InitProfileInput): 
     undo.push(() => ctx.secrets.deletePrivateKey(name, key.keyId));
     await ctx.secrets.setApiKey(name, input.apiKey);
     undo.push(() => ctx.secrets.deleteApiKey(name));
+    // After the keychain steps (a locked keychain is the first thing to hear about), before enrolling.
+    const apiKeyRole = await apiKeyRoleOf(client, endpoint, input.teamId);
     const record = await client
       .enrolApprover(input.teamId, { publicKey: key.publicKey, name: input.displayName.trim() })
       .catch((err: unknown) => {
