@@ -12,10 +12,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PendingItem } from '../src/approver/api.ts';
+import { reviewedOf } from '../src/approver/display.ts';
 import { ApproverEngine } from '../src/approver/engine.ts';
 import { InMemoryKeyStore, KeyringKeyStore, type KeyStore } from '../src/approver/key-store.ts';
 import { ControlPlaneClient } from '../src/client/index.ts';
-import { buildReceipt, generateKeyPair } from '../src/core/index.ts';
+import { b64url, buildReceipt, generateKeyPair } from '../src/core/index.ts';
 import { setupTeam, startCloud } from '../test/support/cloud.ts';
 
 const COUNT = Number(process.env.BENCH_APPROVALS ?? 300);
@@ -40,6 +41,11 @@ try {
   await cloud.admin.activateApprover(teamId, profile.keyId);
   const agent = new ControlPlaneClient({ endpoint: cloud.url, apiKey });
   const operator = generateKeyPair();
+  await engine.trustOperator({
+    publicKey: b64url.encode(operator.publicKey),
+    workflows: ['bench'],
+    profile: profile.name,
+  });
 
   const waiting = new Map<string, (item: PendingItem) => void>();
   const early = new Map<string, PendingItem>();
@@ -84,7 +90,7 @@ try {
     waiting.delete(approval.id);
     early.delete(approval.id);
     const [outcome, polled] = await Promise.all([
-      engine.decide({ approvalId: item.approval.id, decision: 'approve' }),
+      engine.decide({ approvalId: item.approval.id, decision: 'approve', reviewed: reviewedOf(item) }),
       agent.getApproval(teamId, approval.id, { waitSeconds: 30 }),
     ]);
     const final =

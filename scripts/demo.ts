@@ -23,6 +23,7 @@ import { startWebHost, type WebHost } from '../src/app/host/web-host.ts';
 import { ensureBuilt } from '../src/app/launcher/build-steps.ts';
 import { findElectronBinary } from '../src/app/launcher/electron-binary.ts';
 import { HEADLESS_KEYCHAIN_HINT, probeKeychain } from '../src/app/launcher/keychain-probe.ts';
+import { DEMO_WORKFLOW } from '../src/demo/actions.ts';
 
 const HELP = `usage: npm run demo [-- options]
 
@@ -204,7 +205,14 @@ async function main(): Promise<void> {
       db,
     ]);
     say('  ✔ approver key activated on the control plane');
-    await cli('heso', ['init', '--data-dir', agentDir, '--no-gitignore']);
+    const operator = await cli('heso', ['init', '--data-dir', agentDir, '--no-gitignore']);
+    const operatorKey = String(operator.publicKey);
+    // The admin pins the demo agent's operator key for its workflow, so its requests show as trusted.
+    say(
+      `  $ heso-approver trust add-operator ${operatorKey} --workflow ${DEMO_WORKFLOW} --profile ${profileName} --config-dir ${approverDir}`,
+    );
+    await engine.trustOperator({ publicKey: operatorKey, workflows: [DEMO_WORKFLOW], profile: profileName });
+    say(`  ✔ demo agent's operator key (${String(operator.fingerprint)}) trusted by the approver for ${DEMO_WORKFLOW}`);
     say(`  $ heso trust add --name ${quote(profile.displayName)} --data-dir ${agentDir} -- ${profile.publicKey}`);
     await cli('heso', ['trust', 'add', '--name', profile.displayName, '--data-dir', agentDir, '--', profile.publicKey]);
     say('  ✔ approver key pinned for the demo agent (its trust root; the policy list is only a hint)');

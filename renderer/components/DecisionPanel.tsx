@@ -6,6 +6,7 @@
  */
 import { useEffect, useState } from 'react';
 import type { DecisionOutcome, PendingItem, ProfileView } from '../../src/approver/api.ts';
+import { reviewedOf } from '../../src/approver/display.ts';
 import { errorMessage, invoke } from '../lib/bridge.ts';
 import { FormError } from './FormError.tsx';
 import { Modal } from './Modal.tsx';
@@ -39,7 +40,8 @@ export function DecisionPanel({ item, profile, onOutcome }: DecisionPanelProps) 
   const [dialog, setDialog] = useState<Dialog>('none');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const approveBlocked = item.quarantined;
+  // Quarantined, failed verification, or signed by an operator key not trusted yet.
+  const approveBlocked = item.quarantined || !item.verification.ok;
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -59,8 +61,8 @@ export function DecisionPanel({ item, profile, onOutcome }: DecisionPanelProps) 
         approvalId: item.approval.id,
         decision,
         ...(reason === undefined ? {} : { reason }),
-        // The engine refuses to approve if the approval no longer carries the action shown here.
-        actionHash: item.approval.receipt.statement.actionHash,
+        // Everything the decision binds, as shown: the engine signs only if the approval still carries exactly this.
+        reviewed: reviewedOf(item),
       });
       setDialog('none');
       onOutcome(outcome);
@@ -78,7 +80,9 @@ export function DecisionPanel({ item, profile, onOutcome }: DecisionPanelProps) 
       </h2>
       {approveBlocked && (
         <p className="decision-blocked" id="approve-blocked-reason">
-          Approve is disabled: this request failed verification on your device. You can deny it.
+          {!item.quarantined && item.operator.trust === 'first_seen'
+            ? 'Approve is disabled until you trust the operator key that signed this request (see above). You can deny it.'
+            : 'Approve is disabled: this request failed verification on your device. You can deny it.'}
         </p>
       )}
       {dialog === 'none' && <FormError message={error} />}

@@ -2,7 +2,8 @@
  * Development-only, in-memory `window.heso` (built with `vite build --mode fake`; never in
  * the production bundle). Real signatures from the shared core, so the verifier and the
  * local-verification display behave as they do for real. The URL's `?fake=` picks a
- * scenario: `onboarding`, `empty`, `offline`, `ratelimited`, `authfailed`, `quarantine`.
+ * scenario: `onboarding`, `empty`, `offline`, `ratelimited`, `authfailed`, `quarantine`,
+ * `newoperator` (the first item is signed by an operator key this profile has not trusted yet).
  */
 
 import type {
@@ -35,7 +36,13 @@ const operator = generateKeyPair();
 const approver = generateKeyPair();
 const iso = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
 
-function makeItem(action: Action, ruleId: string | null, expiresInMs: number, tamper = false): PendingItem {
+function makeItem(
+  action: Action,
+  ruleId: string | null,
+  expiresInMs: number,
+  tamper = false,
+  firstSeen = false,
+): PendingItem {
   const receipt = buildReceipt(
     { teamId: TEAM, action, verdict: 'suspend', policy: { version: '2026-11-27.3', ruleId } },
     operator.secretKey,
@@ -52,12 +59,27 @@ function makeItem(action: Action, ruleId: string | null, expiresInMs: number, ta
     decidedAt: null,
   };
   if (tamper) (approval.receipt.statement.action.params as Record<string, unknown>).amount = 990000;
+  const fingerprint = fingerprintOf(operator.publicKey);
+  const reasons = [
+    ...(tamper ? ['action hash does not match the action (the params were changed after signing)'] : []),
+    ...(firstSeen
+      ? [
+          `operator key ${fingerprint} is not trusted on this device for workflow "${action.workflow}" (first seen): compare its fingerprint with your team admin, then trust it before approving`,
+        ]
+      : []),
+  ];
   return {
     approval,
-    verification: tamper
-      ? { ok: false, reasons: ['action hash does not match the action (the params were changed after signing)'] }
-      : { ok: true, reasons: [] },
+    verification: { ok: reasons.length === 0, reasons },
     quarantined: tamper,
+    operator: {
+      keyId: keyIdOf(operator.publicKey),
+      fingerprint,
+      publicKey: b64url.encode(operator.publicKey),
+      workflow: action.workflow,
+      trust: firstSeen ? 'first_seen' : 'trusted',
+      pinnedKeys: [],
+    },
     shortCode: shortCode(receipt.statement.actionHash),
     canonicalAction: canonicalize(approval.receipt.statement.action),
     receivedAt: iso(-90_000),
@@ -78,6 +100,8 @@ function seedItems(): PendingItem[] {
       },
       'refunds-over-1000',
       14 * 60_000,
+      false,
+      scenario === 'newoperator',
     ),
     makeItem(
       {
@@ -252,6 +276,19 @@ export function installFakeBridge(): void {
         approval,
       };
       return outcome;
+    },
+    'operators:list': () => [],
+    'operators:trustItem': ({ approvalId, fingerprint }) => {
+      const item = items.find((i) => i.approval.id === approvalId);
+      if (!item || item.operator.fingerprint !== fingerprint) throw new Error('That is not the key of this request.');
+      const trusted: PendingItem = {
+        ...item,
+        operator: { ...item.operator, trust: 'trusted' },
+        verification: { ok: !item.quarantined, reasons: item.quarantined ? item.verification.reasons : [] },
+      };
+      items = items.map((i) => (i === item ? trusted : i));
+      setTimeout(() => emit('queue', snapshot()), 0);
+      return trusted;
     },
     'history:get': () => history,
     'settings:get': () => settings,

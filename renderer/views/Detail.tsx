@@ -8,6 +8,7 @@ import type { DecisionOutcome, PendingItem, ProfileView } from '../../src/approv
 import { DecisionPanel } from '../components/DecisionPanel.tsx';
 import { FormError } from '../components/FormError.tsx';
 import { JsonTree } from '../components/JsonTree.tsx';
+import { OperatorTrust } from '../components/OperatorTrust.tsx';
 import { RiskCues } from '../components/RiskCues.tsx';
 import { Visible } from '../components/Visible.tsx';
 import { errorMessage, invoke } from '../lib/bridge.ts';
@@ -140,6 +141,7 @@ function DetailBody(props: {
       ) : (
         <VerificationBox item={item} />
       )}
+      <OperatorTrust item={item} />
       {bidi && (
         <div className="alert alert-warning" role="note">
           This request contains text-direction control characters. They are shown escaped (for example \u202E) so the
@@ -260,6 +262,7 @@ const OUTCOME_TITLE: Record<DecisionOutcome['status'], string> = {
   already_decided: 'Already decided',
   expired: 'Expired',
   refused: 'Refused',
+  unconfirmed: 'Not confirmed — do not assume the agent may run',
 };
 
 function OutcomeBox({ outcome }: { outcome: DecisionOutcome }) {

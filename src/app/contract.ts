@@ -17,9 +17,10 @@ import type {
   PendingItem,
   ProfileView,
   QueueSnapshot,
+  TrustedOperatorView,
 } from '../approver/api.ts';
 import { ReviewedItem } from '../approver/api.ts';
-import { ActionHash, Decision, Id, Text } from '../core/schemas.ts';
+import { Decision, Id, Text } from '../core/schemas.ts';
 
 export const Settings = z.strictObject({
   notifications: z.boolean(),
@@ -69,20 +70,34 @@ export const invokeContract = {
         approvalId: Id,
         decision: Decision,
         reason: Text.optional(),
-        /** The action hash of the item shown: the engine refuses to approve if the approval changed since. */
-        actionHash: ActionHash.optional(),
-        /** Everything the decision binds, as reviewed (see `ReviewedItem`); the engine signs only an exact match. */
+        /**
+         * Everything the decision binds, as reviewed (`reviewedOf(item)` of the item on screen when
+         * the dialog opened). Required to approve: the engine signs only an exact match.
+         */
         reviewed: ReviewedItem.optional(),
       })
       .refine((d) => d.decision !== 'deny' || (d.reason?.trim().length ?? 0) > 0, {
         message: 'a reason is required to deny',
         path: ['reason'],
       })
-      .refine((d) => d.decision !== 'approve' || d.actionHash !== undefined, {
-        message: 'approve must name the action hash of the item shown',
-        path: ['actionHash'],
+      .refine((d) => d.decision !== 'approve' || d.reviewed !== undefined, {
+        message: 'approve must carry the item as reviewed (reviewedOf(item))',
+        path: ['reviewed'],
+      })
+      .refine((d) => d.reviewed === undefined || d.reviewed.approvalId === d.approvalId, {
+        message: 'reviewed.approvalId must be the approval being decided',
+        path: ['reviewed', 'approvalId'],
       }),
     result: {} as DecisionOutcome,
+  },
+  'operators:list': { args: z.strictObject({ name: Id.optional() }), result: [] as TrustedOperatorView[] },
+  /**
+   * Trusts the operator key that signed a shown item, for its workflow. `fingerprint` is the one the
+   * person compared (shown next to the button): the engine refuses if it is not the item's key.
+   */
+  'operators:trustItem': {
+    args: z.strictObject({ approvalId: Id, fingerprint: z.string().min(1).max(100) }),
+    result: {} as PendingItem,
   },
   'history:get': { args: z.strictObject({ name: Id.optional() }), result: {} as HistoryView },
   'settings:get': { args: z.null(), result: {} as Settings },

@@ -20,6 +20,8 @@ const INVOKE: Record<InvokeChannel, true> = {
   'queue:snapshot': true,
   'approval:get': true,
   'approval:decide': true,
+  'operators:list': true,
+  'operators:trustItem': true,
   'history:get': true,
   'settings:get': true,
   'settings:set': true,

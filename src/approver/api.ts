@@ -66,11 +66,65 @@ export interface LocalVerification {
   reasons: string[];
 }
 
+/**
+ * How this profile's pinned operator keys see the key that signed an item (SSH-style trust):
+ * `trusted` (pinned for this workflow), `first_seen` (never pinned here: compare the fingerprint,
+ * then trust it before approving), `changed` (this workflow is pinned to another key: quarantined).
+ */
+export interface OperatorTrustView {
+  keyId: string;
+  fingerprint: string;
+  /** The operator public key, base64url (what `trust add-operator` pins). */
+  publicKey: string;
+  /** The workflow the receipt is for. */
+  workflow: string;
+  trust: 'trusted' | 'first_seen' | 'changed';
+  /** For `changed`: the keys this workflow is pinned to. Empty otherwise. */
+  pinnedKeys: { keyId: string; fingerprint: string }[];
+}
+
+/** An operator key pinned in a profile, with the workflows it signs for. Public material only. */
+export interface TrustedOperatorView {
+  keyId: string;
+  publicKey: string;
+  fingerprint: string;
+  workflows: string[];
+  /** `pinned` up front (admin / `trust add-operator`), or `confirmed` from a shown item's fingerprint. */
+  source: 'pinned' | 'confirmed';
+  addedAt: string;
+}
+
+export interface TrustOperatorInput {
+  /** Operator public key, base64url. */
+  publicKey: string;
+  workflows: string[];
+  /** Re-pin workflows now pinned to another key (after the admin confirmed a key change). */
+  replace?: boolean;
+  profile?: string;
+}
+
+export interface TrustItemOperatorInput {
+  approvalId: string;
+  /** The fingerprint the person compared: must be the one of the key that signed this item. */
+  fingerprint: string;
+  profile?: string;
+}
+
 export interface PendingItem {
   approval: Approval;
+  /**
+   * `ok` only when every check passed, operator-key trust included. The reasons name each
+   * failure, a change of the approval after it was first seen included.
+   */
   verification: LocalVerification;
-  /** A quarantined item failed local verification: it can only be denied or ignored. */
+  /**
+   * A quarantined item failed local verification, changed after it was first seen, or is signed
+   * by another key than the one pinned for its workflow: it can only be denied or ignored.
+   * (A first-seen operator key is not a quarantine: trusting the key makes the item approvable.)
+   */
   quarantined: boolean;
+  /** The operator key that signed the receipt, as this profile's pinned keys see it. */
+  operator: OperatorTrustView;
   /** Short confirmation code derived from the action hash; the agent prints the same one. */
   shortCode: string;
   /** The exact canonical (JCS) JSON of the action whose hash the decision signs. */
@@ -111,19 +165,20 @@ export interface DecideInput {
   /** Profile to decide with; defaults to the profile being followed (or the only profile). */
   profile?: string;
   /**
-   * The action hash of the item the approver was shown. When given, approve is refused if the
-   * approval held or fetched under `approvalId` now carries another action (what is signed is
-   * what was seen). The UI and the CLI always pass it.
-   */
-  actionHash?: string;
-  /**
    * What the approver reviewed (see `ReviewedItem`); the UI and the CLI pass `reviewedOf(item)`
-   * of the item they showed. Required to approve.
+   * of the item they showed. Required to approve: the engine signs only if the approval it holds
+   * and the one it fetches fresh both carry exactly these values. When given with deny, the
+   * held item must match it.
    */
   reviewed?: ReviewedItem;
 }
 
-export type DecisionOutcomeStatus = 'accepted' | 'already_decided' | 'expired' | 'refused';
+/**
+ * `unconfirmed`: the decision was signed and sent, but the control plane's answer does not record
+ * it (another status, another approval, not our co-signature). Nothing may be assumed: the agent
+ * runs only if the control plane really holds the co-signature.
+ */
+export type DecisionOutcomeStatus = 'accepted' | 'already_decided' | 'expired' | 'refused' | 'unconfirmed';
 
 export interface DecisionOutcome {
   status: DecisionOutcomeStatus;
@@ -190,6 +245,14 @@ export interface ApproverEngineApi {
   snapshot(): QueueSnapshot;
   getItem(approvalId: string): PendingItem | undefined;
   decide(input: DecideInput): Promise<DecisionOutcome>;
+  /** The operator keys a profile trusts, with their workflows. */
+  listTrustedOperators(profileName?: string): Promise<TrustedOperatorView[]>;
+  /** Pins an operator key for workflows (admin, up front); refuses to re-pin a workflow without `replace`. */
+  trustOperator(input: TrustOperatorInput): Promise<TrustedOperatorView[]>;
+  /** Trusts the key that signed a shown item, for its workflow, after the person compared its fingerprint. */
+  trustItemOperator(input: TrustItemOperatorInput): Promise<PendingItem>;
+  /** Forgets an operator key (or only one workflow of it). */
+  removeTrustedOperator(input: { keyId: string; workflow?: string; profile?: string }): Promise<TrustedOperatorView[]>;
   history(profileName?: string): Promise<HistoryView>;
   on<K extends keyof EngineEvents>(event: K, listener: (payload: EngineEvents[K]) => void): () => void;
 }

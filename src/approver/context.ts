@@ -110,6 +110,8 @@ export function remoteFailure(action: string, endpoint: string, teamId: string, 
     case 'expired':
     case 'too_large':
       return new RemoteError('refused', `Could not ${action}: ${err.message}`, { cause: err });
+    case 'wrong_answer':
+      return new RemoteError('wrong_answer', `Could not ${action}: ${err.message}`, { cause: err });
     default: {
       const never: never = err.kind;
       return never;

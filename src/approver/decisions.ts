@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { ControlPlaneError } from '../client/errors.ts';
 import type { ControlPlaneClient } from '../client/index.ts';
 import type { Approval } from '../core/api.ts';
+import { canonicalize } from '../core/canonical.ts';
 import { type Cosignature, Cosignature as CosignatureSchema, type Decision } from '../core/schemas.ts';
 import { buildCosignature } from '../core/statements.ts';
 import type { DecisionOutcome } from './api.ts';
@@ -103,6 +104,16 @@ export async function submitDecision(cosignature: Cosignature, opts: SubmitOptio
     }
     try {
       const approval = await client.decide(teamId, st.approvalId, cosignature);
+      // A 200 is not proof: the answer itself must record this very decision.
+      const problem = unrecordedReason(approval, cosignature);
+      if (problem) {
+        logger.warn('decision answer does not record the decision', { approvalId: st.approvalId, problem });
+        return {
+          status: 'unconfirmed',
+          message: unconfirmedMessage(st.decision, `the control plane answered "OK" but ${problem}`),
+          approval,
+        };
+      }
       return { status: 'accepted', message: acceptedMessage(st.decision), approval };
     } catch (err) {
       if (!(err instanceof ControlPlaneError)) throw err;
@@ -116,6 +127,30 @@ export async function submitDecision(cosignature: Cosignature, opts: SubmitOptio
       await sleep(Math.min(delayMs, Math.max(0, expiresAtMs - clock())));
     }
   }
+}
+
+/** Why `answer` does not record `cosignature` as the decision of this approval; null when it does. */
+export function unrecordedReason(answer: Approval, cosignature: Cosignature): string | null {
+  const st = cosignature.statement;
+  const expected = st.decision === 'approve' ? 'approved' : 'denied';
+  if (answer.id !== st.approvalId) return `its answer is about approval "${answer.id}", not "${st.approvalId}"`;
+  if (answer.teamId !== st.teamId) return `its answer is about team "${answer.teamId}", not "${st.teamId}"`;
+  if (answer.status !== expected) return `its answer says the approval is "${answer.status}", not "${expected}"`;
+  const held = answer.cosignature;
+  if (!held) return 'its answer carries no co-signature';
+  if (held.statement.approverKeyId !== st.approverKeyId) {
+    return `its answer carries the co-signature of approver key ${held.statement.approverKeyId}, not yours (${st.approverKeyId})`;
+  }
+  if (held.signature !== cosignature.signature || canonicalize(held.statement) !== canonicalize(st)) {
+    return 'its answer carries another co-signature than the one you signed';
+  }
+  return null;
+}
+
+function unconfirmedMessage(decision: Decision, detail: string): string {
+  return decision === 'approve'
+    ? `Not confirmed: ${detail}. Your approval was signed and sent, but do not assume the agent may run: it runs only if the control plane really holds your co-signature. Check the approval again later, and tell your team admin the control plane misbehaved.`
+    : `Not confirmed: ${detail}. Your denial was signed and sent; the agent never runs without an approval, but tell your team admin the control plane misbehaved.`;
 }
 
 function acceptedMessage(decision: Decision): string {
@@ -145,7 +180,7 @@ async function settle(
         // Cannot tell whose decision it was right now; retrying the send will get 409 again.
         if (lookupErr instanceof ControlPlaneError && isTransient(lookupErr)) return null;
       }
-      if (approval?.cosignature?.signature === cosignature.signature) {
+      if (approval && unrecordedReason(approval, cosignature) === null) {
         return { status: 'accepted', message: acceptedMessage(st.decision), approval };
       }
       const by = approval?.cosignature ? ` by approver key ${approval.cosignature.statement.approverKeyId}` : '';
@@ -186,6 +221,8 @@ async function settle(
     case 'conflict':
     case 'too_large':
       return { status: 'refused', message: `Refused by the control plane: ${err.message}`, approval: null };
+    case 'wrong_answer':
+      return { status: 'unconfirmed', message: unconfirmedMessage(st.decision, err.message), approval: null };
     default: {
       const never: never = err.kind;
       return never;

@@ -129,7 +129,7 @@ export function jsonForTerminal(value: unknown, indent?: number): string {
 }
 
 /** The fields of `item` that a decision binds, captured when the person starts to decide. */
-export function reviewedOf(item: PendingItem): ReviewedItem {
+export function reviewedOf(item: Pick<PendingItem, 'approval'>): ReviewedItem {
   const { approval } = item;
   const { statement } = approval.receipt;
   return {

@@ -17,17 +17,30 @@ import type {
   PendingItem,
   ProfileView,
   QueueSnapshot,
+  TrustedOperatorView,
+  TrustItemOperatorInput,
+  TrustOperatorInput,
 } from './api.ts';
 import { auditLogOf, clientFor, type EngineContext, outboxOf, remoteFailure, viewOf } from './context.ts';
+import {
+  approveRefusal,
+  changedOutcome,
+  reviewedOfApproval,
+  reviewedOfStatement,
+  reviewMismatch,
+} from './decide-checks.ts';
 import { type DecisionOutbox, signDecision, submitDecision } from './decisions.ts';
-import { InputError, ProfileNotFoundError } from './errors.ts';
+import { reviewedOf } from './display.ts';
+import { InputError, ProfileNotFoundError, RemoteError } from './errors.ts';
 import type { KeyStore } from './key-store.ts';
 import { IDLE_CONNECTION, LiveQueue } from './live-queue.ts';
 import { NotificationCoalescer, type Timers } from './notifications.ts';
+import { addTrust, removeTrust, type TrustedOperator } from './operator-trust.ts';
 import * as ops from './profile-ops.ts';
 import { currentKey, ProfilesConfig, type StoredProfile } from './profiles.ts';
 import { type Clock, isoAt, type Logger, type Random, realSleep, type Sleep, silentLogger } from './runtime.ts';
 import { Secrets } from './secrets.ts';
+import { SeenApprovals } from './seen-approvals.ts';
 import { inspectApproval } from './verify-approval.ts';
 
 export interface ApproverEngineOptions {
@@ -70,6 +83,8 @@ export class ApproverEngine implements ApproverEngineApi {
   #following: Following | null = null;
   /** In-flight submissions per approval, so two callers never race two signatures. */
   readonly #inFlight = new Map<string, Promise<DecisionOutcome>>();
+  /** First-seen approvals per profile: an approval id is immutable to this engine. */
+  readonly #seen = new Map<string, SeenApprovals>();
 
   constructor(options: ApproverEngineOptions) {
     this.#opts = options;
@@ -147,6 +162,8 @@ export class ApproverEngine implements ApproverEngineApi {
       sleep: this.#ctx.sleep,
       logger: this.#ctx.logger,
       waitSeconds: this.#opts.pollWaitSeconds,
+      seen: this.#seenFor(profile.name),
+      trustedOperators: () => this.#following?.profile.trustedOperators ?? profile.trustedOperators,
       events: {
         added: (item) => {
           this.#emit('added', item);
@@ -201,10 +218,8 @@ export class ApproverEngine implements ApproverEngineApi {
     const res = await client.listPending(profile.teamId, { limit: 500 }).catch((err: unknown) => {
       throw remoteFailure('list pending approvals', profile.endpoint, profile.teamId, err);
     });
+    const items = res.approvals.filter((a) => a.status === 'pending').map((a) => this.#observe(profile, a).item);
     const now = isoAt(this.#ctx.clock());
-    const items = res.approvals
-      .filter((a) => a.status === 'pending')
-      .map((a) => inspectApproval(a, { teamId: profile.teamId, now, receivedAt: now }));
     return {
       profile: profile.name,
       items,
@@ -215,8 +230,40 @@ export class ApproverEngine implements ApproverEngineApi {
   /** The item from the live queue, else fetched from the control plane and verified; null if there is none. */
   async fetchItem(approvalId: string, profileName?: string): Promise<PendingItem | null> {
     const profile = await this.resolveProfile(profileName);
-    const held = this.#following?.profile.name === profile.name ? this.getItem(approvalId) : undefined;
+    const held = this.#heldItem(profile, approvalId);
     if (held) return held;
+    return (await this.#fetchFresh(profile, approvalId))?.item ?? null;
+  }
+
+  #heldItem(profile: StoredProfile, approvalId: string): PendingItem | undefined {
+    return this.#following?.profile.name === profile.name ? this.getItem(approvalId) : undefined;
+  }
+
+  #seenFor(profileName: string): SeenApprovals {
+    let seen = this.#seen.get(profileName);
+    if (!seen) {
+      seen = new SeenApprovals();
+      this.#seen.set(profileName, seen);
+    }
+    return seen;
+  }
+
+  /** `fresh` through the profile's first-seen registry, inspected with its operator trust. */
+  #observe(profile: StoredProfile, fresh: Approval): { item: PendingItem; raw: Approval } {
+    const observed = this.#seenFor(profile.name).observe(fresh);
+    const now = isoAt(this.#ctx.clock());
+    const item = inspectApproval(observed.approval, {
+      teamId: profile.teamId,
+      now,
+      receivedAt: now,
+      trustedOperators: profile.trustedOperators,
+      changed: observed.changed,
+    });
+    return { item, raw: fresh };
+  }
+
+  /** Asks the control plane now (never the held copy); the client refuses another id or team. Null when there is none. */
+  async #fetchFresh(profile: StoredProfile, approvalId: string): Promise<{ item: PendingItem; raw: Approval } | null> {
     const client = await clientFor(this.#ctx, profile);
     let approval: Approval;
     try {
@@ -225,8 +272,82 @@ export class ApproverEngine implements ApproverEngineApi {
       if (err instanceof ControlPlaneError && err.kind === 'not_found') return null;
       throw remoteFailure(`fetch approval ${approvalId}`, profile.endpoint, profile.teamId, err);
     }
+    return this.#observe(profile, approval);
+  }
+
+  /* ------------------------------------------------------------------ operator-key trust */
+
+  async listTrustedOperators(profileName?: string): Promise<TrustedOperatorView[]> {
+    return (await this.resolveProfile(profileName)).trustedOperators;
+  }
+
+  async trustOperator(input: TrustOperatorInput): Promise<TrustedOperatorView[]> {
+    const profile = await this.resolveProfile(input.profile);
     const now = isoAt(this.#ctx.clock());
-    return inspectApproval(approval, { teamId: profile.teamId, now, receivedAt: now });
+    return this.#updateTrust(profile.name, (list) =>
+      addTrust(list, {
+        publicKey: input.publicKey,
+        workflows: input.workflows,
+        source: 'pinned',
+        now,
+        replace: input.replace,
+      }),
+    );
+  }
+
+  async trustItemOperator(input: TrustItemOperatorInput): Promise<PendingItem> {
+    const profile = await this.resolveProfile(input.profile);
+    const item = await this.fetchItem(input.approvalId, profile.name);
+    if (!item)
+      throw new InputError(`No approval "${input.approvalId}" for team "${profile.teamId}": nothing was trusted.`);
+    const { operator } = item;
+    const compact = (fp: string) => fp.replace(/\s+/g, '').toUpperCase();
+    if (compact(input.fingerprint) !== compact(operator.fingerprint)) {
+      throw new InputError(
+        `The fingerprint you confirmed (${input.fingerprint}) is not the one of the key that signed this request (${operator.fingerprint}): nothing was trusted.`,
+      );
+    }
+    if (operator.trust === 'changed' || item.quarantined) {
+      throw new InputError(
+        operator.trust === 'changed'
+          ? `Workflow "${operator.workflow}" is pinned to another operator key; this request is quarantined and its key was not trusted. If your team admin confirms the key change, pin the new key with \`heso-approver trust add-operator ${operator.publicKey} --workflow ${operator.workflow} --replace\`.`
+          : 'This request is quarantined (it failed verification on this device): its operator key was not trusted.',
+      );
+    }
+    if (operator.trust === 'trusted') return item;
+    const now = isoAt(this.#ctx.clock());
+    await this.#updateTrust(profile.name, (list) =>
+      addTrust(list, { publicKey: operator.publicKey, workflows: [operator.workflow], source: 'confirmed', now }),
+    );
+    this.#ctx.logger.info('operator key trusted', { keyId: operator.keyId, workflow: operator.workflow });
+    return (await this.fetchItem(input.approvalId, profile.name)) ?? item;
+  }
+
+  async removeTrustedOperator(input: {
+    keyId: string;
+    workflow?: string;
+    profile?: string;
+  }): Promise<TrustedOperatorView[]> {
+    const profile = await this.resolveProfile(input.profile);
+    return this.#updateTrust(profile.name, (list) => removeTrust(list, input.keyId, input.workflow));
+  }
+
+  /** Changes a profile's trusted operator keys; held items are re-inspected so the UI sees the new trust at once. */
+  async #updateTrust(
+    name: string,
+    change: (list: readonly TrustedOperator[]) => TrustedOperator[],
+  ): Promise<TrustedOperatorView[]> {
+    const updated = await this.#ctx.config.update((profiles) => {
+      const current = profiles.find((p) => p.name === name);
+      if (!current) throw new ProfileNotFoundError(name);
+      const next = { ...current, trustedOperators: change(current.trustedOperators) };
+      return { profiles: profiles.map((p) => (p.name === name ? next : p)), result: next };
+    });
+    if (this.#following?.profile.name === name) {
+      this.#following.profile = updated;
+      this.#following.queue.reinspect();
+    }
+    return updated.trustedOperators;
   }
 
   /* ------------------------------------------------------------------ decisions */
@@ -241,20 +362,14 @@ export class ApproverEngine implements ApproverEngineApi {
   }
 
   async #decide(input: DecideInput): Promise<DecisionOutcome> {
-    if (input.decision !== 'approve' && input.decision !== 'deny') {
-      throw new InputError('decision must be "approve" or "deny"');
-    }
-    const reason = input.reason?.trim() ? input.reason.trim() : undefined;
-    if (input.decision === 'deny' && reason === undefined) throw new InputError('a reason is required to deny');
-    if (reason !== undefined && reason.length > 2000) throw new InputError('reason: at most 2000 characters');
+    const reason = checkDecideInput(input);
     const profile = await this.resolveProfile(input.profile);
     const outbox = outboxOf(this.#ctx, profile.name);
 
     const earlier = await outbox.get(input.approvalId);
     if (earlier) {
-      if (input.decision === 'approve' && isOtherAction(earlier.statement.actionHash, input.actionHash)) {
-        return changedActionOutcome(null);
-      }
+      const changed = input.reviewed ? reviewMismatch(input.reviewed, [reviewedOfStatement(earlier.statement)]) : [];
+      if (changed.length > 0) return changedOutcome(changed, null);
       if (earlier.statement.decision !== input.decision) {
         return {
           status: 'refused',
@@ -265,13 +380,25 @@ export class ApproverEngine implements ApproverEngineApi {
       return this.#submit(profile, outbox, earlier);
     }
 
-    const item = await this.fetchItem(input.approvalId, profile.name);
-    if (!item)
+    // What is signed must be what was reviewed: the copy held since the item was first seen AND
+    // the control plane's answer right now (checked for id and team by the client).
+    const held = this.#heldItem(profile, input.approvalId);
+    const fresh = await this.#fetchFresh(profile, input.approvalId).catch((err: unknown) => {
+      // Offline, the copy held since it was first seen (immutable, verified) is what gets signed;
+      // the decision then waits in the outbox. Anything but unreachability still refuses.
+      if (!held || !isUnreachable(err)) throw err;
+      this.#ctx.logger.warn('control plane unreachable: deciding on the copy held since first seen', {
+        approvalId: input.approvalId,
+      });
+      return { item: held, raw: held.approval };
+    });
+    if (!fresh)
       return {
         status: 'refused',
         message: `No approval "${input.approvalId}" for team "${profile.teamId}".`,
         approval: null,
       };
+    const { item } = fresh;
     const { approval } = item;
     if (approval.status === 'approved' || approval.status === 'denied') {
       return { status: 'already_decided', message: `This approval was already ${approval.status}.`, approval };
@@ -279,16 +406,17 @@ export class ApproverEngine implements ApproverEngineApi {
     if (approval.status === 'expired' || Date.parse(approval.expiresAt) <= this.#ctx.clock()) {
       return { status: 'expired', message: `The approval expired at ${approval.expiresAt}.`, approval };
     }
-    // Approving signs the action held now: refuse if it is not the one the approver was shown.
-    if (input.decision === 'approve' && isOtherAction(approval.receipt.statement.actionHash, input.actionHash)) {
-      return changedActionOutcome(approval);
+    if (input.reviewed) {
+      // A deny may sign the first-seen copy of a changed approval (refusing never makes anything
+      // run); an approve needs the control plane's current answer to match as well.
+      const candidates = [held, item].flatMap((i) => (i ? [reviewedOf(i)] : []));
+      if (input.decision === 'approve') candidates.push(reviewedOfApproval(fresh.raw));
+      const changed = reviewMismatch(input.reviewed, candidates);
+      if (changed.length > 0) return changedOutcome(changed, approval);
     }
-    if (input.decision === 'approve' && item.quarantined) {
-      return {
-        status: 'refused',
-        message: `Refused to approve: this approval failed local verification (${item.verification.reasons.join('; ')}). You can deny it.`,
-        approval,
-      };
+    if (input.decision === 'approve') {
+      const refusal = approveRefusal(item);
+      if (refusal) return refusal;
     }
     const decidedAt = isoAt(this.#ctx.clock());
     const cosignature = await this.#ctx.secrets.withPrivateKey(profile.name, profile.keyId, (sk) =>
@@ -317,7 +445,9 @@ export class ApproverEngine implements ApproverEngineApi {
     this.#ctx.logger.info('decision settled', { approvalId: st.approvalId, outcome: outcome.status });
     // A refusal for a key that is not active yet is worth retrying after activation with a fresh signature.
     await outbox.remove(st.approvalId);
-    if (outcome.status !== 'refused' && this.#following?.profile.name === profile.name) {
+    // Only a settled answer takes the item off the queue; an unconfirmed one stays until the queue says otherwise.
+    const settled = outcome.status !== 'refused' && outcome.status !== 'unconfirmed';
+    if (settled && this.#following?.profile.name === profile.name) {
       this.#following.queue.removeLocally(st.approvalId);
     }
     await ops.appendAudit(this.#ctx, profile, {
@@ -386,18 +516,30 @@ export class ApproverEngine implements ApproverEngineApi {
   }
 }
 
-/** True when the caller named the action it was shown and `held` is another one. */
-function isOtherAction(held: string, shown: string | undefined): boolean {
-  return shown !== undefined && held !== shown;
+/** A fetch that failed because the control plane could not answer now (not because it answered wrong). */
+function isUnreachable(err: unknown): boolean {
+  return err instanceof RemoteError && ['unreachable', 'rate_limited', 'server_error'].includes(err.code);
 }
 
-function changedActionOutcome(approval: Approval | null): DecisionOutcome {
-  return {
-    status: 'refused',
-    message:
-      'Refused to approve: this approval changed after it was shown to you (its action hash differs). Nothing was signed. Review the request again before deciding.',
-    approval,
-  };
+/** Checks a decision's input before anything is fetched or signed; returns the trimmed reason. */
+function checkDecideInput(input: DecideInput): string | undefined {
+  if (input.decision !== 'approve' && input.decision !== 'deny') {
+    throw new InputError('decision must be "approve" or "deny"');
+  }
+  const reason = input.reason?.trim() ? input.reason.trim() : undefined;
+  if (input.decision === 'deny' && reason === undefined) throw new InputError('a reason is required to deny');
+  if (reason !== undefined && reason.length > 2000) throw new InputError('reason: at most 2000 characters');
+  if (input.decision === 'approve' && input.reviewed === undefined) {
+    throw new InputError(
+      'approve needs `reviewed`: the approval as the person saw it (reviewedOf(item)). Nothing was signed.',
+    );
+  }
+  if (input.reviewed !== undefined && input.reviewed.approvalId !== input.approvalId) {
+    throw new InputError(
+      `reviewed.approvalId "${input.reviewed.approvalId}" is not the approval being decided ("${input.approvalId}"). Nothing was signed.`,
+    );
+  }
+  return reason;
 }
 
 function notificationFor(item: PendingItem): { approvalId: string; title: string; body: string } {

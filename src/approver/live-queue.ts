@@ -4,6 +4,10 @@
  * locally, and keep the connection state honest. Network errors and 5xx back off with
  * jitter; 429 waits exactly Retry-After; 401/403 (and 404 for the team) stop the loop
  * with "API key rejected" instead of hammering the server.
+ *
+ * An approval id is immutable here: a later version of an id already seen with another receipt,
+ * action, challenge, expiry or team is never taken as an update. The item keeps what was first
+ * seen and becomes quarantined with the reason (see SeenApprovals).
  */
 
 import { ControlPlaneError } from '../client/errors.ts';
@@ -11,7 +15,9 @@ import type { ControlPlaneClient } from '../client/index.ts';
 import type { Approval } from '../core/api.ts';
 import { canonicalize } from '../core/canonical.ts';
 import type { ConnectionState, PendingItem } from './api.ts';
+import type { TrustedOperator } from './operator-trust.ts';
 import { backoffDelay, type Clock, errorMessage, isoAt, type Logger, type Random, type Sleep } from './runtime.ts';
+import type { SeenApprovals } from './seen-approvals.ts';
 import { inspectApproval } from './verify-approval.ts';
 
 /** Long-poll wait of the first request after a failure. */
@@ -35,6 +41,10 @@ export interface LiveQueueOptions {
   sleep: Sleep;
   logger: Logger;
   events: LiveQueueEvents;
+  /** First-seen versions of this profile's approvals (shared with the engine's one-off fetches). */
+  seen: SeenApprovals;
+  /** The profile's pinned operator keys, read at each inspection. */
+  trustedOperators: () => readonly TrustedOperator[];
   /** How long each long-poll may be held by the server. Default 25 s. */
   waitSeconds?: number;
   /** Most approvals per response. Default 500. */
@@ -89,6 +99,31 @@ export class LiveQueue {
       this.#opts.events.removed(approvalId);
       this.#opts.events.changed();
     }
+  }
+
+  /** Re-inspects every held item (after the profile's operator trust changed); emits `updated` for those that changed. */
+  reinspect(): void {
+    const now = isoAt(this.#opts.clock());
+    let changed = false;
+    for (const [id, item] of this.items) {
+      const next = this.#inspect(item.approval, now, item.receivedAt);
+      if (canonicalize(next) === canonicalize(item)) continue;
+      this.items.set(id, next);
+      this.#opts.events.updated(next);
+      changed = true;
+    }
+    if (changed) this.#opts.events.changed();
+  }
+
+  #inspect(approval: Approval, now: string, receivedAt: string, changedParts?: readonly string[]): PendingItem {
+    const changed = changedParts ?? this.#opts.seen.observe(approval).changed;
+    return inspectApproval(approval, {
+      teamId: this.#opts.teamId,
+      now,
+      receivedAt,
+      trustedOperators: this.#opts.trustedOperators(),
+      changed,
+    });
   }
 
   /** Re-checks expiry of every item (also run from a timer at the earliest expiry). */
@@ -194,6 +229,7 @@ export class LiveQueue {
         case 'expired':
         case 'too_large':
         case 'bad_signature':
+        case 'wrong_answer':
           break;
         default: {
           const never: never = err.kind;
@@ -205,35 +241,47 @@ export class LiveQueue {
     const what =
       err instanceof ControlPlaneError && err.kind === 'server'
         ? `The control plane had an error (${err.status ?? 'server'})`
-        : 'Cannot reach the control plane';
+        : err instanceof ControlPlaneError && err.kind === 'wrong_answer'
+          ? `The control plane answered with approvals that are not this team's (refused: ${err.message})`
+          : 'Cannot reach the control plane';
     return { kind: 'backoff', message: `${what}; retrying in ${Math.ceil(delayMs / 1000)} s.`, delayMs };
   }
 
   #reconcile(approvals: Approval[]): void {
-    const { events, clock, teamId } = this.#opts;
+    const { events, clock } = this.#opts;
     const nowMs = clock();
     const now = isoAt(nowMs);
-    const seen = new Set<string>();
+    const present = new Set<string>();
     let changed = false;
-    for (const approval of approvals) {
-      if (approval.status !== 'pending') continue;
-      seen.add(approval.id);
-      const existing = this.items.get(approval.id);
-      if (existing && canonicalize(existing.approval) === canonicalize(approval)) continue;
-      const item = inspectApproval(approval, { teamId, now, receivedAt: existing?.receivedAt ?? now });
-      this.items.set(approval.id, item);
+    for (const fresh of approvals) {
+      if (fresh.status !== 'pending') continue;
+      present.add(fresh.id);
+      const existing = this.items.get(fresh.id);
+      const observed = this.#opts.seen.observe(fresh);
+      if (existing && !observed.newlyChanged && canonicalize(existing.approval) === canonicalize(observed.approval)) {
+        continue;
+      }
+      if (observed.newlyChanged) {
+        this.#opts.logger.warn('approval changed under its id: quarantined', {
+          approvalId: fresh.id,
+          changed: observed.changed,
+        });
+      }
+      const item = this.#inspect(observed.approval, now, existing?.receivedAt ?? now, observed.changed);
+      this.items.set(fresh.id, item);
       if (existing) events.updated(item);
       else events.added(item);
       changed = true;
     }
     for (const [id, item] of this.items) {
-      if (seen.has(id)) continue;
+      if (present.has(id)) continue;
       this.items.delete(id);
       if (Date.parse(item.approval.expiresAt) <= nowMs) events.expired(id);
       else events.removed(id);
       changed = true;
     }
     if (changed) events.changed();
+    this.#opts.seen.prune(nowMs);
     this.sweepExpired();
   }
 

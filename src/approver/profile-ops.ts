@@ -129,6 +129,7 @@ export async function initProfile(ctx: EngineContext, input: InitProfileInput): 
       ],
       pendingRevocations: [],
       createdAt: now,
+      trustedOperators: [],
     };
     await ctx.config.ensureDir();
     await ctx.config.update((profiles) => {

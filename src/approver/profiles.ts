@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { ApiKeyRole } from '../core/api.ts';
 import { ApproverStatus, Id, KeyId, PublicKeyB64, Timestamp } from '../core/schemas.ts';
 import { ConfigError } from './errors.ts';
+import { TrustedOperator } from './operator-trust.ts';
 
 export const PROFILES_FILE = 'profiles.json';
 
@@ -39,8 +40,10 @@ export const StoredProfile = z.strictObject({
   /** Old key ids whose revocation on the control plane has not gone through yet. */
   pendingRevocations: z.array(KeyId),
   createdAt: Timestamp,
+  /** Operator keys this profile trusts, with their workflows (SSH-style; see operator-trust.ts). */
+  trustedOperators: z.array(TrustedOperator).max(1000).default([]),
 });
-export type StoredProfile = z.infer<typeof StoredProfile>;
+export type StoredProfile = z.output<typeof StoredProfile>;
 
 const ProfilesDocument = z.strictObject({
   version: z.literal(1),

@@ -38,8 +38,10 @@ export function renderItem(item: PendingItem, nowMs: number): string {
       [
         'Verification',
         item.verification.ok
-          ? 'OK: operator signature, action hash, policy reference, verdict and expiry checked on this device'
-          : 'FAILED: quarantined, you can only deny or ignore it',
+          ? 'OK: operator signature and trusted key, action hash, policy reference, verdict and expiry checked on this device'
+          : item.quarantined
+            ? 'FAILED: quarantined, you can only deny or ignore it'
+            : 'NOT YET: the operator key is not trusted on this device (see Operator key)',
       ],
     ]),
   );
@@ -54,7 +56,7 @@ export function renderItem(item: PendingItem, nowMs: number): string {
       ['Verdict', st.verdict],
       ['Action hash', st.actionHash],
       ['Receipt', esc(st.receiptId)],
-      ['Operator key', st.operatorKeyId],
+      ['Operator key', operatorText(item)],
       ['Opened', `${a.createdAt} (${relativeTime(a.createdAt, nowMs)})`],
     ]),
   );
@@ -83,10 +85,27 @@ export function renderItem(item: PendingItem, nowMs: number): string {
   return lines.join('\n');
 }
 
+function operatorText(item: PendingItem): string {
+  const o = item.operator;
+  const workflow = quote(o.workflow);
+  switch (o.trust) {
+    case 'trusted':
+      return `${o.fingerprint}  trusted for workflow ${workflow}`;
+    case 'first_seen':
+      return `${o.fingerprint}  FIRST SEEN for workflow ${workflow}: compare this fingerprint with your team admin, then \`heso-approver trust confirm ${esc(item.approval.id)}\``;
+    case 'changed':
+      return `${o.fingerprint}  CHANGED: workflow ${workflow} is pinned to ${o.pinnedKeys.map((k) => k.fingerprint).join(', ')}`;
+    default: {
+      const never: never = o.trust;
+      return never;
+    }
+  }
+}
+
 export function renderItemRow(item: PendingItem, nowMs: number): string {
   const a = item.approval;
   const st = a.receipt.statement;
-  const flag = item.quarantined ? 'QUARANTINED' : 'verified';
+  const flag = item.quarantined ? 'QUARANTINED' : item.verification.ok ? 'verified' : 'NEW OPERATOR KEY';
   return [
     esc(a.id),
     item.shortCode,

@@ -3,8 +3,10 @@
  * control plane is not trusted for this: whatever it (or anything between us and it)
  * serves, we check the operator's signature over the receipt, recompute the action hash
  * from the action we are about to show, and check the policy reference, the verdict, the
- * team and the expiry. An approval failing any check is quarantined: it can only be
- * denied or ignored.
+ * team and the expiry, and how this profile's pinned operator keys see the signing key.
+ * An approval failing any check is quarantined: it can only be denied or ignored. The one
+ * exception is a first-seen operator key: the item cannot be approved until the person trusts
+ * the key, but trusting it is a legitimate way forward, so it is not a quarantine.
  */
 import type { Approval } from '../core/api.ts';
 import { canonicalize } from '../core/canonical.ts';
@@ -12,6 +14,8 @@ import { computeActionHash, shortCode } from '../core/crypto.ts';
 import { compareTimestamps } from '../core/validate.ts';
 import { verifyReceipt } from '../core/verify.ts';
 import type { LocalVerification, PendingItem } from './api.ts';
+import { assessOperator, operatorTrustProblem, type TrustedOperator } from './operator-trust.ts';
+import { changedReason } from './seen-approvals.ts';
 
 export interface InspectContext {
   /** The team of the profile following this queue. */
@@ -20,6 +24,10 @@ export interface InspectContext {
   now: string;
   /** When this device first saw the approval (kept across updates). */
   receivedAt: string;
+  /** The profile's pinned operator keys. */
+  trustedOperators: readonly TrustedOperator[];
+  /** Bound parts the control plane changed after this device first saw the approval (see SeenApprovals). */
+  changed?: readonly string[];
 }
 
 /** Every failing check, in words. Pure: same inputs, same result. */
@@ -32,8 +40,9 @@ export function verifyApprovalLocally(approval: Approval, teamId: string, now: s
   if (st.teamId !== approval.teamId) reasons.push(`the receipt is for team "${st.teamId}", not the approval's team`);
 
   // Operator signature, operator key id, and the action hash recomputed from the action shown.
-  // No operator key is pinned on the approver's device, so trust is "any operator key" here;
-  // approver trust does not apply (a pending approval carries no co-signature yet).
+  // Whether the operator key is trusted is judged by `inspectApproval` against the profile's
+  // pinned keys (first seen / changed need different handling than a bad signature); approver
+  // trust does not apply (a pending approval carries no co-signature yet).
   const result = verifyReceipt(
     { statement: receipt.statement, signature: receipt.signature },
     { approverKeys: [] },
@@ -76,12 +85,22 @@ function reasonText(code: string, message: string): string {
 
 /** The view of a pending approval that the UI and CLI show and `decide` signs over. */
 export function inspectApproval(approval: Approval, ctx: InspectContext): PendingItem {
-  const verification = verifyApprovalLocally(approval, ctx.teamId, ctx.now);
-  const action = approval.receipt.statement.action;
+  const local = verifyApprovalLocally(approval, ctx.teamId, ctx.now);
+  const statement = approval.receipt.statement;
+  const action = statement.action;
+  const operator = assessOperator(ctx.trustedOperators, statement.operatorPublicKey, action.workflow);
+  const trustProblem = operatorTrustProblem(operator);
+  const changed = ctx.changed ?? [];
+  const reasons = [
+    ...(changed.length > 0 ? [changedReason(changed)] : []),
+    ...local.reasons,
+    ...(trustProblem ? [trustProblem.reason] : []),
+  ];
   return {
     approval,
-    verification,
-    quarantined: !verification.ok,
+    verification: { ok: reasons.length === 0, reasons },
+    quarantined: !local.ok || changed.length > 0 || trustProblem?.quarantine === true,
+    operator,
     shortCode: shortCode(approval.receipt.statement.actionHash),
     canonicalAction: canonicalize(action),
     receivedAt: ctx.receivedAt,

@@ -28,6 +28,9 @@ function parse(argv: string[]): ParsedArgs {
       watch: { type: 'boolean' },
       reason: { type: 'string' },
       yes: { type: 'boolean', short: 'y' },
+      workflow: { type: 'string', multiple: true },
+      replace: { type: 'boolean' },
+      fingerprint: { type: 'string' },
     },
   });
   return { values, positionals };

@@ -9,8 +9,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { installNodeCrypto, nodeVerify } from '../core/ed25519-node.ts';
 import {
-  b64url,
   LIMITS,
+  PublicKeyB64,
   parseJsonText,
   parseWith,
   shortCode,
@@ -41,13 +41,10 @@ class UsageError extends Error {}
 
 const KEY_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-function isPublicKey(text: string): boolean {
-  if (!KEY_PATTERN.test(text)) return false;
-  try {
-    return b64url.decode(text).length === 32;
-  } catch {
-    return false;
-  }
+/** Null when `text` is a public key HESO accepts; otherwise why not (non-canonical, small order, …). */
+function keyProblem(text: string): string | null {
+  const parsed = PublicKeyB64.safeParse(text);
+  return parsed.success ? null : (parsed.error.issues[0]?.message ?? 'not a public key');
 }
 
 function readSmallFile(path: string, what: string): string {
@@ -67,7 +64,11 @@ function readSmallFile(path: string, what: string): string {
 
 /** Keys from one --trust/--operator value: a literal key, a JSON TrustSet file, or a text file of keys. */
 function loadKeys(value: string, flag: string): { approverKeys: string[]; operatorKeys: string[] } {
-  if (isPublicKey(value) && !existsSync(value)) return { approverKeys: [value], operatorKeys: [] };
+  if (KEY_PATTERN.test(value) && !existsSync(value)) {
+    const problem = keyProblem(value);
+    if (problem) throw new UsageError(`${flag} ${value}: ${problem}`);
+    return { approverKeys: [value], operatorKeys: [] };
+  }
   if (!existsSync(value)) {
     throw new UsageError(`${flag} ${value}: neither a base64url public key (43 characters) nor an existing file`);
   }
@@ -84,9 +85,8 @@ function loadKeys(value: string, flag: string): { approverKeys: string[]; operat
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
-    if (!isPublicKey(line)) {
-      throw new UsageError(`${flag} file ${value}, line ${i + 1}: not a base64url Ed25519 public key`);
-    }
+    const problem = KEY_PATTERN.test(line) ? keyProblem(line) : 'not a base64url Ed25519 public key (43 characters)';
+    if (problem) throw new UsageError(`${flag} file ${value}, line ${i + 1}: ${problem}`);
     keys.push(line);
   });
   return { approverKeys: keys, operatorKeys: [] };

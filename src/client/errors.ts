@@ -18,7 +18,8 @@ export type ControlPlaneErrorKind =
   | 'bad_request' // 400 and other 4xx
   | 'server' // 5xx
   | 'network' // no HTTP response: refused, reset, DNS, timeout, aborted
-  | 'bad_response'; // a response that is not what the API promises
+  | 'bad_response' // a response that is not what the API promises
+  | 'wrong_answer'; // a well-formed answer about something else than what was asked (another id or team)
 
 export interface ControlPlaneErrorInit {
   kind: ControlPlaneErrorKind;

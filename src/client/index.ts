@@ -2,6 +2,8 @@
  * ControlPlaneClient: the one HTTP client for the HESO control plane, used by the operator
  * SDK, the approver engine and the CLIs. Every response is validated with the shared wire
  * schemas before it is returned; every failure is a `ControlPlaneError` with a `kind`.
+ * The control plane is trusted for availability, not integrity: an answer about another
+ * approval or another team than the one asked for is refused (`wrong_answer`), never returned.
  *
  * No retries here: callers own their retry policy (backoff, Retry-After, giving up).
  */
@@ -108,13 +110,22 @@ export class ControlPlaneClient {
   }
 
   /** Opens an approval for a suspended receipt; opening the same receipt again returns the existing approval. */
-  openApproval(team: string, req: OpenApprovalRequest): Promise<Approval> {
-    return this.#request({ method: 'POST', path: routes.approvals(team), body: req, schema: Approval });
+  async openApproval(team: string, req: OpenApprovalRequest): Promise<Approval> {
+    const approval = await this.#request({ method: 'POST', path: routes.approvals(team), body: req, schema: Approval });
+    const receiptId = req.receipt.statement.receiptId;
+    if (approval.receipt.statement.receiptId !== receiptId) {
+      throw wrongAnswer(
+        `POST ${routes.approvals(team)}`,
+        `an approval for receipt "${approval.receipt.statement.receiptId}"`,
+        `receipt "${receiptId}"`,
+      );
+    }
+    return checkApproval(`POST ${routes.approvals(team)}`, approval, team, approval.id);
   }
 
-  getApproval(team: string, id: string, opts: GetApprovalOptions = {}): Promise<Approval> {
+  async getApproval(team: string, id: string, opts: GetApprovalOptions = {}): Promise<Approval> {
     const waitSeconds = clampWait(opts.waitSeconds);
-    return this.#request({
+    const approval = await this.#request({
       method: 'GET',
       path: routes.approval(team, id),
       query: { wait: waitSeconds },
@@ -122,11 +133,12 @@ export class ControlPlaneClient {
       waitSeconds,
       signal: opts.signal,
     });
+    return checkApproval(`GET ${routes.approval(team, id)}`, approval, team, id);
   }
 
-  listPending(team: string, opts: ListPendingOptions = {}): Promise<ListApprovalsResponse> {
+  async listPending(team: string, opts: ListPendingOptions = {}): Promise<ListApprovalsResponse> {
     const waitSeconds = clampWait(opts.waitSeconds);
-    return this.#request({
+    const res = await this.#request({
       method: 'GET',
       path: routes.approvals(team),
       query: { status: 'pending', cursor: opts.cursor, wait: waitSeconds, limit: opts.limit },
@@ -134,6 +146,8 @@ export class ControlPlaneClient {
       waitSeconds,
       signal: opts.signal,
     });
+    for (const approval of res.approvals) checkApproval(`GET ${routes.approvals(team)}`, approval, team, approval.id);
+    return res;
   }
 
   /** Approvals opened with this API key that were decided or expired after `cursor` (one long-poll for all of them). */
@@ -155,13 +169,14 @@ export class ControlPlaneClient {
   }
 
   /** Sends a co-signed decision. 409 already_decided, 410 expired, 422 bad_signature, 403 key not active. */
-  decide(team: string, approvalId: string, cosignature: Cosignature): Promise<Approval> {
-    return this.#request({
+  async decide(team: string, approvalId: string, cosignature: Cosignature): Promise<Approval> {
+    const approval = await this.#request({
       method: 'POST',
       path: routes.decision(team, approvalId),
       body: cosignature,
       schema: Approval,
     });
+    return checkApproval(`POST ${routes.decision(team, approvalId)}`, approval, team, approvalId);
   }
 
   /** Enrols an approver public key; it stays `pending` until an admin activates it. */
@@ -234,6 +249,24 @@ export class ControlPlaneClient {
     }
     return parsed.data;
   }
+}
+
+/** `approval` if it is the one asked for (id) and belongs to the team asked for (approval and receipt). */
+function checkApproval(what: string, approval: Approval, team: string, id: string): Approval {
+  if (approval.id !== id) throw wrongAnswer(what, `approval "${approval.id}"`, `approval "${id}"`);
+  if (approval.teamId !== team || approval.receipt.statement.teamId !== team) {
+    const other = approval.teamId !== team ? approval.teamId : approval.receipt.statement.teamId;
+    throw wrongAnswer(what, `approval "${approval.id}" of team "${other}"`, `team "${team}"`);
+  }
+  return approval;
+}
+
+function wrongAnswer(what: string, got: string, asked: string): ControlPlaneError {
+  return new ControlPlaneError({
+    kind: 'wrong_answer',
+    // Ids and team ids passed the wire schema (a restricted character set): safe to name as they are.
+    message: `${what}: the control plane answered with ${got} when asked for ${asked}; refused (nothing was signed). The control plane, or something between you and it, is misbehaving: tell your team admin.`,
+  });
 }
 
 function clampWait(waitSeconds: number | undefined): number | undefined {

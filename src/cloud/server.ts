@@ -12,12 +12,14 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import type { ErrorBody, ErrorCode } from '../core/api.ts';
+import { CanonicalJsonError } from '../core/canonical.ts';
 import { installNodeCrypto } from '../core/ed25519-node.ts';
 import { LIMITS } from '../core/schemas.ts';
 import { authenticate } from './auth.ts';
 import { ChangeHub } from './change-hub.ts';
 import { type CloudContext, type CloudLimits, setAuth, teamParam } from './context.ts';
 import { forbidden, HttpError, notFound } from './http-error.ts';
+import { installJsonBodyParser } from './json-body.ts';
 import { budgetExhausted } from './long-poll.ts';
 import { openApiDocument } from './openapi.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limit.ts';
@@ -92,8 +94,21 @@ function sendFrameworkError(err: FastifyError, reply: FastifyReply): void {
   reply.status(httpError.status).send(body);
 }
 
+/**
+ * An answer written straight to the socket (no request object exists), then the socket
+ * closes. A HEAD request gets the same status and headers but no body: a body there would
+ * be read as the start of the next response by the client.
+ */
+function answerRaw(socket: Socket, status: number, code: ErrorCode, message: string, head: boolean, extra = ''): void {
+  const body = JSON.stringify({ error: { code, message } } satisfies ErrorBody);
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${head ? '' : body}`,
+    );
+}
+
 /** Errors Node's HTTP parser raises (not HTTP, headers too large, too slow): answered raw, then closed. */
-function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+function answerClientError(err: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, code, message]: [number, ErrorCode, string] =
     err.code === 'HPE_HEADER_OVERFLOW'
@@ -101,12 +116,22 @@ function answerClientError(err: Error & { code?: string }, socket: Socket): void
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'bad_request', 'the request did not arrive in time; send it again']
         : [400, 'bad_request', 'the request is not valid HTTP'];
-  const body = JSON.stringify({ error: { code, message } } satisfies ErrorBody);
-  if (socket.writable)
-    socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
+  const head = Buffer.isBuffer(err.rawPacket) && err.rawPacket.subarray(0, 5).toString('latin1') === 'HEAD ';
+  answerRaw(socket, status, code, message, head);
   socket.destroy(err);
+}
+
+/** CONNECT (a proxy tunnel request) never reaches the router; Node drops it silently unless answered here. */
+function answerConnect(socket: Socket): void {
+  answerRaw(
+    socket,
+    405,
+    'bad_request',
+    'CONNECT is not supported: this is the HESO API, not a proxy',
+    false,
+    'Allow: GET, HEAD, POST\r\n',
+  );
+  socket.destroy();
 }
 
 export function createCloudServer(opts: CloudServerOptions): FastifyInstance {
@@ -136,8 +161,10 @@ export function createCloudServer(opts: CloudServerOptions): FastifyInstance {
     clientErrorHandler: answerClientError,
   });
 
+  app.server.on('connect', (_request, socket: Socket) => answerConnect(socket));
   // JSON only: any other content type is a 415 (Fastify also parses text/plain by default).
   app.removeContentTypeParser('text/plain');
+  installJsonBodyParser(app);
 
   const unsubscribe = ctx.store.onQueueChange((teamId) => ctx.hub.notify(teamId));
   const sweeper = setInterval(() => {
@@ -162,8 +189,14 @@ export function createCloudServer(opts: CloudServerOptions): FastifyInstance {
     if (closing) reply.header('connection', 'close');
   });
 
-  app.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
-    const httpError = err instanceof HttpError ? err : fromFastifyError(err);
+  app.setErrorHandler((err: FastifyError | HttpError | CanonicalJsonError, request, reply) => {
+    const httpError =
+      err instanceof HttpError
+        ? err
+        : err instanceof CanonicalJsonError
+          ? // Client data JCS cannot encode: the schemas refuse it first; this is the net under them.
+            new HttpError(400, 'bad_request', `the body holds a value that cannot be signed: ${err.message}`)
+          : fromFastifyError(err);
     if (httpError.status >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ code: httpError.code, status: httpError.status }, httpError.message);
     const body: ErrorBody = httpError.body();

@@ -3,7 +3,7 @@
  * approvals) and co-signed decisions. Uses the shared core verifier with node:crypto.
  */
 import type { Approval } from '../core/api.ts';
-import { canonicalize } from '../core/canonical.ts';
+import { CanonicalJsonError, canonicalize } from '../core/canonical.ts';
 import { nodeVerify } from '../core/ed25519-node.ts';
 import type { Receipt } from '../core/schemas.ts';
 import { type VerifyReason, verifyCosignature, verifyReceipt } from '../core/verify.ts';
@@ -30,6 +30,20 @@ export function checkOperatorReceipt(receipt: Receipt): Check {
 }
 
 /**
+ * The canonical JSON of a co-signature, or null when it has none (a value JCS refuses, such as
+ * a lone surrogate the schema let through). Such a value cannot be what this server signed off,
+ * so it is a refusal of the client's input, never a server fault.
+ */
+function canonicalOrNull(value: unknown): string | null {
+  try {
+    return canonicalize(value);
+  } catch (err) {
+    if (err instanceof CanonicalJsonError) return null;
+    throw err;
+  }
+}
+
+/**
  * A receipt carrying a co-signature is accepted only when that co-signature is the very one
  * this server accepted for the approval it names (same team, same receipt).
  */
@@ -39,7 +53,10 @@ export function checkCosignedReceipt(receipt: Receipt, approval: Approval | null
   const approvalId = cosignature.statement.approvalId;
   if (!approval)
     return { ok: false, message: `no approval ${approvalId} for this team`, field: 'cosignature.statement.approvalId' };
-  if (!approval.cosignature || canonicalize(approval.cosignature) !== canonicalize(cosignature))
+  const pushed = canonicalOrNull(cosignature);
+  if (pushed === null)
+    return { ok: false, message: 'the co-signature is not canonicalisable JSON (RFC 8785)', field: 'cosignature' };
+  if (!approval.cosignature || canonicalOrNull(approval.cosignature) !== pushed)
     return {
       ok: false,
       message: `the co-signature is not the decision accepted for approval ${approvalId}`,

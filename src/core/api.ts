@@ -16,6 +16,7 @@ import {
   Receipt,
   SignedRotation,
   Timestamp,
+  UnicodeString,
 } from './schemas.ts';
 
 export const API_PREFIX = '/v1';
@@ -190,7 +191,7 @@ export const DecideResponse = Approval;
 
 export const EnrolApproverRequest = z.strictObject({
   publicKey: PublicKeyB64,
-  name: z.string().min(1).max(200),
+  name: UnicodeString.min(1).max(200),
   /** When rotating: the new public key signed by the previous key. */
   rotation: SignedRotation.optional(),
 });

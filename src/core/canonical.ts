@@ -31,6 +31,13 @@ export interface CanonicalizeOptions {
 
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/**
+ * Deepest nesting canonicalize accepts (objects and arrays; the top-level value is depth 0).
+ * Far beyond anything HESO signs (params are capped at 16), and far below the depth at which
+ * recursion would overflow the stack, so hostile input gets this error instead of a RangeError.
+ */
+export const MAX_CANONICAL_DEPTH = 256;
+
 /** JCS number serialisation (RFC 8785 §3.2.2.3). `-0` becomes `0`; NaN and ±Infinity are refused. */
 export function serializeJcsNumber(value: number, path = '$'): string {
   if (!Number.isFinite(value)) throw new CanonicalJsonError(path, `${value} is not representable in JSON`);
@@ -55,13 +62,18 @@ function childPath(path: string, key: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 }
 
-function serialize(value: unknown, path: string, opts: Required<CanonicalizeOptions>, seen: Set<object>): string {
+interface Walk {
+  opts: Required<CanonicalizeOptions>;
+  seen: Set<object>;
+}
+
+function serialize(value: unknown, path: string, walk: Walk, depth: number): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
-      if (opts.safeIntegersOnly && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+      if (walk.opts.safeIntegersOnly && Number.isInteger(value) && !Number.isSafeInteger(value)) {
         throw new CanonicalJsonError(path, `integer ${value} is outside ±(2^53−1); send it as a string`);
       }
       return serializeJcsNumber(value, path);
@@ -72,12 +84,15 @@ function serialize(value: unknown, path: string, opts: Required<CanonicalizeOpti
     default:
       throw new CanonicalJsonError(path, whyNotJson(value));
   }
+  const { seen } = walk;
   if (seen.has(value)) throw new CanonicalJsonError(path, 'circular reference');
+  if (depth >= MAX_CANONICAL_DEPTH)
+    throw new CanonicalJsonError(path, `nested deeper than ${MAX_CANONICAL_DEPTH} levels`);
   seen.add(value);
   try {
     if (Array.isArray(value)) {
       const parts: string[] = [];
-      for (let i = 0; i < value.length; i++) parts.push(serialize(value[i], `${path}[${i}]`, opts, seen));
+      for (let i = 0; i < value.length; i++) parts.push(serialize(value[i], `${path}[${i}]`, walk, depth + 1));
       return `[${parts.join(',')}]`;
     }
     const proto = Object.getPrototypeOf(value);
@@ -92,7 +107,7 @@ function serialize(value: unknown, path: string, opts: Required<CanonicalizeOpti
       const keyPath = childPath(path, key);
       if (LONE_SURROGATE.test(key)) throw new CanonicalJsonError(keyPath, 'key contains a lone surrogate');
       const member = (value as Record<string, unknown>)[key];
-      parts.push(`${serializeString(key, keyPath)}:${serialize(member, keyPath, opts, seen)}`);
+      parts.push(`${serializeString(key, keyPath)}:${serialize(member, keyPath, walk, depth + 1)}`);
     }
     return `{${parts.join(',')}}`;
   } finally {
@@ -102,7 +117,8 @@ function serialize(value: unknown, path: string, opts: Required<CanonicalizeOpti
 
 /** The RFC 8785 canonical JSON text of `value`. Throws CanonicalJsonError naming the path of a bad value. */
 export function canonicalize(value: unknown, options: CanonicalizeOptions = {}): string {
-  return serialize(value, '$', { safeIntegersOnly: options.safeIntegersOnly ?? true }, new Set());
+  const opts = { safeIntegersOnly: options.safeIntegersOnly ?? true };
+  return serialize(value, '$', { opts, seen: new Set() }, 0);
 }
 
 const encoder = new TextEncoder();

@@ -8,6 +8,7 @@
 import * as ed from '@noble/ed25519';
 import { sha256 as nobleSha256, sha512 } from '@noble/hashes/sha2.js';
 import { canonicalBytes } from './canonical.ts';
+import { verifyEd25519 } from './ed25519-rule.ts';
 import { b64url, EncodingError, toHex } from './encoding.ts';
 
 ed.hashes.sha512 = sha512;
@@ -62,19 +63,12 @@ export function signBytes(message: Uint8Array, secretKey: Uint8Array): Uint8Arra
 }
 
 /**
- * Pure-JS verification. `zip215: false` selects RFC 8032's stricter rules (canonical
- * encodings, S < L), which is what node:crypto (OpenSSL) enforces too, so the browser
- * and the server accept exactly the same signatures.
+ * Pure-JS verification under HESO's one Ed25519 rule (docs/protocol.md §1.3, written out in
+ * ed25519-rule.ts): canonical A and R, A not of small order, S < L, cofactorless equation.
+ * node:crypto's `nodeVerify` applies the same rule, so the browser and the server accept
+ * exactly the same signatures (checked against three public vector suites in the tests).
  */
-export const verifyBytes: Ed25519Verify = (signature, message, publicKey) => {
-  if (!(signature instanceof Uint8Array) || signature.length !== 64) return false;
-  if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return false;
-  try {
-    return ed.verify(signature, message, publicKey, { zip215: false });
-  } catch {
-    return false;
-  }
-};
+export const verifyBytes: Ed25519Verify = verifyEd25519;
 
 function assertLength(bytes: Uint8Array, length: number, what: string): void {
   if (!(bytes instanceof Uint8Array) || bytes.length !== length) {

@@ -1,23 +1,31 @@
 /**
  * Node-only Ed25519 verification through node:crypto (OpenSSL), several times faster
- * than the pure-JS path. Same contract as `verifyBytes`; not exported from index.ts so
+ * than the pure-JS path. Same contract and the same rule as `verifyBytes` (docs/protocol.md §1.3); not exported from index.ts so
  * browser bundles never pull in node:crypto.
  */
 import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { type Ed25519Verify, type Sha256, setSha256 } from './crypto.ts';
+import { publicKeyProblem } from './ed25519-rule.ts';
 
 /** DER SubjectPublicKeyInfo header for an Ed25519 key (RFC 8410); the raw 32 bytes follow. */
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
-/** Servers verify the same few keys over and over; parsing a KeyObject is the costly part. */
-const keyCache = new Map<string, KeyObject>();
+/**
+ * Servers verify the same few keys over and over; parsing a KeyObject is the costly part.
+ * A key the HESO rule refuses (non-canonical or small order: checks OpenSSL does not make)
+ * is cached as null, so the rule's extra cost is paid once per key.
+ */
+const keyCache = new Map<string, KeyObject | null>();
 const KEY_CACHE_LIMIT = 1024;
 
-function keyObjectFor(publicKey: Uint8Array): KeyObject {
+function keyObjectFor(publicKey: Uint8Array): KeyObject | null {
   const cacheKey = Buffer.from(publicKey).toString('base64');
   let key = keyCache.get(cacheKey);
-  if (!key) {
-    key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
+  if (key === undefined) {
+    key =
+      publicKeyProblem(publicKey) === null
+        ? createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' })
+        : null;
     if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value!);
     keyCache.set(cacheKey, key);
   }
@@ -28,7 +36,9 @@ export const nodeVerify: Ed25519Verify = (signature, message, publicKey) => {
   if (!(signature instanceof Uint8Array) || signature.length !== 64) return false;
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return false;
   try {
-    return verify(null, message, keyObjectFor(publicKey), signature);
+    const key = keyObjectFor(publicKey);
+    // OpenSSL then checks S < L, R canonical (it compares R's bytes) and the cofactorless equation.
+    return key !== null && verify(null, message, key, signature);
   } catch {
     return false;
   }

@@ -8,6 +8,9 @@
  * before any work is done on it.
  */
 import { z } from 'zod';
+import { canonicalBytes } from './canonical.ts';
+import { PUBLIC_KEY_PROBLEM_MESSAGES, publicKeyProblem } from './ed25519-rule.ts';
+import { b64url } from './encoding.ts';
 
 export const LIMITS = {
   /** Longest identifier (team id, approval id, receipt id, rule id, …). */
@@ -16,9 +19,9 @@ export const LIMITS = {
   textLength: 2000,
   /** Longest string anywhere inside action params. */
   paramStringLength: 8192,
-  /** Deepest nesting of action params (objects and arrays). */
+  /** Most member/index steps from params to any value inside it (params itself is at depth 0). */
   paramDepth: 16,
-  /** Largest canonical size of action params, in bytes. */
+  /** Largest size of action params' canonical form (JCS), in UTF-8 bytes. */
   paramBytes: 64 * 1024,
   /** Most keys in one params object / items in one array. */
   paramEntries: 1000,
@@ -35,15 +38,44 @@ export const LIMITS = {
  * -------------------------------------------------------------------------------- */
 
 const B64URL = /^[A-Za-z0-9_-]*$/;
+const LONE_SURROGATE = /\p{Cs}/u;
 
-/** base64url without padding that decodes to exactly `bytes` bytes. */
+/** The bytes of a base64url string of the right shape, or null when it is not the one canonical spelling. */
+function decodeCanonical(text: string, bytes: number): Uint8Array | null {
+  if (text.length !== Math.ceil((bytes * 4) / 3) || !B64URL.test(text)) return null;
+  try {
+    return b64url.decode(text);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * base64url without padding that decodes to exactly `bytes` bytes, in its one canonical
+ * spelling (unused trailing bits zero): a second spelling of the same key or signature
+ * is malformed input, never a different value.
+ */
 export const b64urlBytes = (bytes: number) =>
   z
     .string()
     .length(Math.ceil((bytes * 4) / 3), `must be base64url (no padding) of ${bytes} bytes`)
-    .regex(B64URL, 'must be base64url without padding');
+    .regex(B64URL, 'must be base64url without padding')
+    .refine(
+      (text) => text.length !== Math.ceil((bytes * 4) / 3) || !B64URL.test(text) || decodeCanonical(text, bytes),
+      'must be canonical base64url (the unused trailing bits of the last character must be zero)',
+    );
 
-export const PublicKeyB64 = b64urlBytes(32).describe('Ed25519 public key, base64url, 32 bytes');
+/**
+ * An Ed25519 public key HESO accepts anywhere (statements, trust sets, enrolment, pins):
+ * canonical base64url of a canonical, non-small-order point (docs/protocol.md §1.3).
+ */
+export const PublicKeyB64 = b64urlBytes(32)
+  .superRefine((text, ctx) => {
+    const bytes = decodeCanonical(text, 32);
+    const problem = bytes && publicKeyProblem(bytes);
+    if (problem) ctx.addIssue({ code: 'custom', message: `public key ${PUBLIC_KEY_PROBLEM_MESSAGES[problem]}` });
+  })
+  .describe('Ed25519 public key, base64url, 32 bytes');
 export const SignatureB64 = b64urlBytes(64).describe('Ed25519 signature, base64url, 64 bytes');
 export const ChallengeB64 = b64urlBytes(32).describe('server-issued one-time challenge, 32 bytes');
 
@@ -77,7 +109,14 @@ export const Id = z
   .max(LIMITS.idLength)
   .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits, and . _ : -');
 
-export const Text = z.string().max(LIMITS.textLength);
+/** A string that is valid Unicode: no lone UTF-16 surrogate (JCS cannot encode one, so it could not be signed). */
+export const UnicodeString = z.string().refine((text) => !LONE_SURROGATE.test(text), {
+  message: 'contains a lone UTF-16 surrogate (not valid Unicode)',
+  abort: true,
+});
+
+/** Free text (reason, summary, description): at most 2000 Unicode code points, no lone surrogate. */
+export const Text = UnicodeString.max(LIMITS.textLength);
 
 export const Verdict = z.enum(['allow', 'block', 'suspend']);
 export type Verdict = z.infer<typeof Verdict>;
@@ -92,54 +131,88 @@ export type Decision = z.infer<typeof Decision>;
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-/** Why a value is not bounded JSON, with a dotted path to the offending place; null when fine. */
+/** More than `max` Unicode code points? (A surrogate pair is one code point; lone ones are refused separately.) */
+function codePointsOver(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  let pairs = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) pairs++;
+    }
+  }
+  return text.length - pairs > max;
+}
+
+/**
+ * Member names refused inside params: JavaScript consumers that copy params with plain
+ * assignment would set an object's prototype instead of a property ("prototype pollution"),
+ * so HESO refuses them everywhere (capture, server, verifier) rather than sign them.
+ */
+export const FORBIDDEN_MEMBER_NAMES: readonly string[] = ['__proto__', 'constructor'];
+
+/**
+ * Why a value is not bounded JSON, with a dotted path to the offending place; null when fine.
+ * `depth` is the number of member/index steps from params to `value` (params itself is 0);
+ * every value, scalars included, must be at depth ≤ LIMITS.paramDepth. Lengths count Unicode
+ * code points, as zod's `.max()` does for every other string field (😀 is one character).
+ */
 export function checkBoundedJson(value: unknown, path = '', depth = 0): string | null {
-  if (depth > LIMITS.paramDepth) return `${path || 'value'}: nested deeper than ${LIMITS.paramDepth} levels`;
+  const at = path || 'value';
+  if (depth > LIMITS.paramDepth) return `${at}: nested deeper than ${LIMITS.paramDepth} levels`;
   if (value === null || typeof value === 'boolean') return null;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) return `${path || 'value'}: numbers must be finite`;
+    if (!Number.isFinite(value)) return `${at}: numbers must be finite`;
     if (Number.isInteger(value) && !Number.isSafeInteger(value))
-      return `${path || 'value'}: integer outside ±(2^53−1) cannot be represented exactly; send it as a string`;
+      return `${at}: integer outside ±(2^53−1) cannot be represented exactly; send it as a string`;
     return null;
   }
   if (typeof value === 'string') {
-    if (value.length > LIMITS.paramStringLength)
-      return `${path || 'value'}: string longer than ${LIMITS.paramStringLength} characters`;
-    if (/\p{Cs}/u.test(value)) return `${path || 'value'}: contains a lone surrogate (not valid Unicode)`;
+    if (codePointsOver(value, LIMITS.paramStringLength))
+      return `${at}: string longer than ${LIMITS.paramStringLength} characters (Unicode code points)`;
+    if (LONE_SURROGATE.test(value)) return `${at}: contains a lone UTF-16 surrogate (not valid Unicode)`;
     return null;
   }
   if (Array.isArray(value)) {
-    if (value.length > LIMITS.paramEntries) return `${path || 'value'}: more than ${LIMITS.paramEntries} items`;
+    if (value.length > LIMITS.paramEntries) return `${at}: more than ${LIMITS.paramEntries} items`;
     for (let i = 0; i < value.length; i++) {
       const err = checkBoundedJson(value[i], `${path}[${i}]`, depth + 1);
       if (err) return err;
     }
     return null;
   }
-  if (typeof value === 'object') {
-    const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) return `${path || 'value'}: must be a plain JSON object`;
-    const keys = Object.keys(value);
-    if (keys.length > LIMITS.paramEntries) return `${path || 'value'}: more than ${LIMITS.paramEntries} keys`;
-    for (const key of keys) {
-      if (key.length > LIMITS.idLength * 2)
-        return `${path || 'value'}: key longer than ${LIMITS.idLength * 2} characters`;
-      if (/\p{Cs}/u.test(key)) return `${path || 'value'}: key contains a lone surrogate`;
-      const err = checkBoundedJson((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key, depth + 1);
-      if (err) return err;
-    }
-    return null;
-  }
-  return `${path || 'value'}: ${typeof value} is not a JSON value`;
+  if (typeof value === 'object') return checkBoundedObject(value, path, depth);
+  return `${at}: ${typeof value} is not a JSON value`;
 }
 
+function checkBoundedObject(value: object, path: string, depth: number): string | null {
+  const at = path || 'value';
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return `${at}: must be a plain JSON object`;
+  const keys = Object.keys(value);
+  if (keys.length > LIMITS.paramEntries) return `${at}: more than ${LIMITS.paramEntries} keys`;
+  for (const key of keys) {
+    const keyPath = path ? `${path}.${key}` : key;
+    if (codePointsOver(key, LIMITS.idLength * 2))
+      return `${at}: member name longer than ${LIMITS.idLength * 2} characters (Unicode code points)`;
+    if (LONE_SURROGATE.test(key)) return `${at}: member name contains a lone UTF-16 surrogate`;
+    if (FORBIDDEN_MEMBER_NAMES.includes(key))
+      return `${keyPath}: the member name "${key}" is refused (prototype pollution risk in JavaScript); rename it`;
+    const err = checkBoundedJson((value as Record<string, unknown>)[key], keyPath, depth + 1);
+    if (err) return err;
+  }
+  return null;
+}
+
+/** Action params: a bounded JSON object whose canonical form (JCS, UTF-8) is at most LIMITS.paramBytes bytes. */
 export const JsonObjectSchema: z.ZodType<JsonObject> = z
   .custom<JsonObject>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be a JSON object')
   .superRefine((v, ctx) => {
     const err = checkBoundedJson(v);
     if (err) ctx.addIssue({ code: 'custom', message: err });
-    else if (JSON.stringify(v).length > LIMITS.paramBytes)
-      ctx.addIssue({ code: 'custom', message: `larger than ${LIMITS.paramBytes} bytes` });
+    else if (canonicalBytes(v).length > LIMITS.paramBytes)
+      ctx.addIssue({ code: 'custom', message: `canonical form larger than ${LIMITS.paramBytes} bytes of UTF-8` });
   });
 
 /* ----------------------------------------------------------------------------------
@@ -287,7 +360,7 @@ export const ApproverRecord = z.strictObject({
   keyId: KeyId,
   publicKey: PublicKeyB64,
   fingerprint: z.string().max(100),
-  name: z.string().min(1).max(200),
+  name: UnicodeString.min(1).max(200),
   status: ApproverStatus,
   createdAt: Timestamp,
   activatedAt: Timestamp.nullable(),

@@ -37,18 +37,46 @@ export function formatPath(what: string, path: readonly PropertyKey[]): string {
   return out || 'value';
 }
 
-/** Turns zod issues into field-named messages (unknown-field issues name the field itself). */
-export function issuesOf(error: z.ZodError, what: string): ValidationIssue[] {
-  const out: ValidationIssue[] = [];
-  for (const issue of error.issues) {
+type Issue = z.core.$ZodIssue;
+
+/**
+ * The branch of a failed union the input was meant for: the one whose problems lie deepest,
+ * never one that refuses the input's own top-level keys. Null when every branch does that
+ * (the input fits no branch at all; the union's own message then stands).
+ */
+function intendedBranch(branches: readonly Issue[][]): Issue[] | null {
+  let best: Issue[] | null = null;
+  let bestDepth = -1;
+  for (const issues of branches) {
+    if (issues.some((i) => i.code === 'unrecognized_keys' && i.path.length === 0)) continue;
+    const depth = Math.max(0, ...issues.map((i) => i.path.length));
+    if (depth > bestDepth) [best, bestDepth] = [issues, depth];
+  }
+  return best;
+}
+
+function collectIssues(issues: readonly Issue[], what: string, prefix: readonly PropertyKey[], out: ValidationIssue[]) {
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path];
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        out.push({ field: formatPath(what, [...issue.path, key]), message: 'unknown field (not allowed here)' });
+        out.push({ field: formatPath(what, [...path, key]), message: 'unknown field (not allowed here)' });
       }
       continue;
     }
-    out.push({ field: formatPath(what, issue.path), message: issue.message.replace(/^Invalid input: /, '') });
+    const branch = issue.code === 'invalid_union' ? intendedBranch(issue.errors) : null;
+    if (branch) collectIssues(branch, what, path, out);
+    else out.push({ field: formatPath(what, path), message: issue.message.replace(/^Invalid input: /, '') });
   }
+}
+
+/**
+ * Turns zod issues into field-named messages (unknown-field issues name the field itself;
+ * a failed union reports the problems of the branch the input was meant for).
+ */
+export function issuesOf(error: z.ZodError, what: string): ValidationIssue[] {
+  const out: ValidationIssue[] = [];
+  collectIssues(error.issues, what, [], out);
   return out;
 }
 

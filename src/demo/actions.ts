@@ -4,6 +4,9 @@
  */
 import type { ActionInput } from '../sdk/index.ts';
 
+/** The workflow the demo agent signs for (what an approver pins its operator key for). */
+export const DEMO_WORKFLOW = 'demo-support-agent';
+
 /** Small seeded PRNG (mulberry32), so `--seed` replays the same stream. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;

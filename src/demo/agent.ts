@@ -23,7 +23,7 @@ import {
   HesoError,
   initDataDir,
 } from '../sdk/index.ts';
-import { demoStream, demoTour } from './actions.ts';
+import { DEMO_WORKFLOW, demoStream, demoTour } from './actions.ts';
 
 const HELP = `usage: HESO_API_KEY=… npm run demo:agent -- --endpoint URL --team TEAM [options]
 
@@ -191,7 +191,7 @@ async function main(): Promise<number> {
   const guard = createGuard({
     teamId: teamId!,
     dataDir,
-    workflow: 'demo-support-agent',
+    workflow: DEMO_WORKFLOW,
     mode: args.observe ? 'observe' : 'enforce',
     approvalExpiresInSeconds: approvalSeconds,
     onEvent,

@@ -133,21 +133,28 @@ export function validatePolicy(doc: unknown): PolicyValidation {
   const issues: PolicyIssue[] = [];
   const rules = compileRules(parsed.data.rules, issues);
   if (issues.length) return { ok: false, issues };
-  return {
-    ok: true,
-    policy: parsed.data,
-    compiled: { version: parsed.data.version, defaultVerdict: parsed.data.defaultVerdict, rules },
-  };
+  const compiled: CompiledPolicy = { version: parsed.data.version, defaultVerdict: parsed.data.defaultVerdict, rules };
+  madeHere.add(compiled);
+  return { ok: true, policy: parsed.data, compiled };
 }
 
 const cache = new WeakMap<object, CompiledPolicy>();
+/** Compiled policies this module built: only these skip validation (a look-alike object does not). */
+const madeHere = new WeakSet<CompiledPolicy>();
+
+/** True for a CompiledPolicy that validatePolicy / compilePolicy returned. */
+export function isCompiledPolicy(value: unknown): value is CompiledPolicy {
+  return typeof value === 'object' && value !== null && madeHere.has(value as CompiledPolicy);
+}
 
 /**
  * Compile an already-typed policy (document or bundle). Throws `PolicyError` listing every
  * issue. Cached per rules array, so evaluating many actions against one policy parses once.
  */
 export function compilePolicy(policy: PolicyLike): CompiledPolicy {
-  const hit = cache.get(policy.rules);
+  if (typeof policy !== 'object' || policy === null)
+    throw new PolicyError([{ ruleId: null, path: '', message: 'expected a policy object' }]);
+  const hit = typeof policy.rules === 'object' && policy.rules !== null ? cache.get(policy.rules) : undefined;
   if (hit && hit.version === policy.version && hit.defaultVerdict === policy.defaultVerdict) return hit;
   const result = validatePolicy({
     version: policy.version,

@@ -175,11 +175,18 @@ export function parseCondition(src: string): Condition {
   };
 
   const parse = (): Condition => {
-    const first = peek();
-    if (first?.t === 'word' && first.v === 'not') {
+    // A run of "not"s is read in a loop (no recursion, so no stack overflow however long) and
+    // reduced by parity: "not not X" is X, exactly as evaluation would read it.
+    let negations = 0;
+    while (peek()?.t === 'word' && peek()?.v === 'not') {
       next();
-      return { kind: 'not', inner: parse() };
+      negations++;
     }
+    if (negations > 0) {
+      const inner = parse();
+      return negations % 2 === 1 ? { kind: 'not', inner } : inner;
+    }
+    const first = peek();
     if (first?.t === 'word' && first.v === 'exists') {
       next();
       return { kind: 'exists', path: expectPath('a parameter path after "exists", e.g. exists dryRun') };

@@ -4,7 +4,14 @@
  * Pure and synchronous; runs in Node and in the browser.
  */
 import type { Action, PolicyRef, PolicyRule, Verdict } from '../core/schemas.ts';
-import { type CompiledPolicy, type CompiledRule, compilePolicy, type Pattern, type PolicyLike } from './compile.ts';
+import {
+  type CompiledPolicy,
+  type CompiledRule,
+  compilePolicy,
+  isCompiledPolicy,
+  type Pattern,
+  type PolicyLike,
+} from './compile.ts';
 import { testCondition } from './conditions.ts';
 
 export interface Evaluation {
@@ -35,10 +42,11 @@ export function ruleMatches(compiled: CompiledRule, action: EvaluableAction): bo
 
 /**
  * The verdict for `action` under `policy` (a PolicyDocument, a PolicyBundle or a compiled
- * policy). Throws `PolicyError` when the policy itself is not valid.
+ * policy). Throws `PolicyError` when the policy itself is not valid, whatever object it is
+ * given (a look-alike of a compiled policy is validated like a document).
  */
 export function evaluate(action: EvaluableAction, policy: PolicyLike | CompiledPolicy): Evaluation {
-  const compiled = isCompiled(policy) ? policy : compilePolicy(policy);
+  const compiled = isCompiledPolicy(policy) ? policy : compilePolicy(policy as PolicyLike);
   for (const c of compiled.rules) {
     if (ruleMatches(c, action))
       return {
@@ -54,9 +62,4 @@ export function evaluate(action: EvaluableAction, policy: PolicyLike | CompiledP
     rule: null,
     policy: { version: compiled.version, ruleId: null },
   };
-}
-
-function isCompiled(p: PolicyLike | CompiledPolicy): p is CompiledPolicy {
-  const first = p.rules[0];
-  return first !== undefined && typeof first === 'object' && 'conditions' in first && 'rule' in first;
 }

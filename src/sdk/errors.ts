@@ -151,6 +151,7 @@ export function fromControlPlaneError(err: ControlPlaneError, secrets: readonly 
     case 'bad_request':
       return new HesoCloudError('bad_request', message, err.status, err.code);
     case 'bad_response':
+    case 'wrong_answer':
       return new HesoCloudError('bad_response', message, err.status, err.code);
     default: {
       const unreachable: never = err.kind;

@@ -64,7 +64,7 @@ export class TrustStore {
     if (!key.success)
       throw new HesoError(
         'data_dir',
-        'that is not an approver public key: expected 43 base64url characters (the approver app shows it with the fingerprint)',
+        `that is not an approver public key: ${key.error.issues[0]?.message ?? 'invalid'} (expected the 43 base64url characters the approver app shows with the fingerprint)`,
       );
     const approvers = this.list();
     const existing = approvers.find((a) => a.publicKey === key.data);

@@ -7,7 +7,20 @@ import { ApproverError, KeychainUnavailableError } from '../../src/approver/erro
 import { FAKE_CONNECTION, FakeEngine, fakeItem } from './support/fake-engine.ts';
 
 const API_KEY = 'hk_live_SUPERSECRET_0123456789';
-const SHOWN_HASH = `sha256:${'ab'.repeat(32)}`;
+/** What the approver reviewed (a ReviewedItem), as the UI sends it with approve. */
+function reviewed(approvalId: string) {
+  return {
+    approvalId,
+    teamId: 'team-1',
+    receiptId: 'rcpt-1',
+    actionHash: `sha256:${'ab'.repeat(32)}`,
+    operatorKeyId: 'cd'.repeat(16),
+    policyVersion: 'demo-1',
+    ruleId: 'big-refunds',
+    challenge: 'A'.repeat(43),
+    expiresAt: '2026-01-01T00:10:00.000Z',
+  };
+}
 
 function setup() {
   const engine = new FakeEngine();
@@ -56,13 +69,20 @@ describe('createDispatcher', () => {
     const decided = await dispatcher.dispatch('approval:decide', {
       approvalId: 'ap-1',
       decision: 'approve',
-      actionHash: SHOWN_HASH,
+      reviewed: reviewed('ap-1'),
     });
     assert.equal(decided.ok && (decided.value as { status: string }).status, 'accepted');
     assert.deepEqual(engine.calls.at(-1), {
       method: 'decide',
-      args: [{ approvalId: 'ap-1', decision: 'approve', actionHash: SHOWN_HASH }],
+      args: [{ approvalId: 'ap-1', decision: 'approve', reviewed: reviewed('ap-1') }],
     });
+    const trusted = await dispatcher.dispatch('operators:trustItem', { approvalId: 'ap-1', fingerprint: 'AAAA BBBB' });
+    assert.equal(trusted.ok, true);
+    assert.deepEqual(engine.calls.at(-1), {
+      method: 'trustItemOperator',
+      args: [{ approvalId: 'ap-1', fingerprint: 'AAAA BBBB' }],
+    });
+    assert.deepEqual(await dispatcher.dispatch('operators:list', {}), { ok: true, value: [] });
     const snap = await dispatcher.dispatch('queue:snapshot', undefined);
     assert.equal(snap.ok && (snap.value as { connection: unknown }).connection !== undefined, true);
     const set = await dispatcher.dispatch('settings:set', { launchAtLogin: true });
@@ -89,15 +109,28 @@ describe('createDispatcher', () => {
     assert.equal(!badId.ok && badId.error.field, 'approvalId');
     const badDecision = await dispatcher.dispatch('approval:decide', { approvalId: 'a', decision: 'maybe' });
     assert.equal(!badDecision.ok && badDecision.error.field, 'decision');
-    // Approve must name the action the approver was shown, so the engine can refuse a changed one.
+    // Approve must carry what the approver reviewed, so the engine can refuse a changed approval.
     const unbound = await dispatcher.dispatch('approval:decide', { approvalId: 'ap-1', decision: 'approve' });
-    assert.equal(!unbound.ok && unbound.error.field, 'actionHash');
+    assert.equal(!unbound.ok && unbound.error.field, 'reviewed');
     const badHash = await dispatcher.dispatch('approval:decide', {
       approvalId: 'ap-1',
       decision: 'approve',
-      actionHash: 'sha256:nope',
+      reviewed: { ...reviewed('ap-1'), actionHash: 'sha256:nope' },
     });
-    assert.equal(!badHash.ok && badHash.error.field, 'actionHash');
+    assert.equal(!badHash.ok && badHash.error.field, 'reviewed.actionHash');
+    const otherItem = await dispatcher.dispatch('approval:decide', {
+      approvalId: 'ap-1',
+      decision: 'approve',
+      reviewed: reviewed('ap-2'),
+    });
+    assert.equal(!otherItem.ok && otherItem.error.field, 'reviewed.approvalId');
+    const legacy = await dispatcher.dispatch('approval:decide', {
+      approvalId: 'ap-1',
+      decision: 'approve',
+      reviewed: reviewed('ap-1'),
+      actionHash: `sha256:${'ab'.repeat(32)}`,
+    });
+    assert.equal(!legacy.ok && legacy.error.code, 'bad_request', 'the old actionHash field is gone');
     assert.equal(engine.calls.filter((c) => c.method !== 'snapshot').length, 0);
   });
 
@@ -133,7 +166,7 @@ describe('createDispatcher', () => {
     const internal = await dispatcher.dispatch('approval:decide', {
       approvalId: 'a',
       decision: 'approve',
-      actionHash: SHOWN_HASH,
+      reviewed: reviewed('a'),
     });
     assert.deepEqual(internal, { ok: false, error: { code: 'internal', message: INTERNAL_MESSAGE } });
 

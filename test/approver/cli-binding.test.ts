@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Approval } from '../../src/core/api.ts';
 import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
-import { KEYRING_SKIP, makeAgent, tempDir } from './helpers.ts';
+import { AGENT_WORKFLOW, KEYRING_SKIP, makeAgent, tempDir } from './helpers.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/heso-approver.mjs', import.meta.url));
 
@@ -92,6 +92,9 @@ test('approve refuses to sign an action other than the one it showed', { skip: K
     assert.equal(init.code, 0, init.stdout + init.stderr);
     await cloud.admin.activateApprover(teamId, JSON.parse(init.stdout).profile.keyId);
     const agent = makeAgent(cloud, teamId, apiKey);
+    // The admin pins the agent's operator key for its workflow up front.
+    const pinned = await cli([...g, 'trust', 'add-operator', agent.operatorPublicKey, '--workflow', AGENT_WORKFLOW]);
+    assert.equal(pinned.code, 0, pinned.stdout + pinned.stderr);
     const shown = await agent.open({ amount: 300 });
     const substitute = await agent.open({ amount: 99_999, iban: 'XX00 ATTACKER' });
     proxy.state.swap = { id: shown.id, with: substitute };

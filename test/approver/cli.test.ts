@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { KeyringKeyStore } from '../../src/approver/key-store.ts';
 import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
-import { KEYRING_SKIP, makeAgent, tempDir } from './helpers.ts';
+import { AGENT_WORKFLOW, KEYRING_SKIP, makeAgent, tempDir } from './helpers.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/heso-approver.mjs', import.meta.url));
 
@@ -107,6 +107,9 @@ test('init → list → show → approve → deny → history → verify-log →
   assert.deepEqual(Object.keys(key).sort(), ['fingerprint', 'keyId', 'keyStatus', 'profile', 'publicKey']);
 
   const agent = makeAgent(cloud, teamId, apiKey);
+  // The admin pins the agent's operator key for its workflow up front.
+  const pinned = await cli([...g, 'trust', 'add-operator', agent.operatorPublicKey, '--workflow', AGENT_WORKFLOW]);
+  assert.equal(pinned.code, 0, pinned.stdout + pinned.stderr);
   const hostile = await agent.open({ note: 'pay \u202Eevil\u202C now\x1b[2J', amount: 777 });
   const other = await agent.open();
 

@@ -1,13 +1,14 @@
 /**
- * "What the approver signs is exactly what they see": a decision names the action hash of
- * the item the approver was shown, and the engine refuses to approve when the approval it
- * holds (or fetches) under that id now carries a different action, even a validly signed one.
+ * "What the approver signs is exactly what they see": a decision carries what the approver
+ * reviewed (every field the decision binds), and the engine refuses to approve when the approval
+ * it holds or fetches under that id now carries anything else, even a validly signed action.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { reviewedOf } from '../../src/approver/display.ts';
 import type { Approval } from '../../src/core/api.ts';
 import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
-import { KEYRING_SKIP, makeAgent, makeEngine, tempDir, testKeyStore } from './helpers.ts';
+import { KEYRING_SKIP, makeAgent, makeEngine, tempDir, testKeyStore, trustAgent } from './helpers.ts';
 
 let cloud: CloudHandle;
 before(async () => {
@@ -46,25 +47,28 @@ test('approve is refused when the approval now holds another action than the one
   const { teamId, apiKey } = await setupTeam(cloud);
   const dir = tempDir();
   const served = swappingFetch();
-  const engine = makeEngine(dir.path, { keyStore: testKeyStore(), fetch: served.fetch });
+  const keyStore = testKeyStore();
+  const engine = makeEngine(dir.path, { keyStore, fetch: served.fetch });
   try {
     const profile = await engine.initProfile({ endpoint: cloud.url, teamId, apiKey, displayName: 'B' });
     await cloud.admin.activateApprover(teamId, profile.keyId);
     const agent = makeAgent(cloud, teamId, apiKey);
+    await trustAgent(engine, profile.name, agent);
     const shownApproval = await agent.open({ amount: 300 });
     const other = await agent.open({ amount: 99_999, iban: 'XX00 ATTACKER' });
 
     // The approver is shown the item (as `heso-approver approve` does before asking for the code)…
     const shown = await engine.fetchItem(shownApproval.id, profile.name);
     assert.ok(shown && !shown.quarantined);
-    const shownHash = shown.approval.receipt.statement.actionHash;
+    const reviewed = reviewedOf(shown);
     // …and by the time they confirm, the same id carries another, validly signed action.
     served.state.swap = { id: shownApproval.id, with: other };
     const now = await engine.fetchItem(shownApproval.id, profile.name);
-    assert.equal(now?.quarantined, false, 'the substitute verifies locally: only the binding can catch it');
-    assert.notEqual(now?.approval.receipt.statement.actionHash, shownHash);
+    assert.equal(now?.quarantined, true, 'an approval id is immutable: the change is a quarantine');
+    assert.equal(now?.approval.receipt.statement.actionHash, reviewed.actionHash, 'what was first seen is kept');
+    assert.match(now?.verification.reasons.join('; ') ?? '', /changed this approval after this device first saw it/);
 
-    const outcome = await engine.decide({ approvalId: shownApproval.id, decision: 'approve', actionHash: shownHash });
+    const outcome = await engine.decide({ approvalId: shownApproval.id, decision: 'approve', reviewed });
     assert.equal(outcome.status, 'refused', outcome.message);
     assert.match(outcome.message, /changed/);
     assert.equal(served.state.decisionPosts, 0, 'nothing was signed or sent');
@@ -72,7 +76,14 @@ test('approve is refused when the approval now holds another action than the one
 
     // With the action as shown, approving works.
     served.state.swap = null;
-    const ok = await engine.decide({ approvalId: shownApproval.id, decision: 'approve', actionHash: shownHash });
+    // Even once the control plane serves the original again, this engine keeps the id quarantined.
+    served.state.swap = null;
+    const still = await engine.decide({ approvalId: shownApproval.id, decision: 'approve', reviewed });
+    assert.equal(still.status, 'refused', still.message);
+    assert.equal(served.state.decisionPosts, 0);
+    // A fresh engine (another run) that never saw the substitute approves what was shown.
+    const fresh = makeEngine(dir.path, { keyStore, fetch: served.fetch });
+    const ok = await fresh.decide({ approvalId: shownApproval.id, decision: 'approve', reviewed });
     assert.equal(ok.status, 'accepted', ok.message);
   } finally {
     await engine.removeProfile(teamId).catch(() => undefined);

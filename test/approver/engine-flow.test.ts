@@ -7,11 +7,21 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { PendingItem } from '../../src/approver/api.ts';
+import { reviewedOf } from '../../src/approver/display.ts';
 import type { ApproverEngine } from '../../src/approver/engine.ts';
 import { accounts, type KeyringKeyStore } from '../../src/approver/key-store.ts';
 import { attachCosignature, shortCode, verifyReceipt } from '../../src/core/index.ts';
 import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
-import { KEYRING_SKIP, makeAgent, makeEngine, nextEvent, tempDir, testKeyStore } from './helpers.ts';
+import {
+  approveShown,
+  KEYRING_SKIP,
+  makeAgent,
+  makeEngine,
+  nextEvent,
+  tempDir,
+  testKeyStore,
+  trustAgent,
+} from './helpers.ts';
 
 let cloud: CloudHandle;
 before(async () => {
@@ -65,6 +75,7 @@ test('approve: the agent gets a co-signed receipt that verifies with the pinned 
     const profile = await activeProfile(engine, teamId, apiKey);
     await engine.start(profile.name);
     const agent = makeAgent(cloud, teamId, apiKey);
+    await trustAgent(engine, profile.name, agent);
     const added = nextEvent<PendingItem>((l) => engine.on('added', l));
     const opened = await agent.open({ amount: 420 });
     const item = await added;
@@ -76,7 +87,12 @@ test('approve: the agent gets a co-signed receipt that verifies with the pinned 
     assert.equal(engine.getItem(opened.id)?.approval.id, opened.id);
 
     const removed = nextEvent<{ approvalId: string }>((l) => engine.on('removed', l));
-    const outcome = await engine.decide({ approvalId: opened.id, decision: 'approve', reason: 'customer verified' });
+    const outcome = await engine.decide({
+      approvalId: opened.id,
+      decision: 'approve',
+      reason: 'customer verified',
+      reviewed: reviewedOf(item),
+    });
     assert.equal(outcome.status, 'accepted', outcome.message);
     assert.equal((await removed).approvalId, opened.id);
     assert.equal(engine.snapshot().items.length, 0);
@@ -95,7 +111,7 @@ test('approve: the agent gets a co-signed receipt that verifies with the pinned 
     assert.equal(verdict.approverKeyId, profile.keyId);
 
     // Deciding again is idempotent on the device and never produces a second decision.
-    const again = await engine.decide({ approvalId: opened.id, decision: 'approve' });
+    const again = await approveShown(engine, opened.id);
     assert.equal(again.status, 'already_decided');
     const history = await engine.history(profile.name);
     assert.equal(history.verification.ok, true);
@@ -145,8 +161,10 @@ test('a pending (not yet activated) key is refused with what to do', { skip: KEY
   const engine = makeEngine(dir.path, { keyStore: testKeyStore() });
   try {
     const profile = await engine.initProfile({ endpoint: cloud.url, teamId, apiKey, displayName: 'Newbie' });
-    const opened = await makeAgent(cloud, teamId, apiKey).open();
-    const outcome = await engine.decide({ approvalId: opened.id, decision: 'approve' });
+    const agent = makeAgent(cloud, teamId, apiKey);
+    await trustAgent(engine, profile.name, agent);
+    const opened = await agent.open();
+    const outcome = await approveShown(engine, opened.id);
     assert.equal(outcome.status, 'refused');
     assert.match(outcome.message, /not active/);
     assert.ok(outcome.message.includes(profile.fingerprint));

@@ -6,10 +6,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DecisionOutcome } from '../../src/approver/api.ts';
+import { reviewedOf } from '../../src/approver/display.ts';
 import { ApproverEngine, type ApproverEngineOptions } from '../../src/approver/engine.ts';
 import { KeyringKeyStore } from '../../src/approver/key-store.ts';
 import { ControlPlaneClient } from '../../src/client/index.ts';
 import type { Approval } from '../../src/core/api.ts';
+import { b64url } from '../../src/core/encoding.ts';
 import { buildReceipt, generateKeyPair, type JsonObject } from '../../src/core/index.ts';
 import type { CloudHandle } from '../support/cloud.ts';
 
@@ -56,6 +59,9 @@ export function makeEngine(
   });
 }
 
+/** The workflow `makeAgent` signs for. */
+export const AGENT_WORKFLOW = 'refund-bot';
+
 /** The operator side: signs suspended receipts with its own key and opens approvals. */
 export function makeAgent(cloud: Pick<CloudHandle, 'url'>, teamId: string, apiKey: string) {
   const operator = generateKeyPair();
@@ -63,6 +69,8 @@ export function makeAgent(cloud: Pick<CloudHandle, 'url'>, teamId: string, apiKe
   let n = 0;
   return {
     client,
+    /** The operator public key (base64url), what an admin pins with `trust add-operator`. */
+    operatorPublicKey: b64url.encode(operator.publicKey),
     async open(params: JsonObject = {}, expiresInSeconds = 600): Promise<Approval> {
       n += 1;
       const receipt = buildReceipt(
@@ -72,7 +80,7 @@ export function makeAgent(cloud: Pick<CloudHandle, 'url'>, teamId: string, apiKe
             tool: 'payments.refund',
             params: { amount: 250 + n, currency: 'EUR', orderId: `order-${n}`, ...params },
             account: 'acme-shop',
-            workflow: 'refund-bot',
+            workflow: AGENT_WORKFLOW,
             capturedAt: new Date().toISOString(),
             summary: `Refund order ${n}`,
           },
@@ -87,6 +95,26 @@ export function makeAgent(cloud: Pick<CloudHandle, 'url'>, teamId: string, apiKe
       return client.getApproval(teamId, id, waitSeconds === undefined ? {} : { waitSeconds });
     },
   };
+}
+
+/** Pins the agent's operator key in a profile for its workflow, as an admin does up front. */
+export async function trustAgent(
+  engine: Pick<ApproverEngine, 'trustOperator'>,
+  profile: string,
+  agent: { operatorPublicKey: string },
+): Promise<void> {
+  await engine.trustOperator({ publicKey: agent.operatorPublicKey, workflows: [AGENT_WORKFLOW], profile });
+}
+
+/** Approves the way the app and the CLI do: the item as shown is what the decision is bound to. */
+export async function approveShown(
+  engine: ApproverEngine,
+  approvalId: string,
+  opts: { profile?: string; reason?: string } = {},
+): Promise<DecisionOutcome> {
+  const item = await engine.fetchItem(approvalId, opts.profile);
+  if (!item) throw new Error(`approval ${approvalId} not found`);
+  return engine.decide({ approvalId, decision: 'approve', reviewed: reviewedOf(item), ...opts });
 }
 
 /** Resolves with the first event payload that satisfies `match` (rejects after `ms`, so a hang fails loudly). */

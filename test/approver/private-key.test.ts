@@ -8,11 +8,12 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { EngineEvents, PendingItem } from '../../src/approver/api.ts';
+import { reviewedOf } from '../../src/approver/display.ts';
 import { accounts } from '../../src/approver/key-store.ts';
 import type { Logger } from '../../src/approver/runtime.ts';
 import { b64url, toHex } from '../../src/core/index.ts';
 import { setupTeam, startCloud } from '../support/cloud.ts';
-import { KEYRING_SKIP, makeAgent, makeEngine, nextEvent, tempDir, testKeyStore } from './helpers.ts';
+import { KEYRING_SKIP, makeAgent, makeEngine, nextEvent, tempDir, testKeyStore, trustAgent } from './helpers.ts';
 
 function encodings(secretB64url: string): string[] {
   const bytes = b64url.decode(secretB64url);
@@ -68,10 +69,11 @@ test('the private key appears in no request, log line, event or file during enro
     capture('profile', await engine.refreshKeyStatus(rotated.name));
     await engine.start(rotated.name);
     const agent = makeAgent(cloud, teamId, team.apiKey);
+    await trustAgent(engine, rotated.name, agent);
     const added = nextEvent<PendingItem>((l) => engine.on('added', l));
     const a = await agent.open();
-    await added;
-    const outcome = await engine.decide({ approvalId: a.id, decision: 'approve' });
+    const shown = await added;
+    const outcome = await engine.decide({ approvalId: a.id, decision: 'approve', reviewed: reviewedOf(shown) });
     assert.equal(outcome.status, 'accepted', outcome.message);
     capture('outcome', outcome);
     const b = await agent.open();

@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { ConnectionState, NotificationRequest, PendingItem, QueueSnapshot } from '../../src/approver/api.ts';
+import { reviewedOf } from '../../src/approver/display.ts';
 import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
-import { KEYRING_SKIP, makeAgent, makeEngine, nextEvent, tempDir, testKeyStore } from './helpers.ts';
+import { KEYRING_SKIP, makeAgent, makeEngine, nextEvent, tempDir, testKeyStore, trustAgent } from './helpers.ts';
 
 let cloud: CloudHandle;
 before(async () => {
@@ -48,6 +49,7 @@ test('a tampered approval is quarantined with its reasons: approve refused, deny
     await cloud.admin.activateApprover(teamId, profile.keyId);
     await engine.start(profile.name);
     const agent = makeAgent(cloud, teamId, apiKey);
+    await trustAgent(engine, profile.name, agent);
     const added = nextEvent<PendingItem>((l) => engine.on('added', l));
     const notified = nextEvent<NotificationRequest>((l) => engine.on('notify', l));
     const opened = await agent.open({ amount: 300 });
@@ -64,7 +66,7 @@ test('a tampered approval is quarantined with its reasons: approve refused, deny
     const notification = await notified;
     assert.equal(notification.kind === 'single' && notification.title, 'Approval request failed verification');
 
-    const refused = await engine.decide({ approvalId: opened.id, decision: 'approve' });
+    const refused = await engine.decide({ approvalId: opened.id, decision: 'approve', reviewed: reviewedOf(item) });
     assert.equal(refused.status, 'refused');
     assert.match(refused.message, /failed local verification/);
     assert.equal((await agent.poll(opened.id)).status, 'pending', 'nothing was sent');
@@ -88,6 +90,7 @@ test('an untampered approval of another shape (no summary, nested params) verifi
   try {
     const profile = await engine.initProfile({ endpoint: cloud.url, teamId, apiKey, displayName: 'Q' });
     const agent = makeAgent(cloud, teamId, apiKey);
+    await trustAgent(engine, profile.name, agent);
     await agent.open({ nested: { list: [1, 'two', { three: null }] }, note: 'a\u202Eb' });
     const snapshot = await engine.fetchQueue(profile.name);
     assert.equal(snapshot.items.length, 1);

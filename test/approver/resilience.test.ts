@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ConnectionState, PendingItem } from '../../src/approver/api.ts';
+import { reviewedOf } from '../../src/approver/display.ts';
 import { setupTeam, spawnCloud, startCloud } from '../support/cloud.ts';
-import { KEYRING_SKIP, makeAgent, makeEngine, nextEvent, tempDir, testKeyStore } from './helpers.ts';
+import { KEYRING_SKIP, makeAgent, makeEngine, nextEvent, tempDir, testKeyStore, trustAgent } from './helpers.ts';
 
 interface Captured {
   method: string;
@@ -49,9 +50,10 @@ test('server down then up: the queue reconnects, nothing is lost, the decision l
     await cloud.admin.activateApprover(teamId, profile.keyId);
     await engine.start(profile.name);
     const agent = makeAgent(cloud, teamId, team.apiKey);
+    await trustAgent(engine, profile.name, agent);
     const first = nextEvent<PendingItem>((l) => engine.on('added', l));
     const a = await agent.open();
-    await first;
+    const shown = await first;
 
     await cloud.kill('SIGKILL');
     await nextEvent<ConnectionState>(
@@ -59,7 +61,7 @@ test('server down then up: the queue reconnects, nothing is lost, the decision l
       (c) => c.kind === 'reconnecting',
     );
     // Decide while the server is down: the signed decision waits in the outbox and is retried.
-    const decided = engine.decide({ approvalId: a.id, decision: 'approve', reason: 'ok' });
+    const decided = engine.decide({ approvalId: a.id, decision: 'approve', reason: 'ok', reviewed: reviewedOf(shown) });
     await new Promise((r) => setTimeout(r, 300));
     await cloud.restart();
     const outcome = await decided;

@@ -85,6 +85,62 @@ describe('heso verify', { concurrency: 4 }, () => {
     assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at /);
   });
 
+  test('a signature or key in a second, non-canonical base64url spelling is malformed, not a bad signature', async () => {
+    // The last character of a 64-byte signature carries 2 data bits and 4 unused bits; setting an
+    // unused bit spells the same bytes differently. Same for the 32-byte key (2 unused bits).
+    const respell = (text: string) => text.slice(0, -1) + String.fromCharCode(text.charCodeAt(text.length - 1) + 1);
+    for (const [field, mutate] of [
+      ['receipt.signature', (r: typeof receipt) => Object.assign(r, { signature: respell(r.signature) })],
+      [
+        'receipt.statement.operatorPublicKey',
+        (r: typeof receipt) =>
+          Object.assign(r.statement, { operatorPublicKey: respell(r.statement.operatorPublicKey) }),
+      ],
+    ] as const) {
+      const copy = structuredClone(receipt);
+      mutate(copy);
+      const r = await heso(
+        'verify',
+        file(`respelled-${field}.json`, JSON.stringify(copy)),
+        '--trust',
+        trustPath,
+        '--json',
+      );
+      assert.equal(r.code, 1);
+      const reasons = JSON.parse(r.stdout).reasons as { code: string; field?: string; message: string }[];
+      assert.deepEqual(
+        reasons.map((x) => [x.code, x.field]),
+        [['malformed', field]],
+      );
+      assert.match(reasons[0]!.message, /canonical base64url/);
+    }
+  });
+
+  test('small-order and non-canonical keys are refused as trust, with the reason named: exit 2', async () => {
+    const identity = `AQ${'A'.repeat(41)}`; // 01 00 … 00: the identity point, small order
+    const smallOrder = await heso('verify', receiptPath, '--trust', identity);
+    assert.equal(smallOrder.code, 2);
+    assert.match(smallOrder.stderr, /small-order Ed25519 point/);
+    const yIsP = `7f${'f'.repeat(60)}ed`.match(/../g)!.reverse().join(''); // y = p, little-endian
+    const nonCanonical = Buffer.from(yIsP, 'hex').toString('base64url');
+    const inFile = await heso(
+      'verify',
+      receiptPath,
+      '--trust',
+      file('weak-keys.txt', `${approverKey}\n${nonCanonical}\n`),
+    );
+    assert.equal(inFile.code, 2);
+    assert.match(inFile.stderr, /line 2: public key is not the canonical encoding of an Ed25519 point/);
+    const inJson = await heso(
+      'verify',
+      receiptPath,
+      '--operator',
+      file('weak.json', JSON.stringify({ approverKeys: [identity] })),
+    );
+    assert.equal(inJson.code, 2);
+    assert.match(inJson.stderr, /approverKeys\[0\].*small-order/);
+  });
+
   test('usage errors exit 2 with a clear message', async () => {
     const missing = await heso('verify', join(dir, 'nope.json'), '--trust', trustPath);
     assert.equal(missing.code, 2);

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from '@playwright/test';
+import { reviewedOf } from '../../src/approver/display.ts';
 import { attachCosignature } from '../../src/core/statements.ts';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.ts';
 import { createWorld, keyringSkipReason } from './world.ts';
@@ -41,7 +42,13 @@ describe('approver UI: offline receipt verifier', { skip: skip ?? false }, () =>
       const { page, agent, teamId, engine } = world;
       const { approval } = await agent.open({ params: { amount: 480, currency: 'EUR', orderId: '5521' } });
       await page.locator(`[data-testid=queue-item][data-approval-id="${approval.id}"]`).waitFor();
-      const outcome = await engine.decide({ approvalId: approval.id, decision: 'approve' });
+      const shown = engine.getItem(approval.id);
+      assert.ok(shown);
+      const outcome = await engine.decide({
+        approvalId: approval.id,
+        decision: 'approve',
+        reviewed: reviewedOf(shown),
+      });
       assert.equal(outcome.status, 'accepted', outcome.message);
       const decided = await agent.client.getApproval(teamId, approval.id, { waitSeconds: 5 });
       assert.ok(decided.cosignature);

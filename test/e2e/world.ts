@@ -16,7 +16,7 @@ import { KeyringKeyStore } from '../../src/approver/key-store.ts';
 import { ControlPlaneClient } from '../../src/client/index.ts';
 import type { Approval } from '../../src/core/api.ts';
 import { generateKeyPair, randomBytes } from '../../src/core/crypto.ts';
-import { toHex } from '../../src/core/encoding.ts';
+import { b64url, toHex } from '../../src/core/encoding.ts';
 import type { Action, JsonObject, Receipt } from '../../src/core/schemas.ts';
 import { buildReceipt } from '../../src/core/statements.ts';
 import { openPage, RENDERER_DIR, type TrackedPage } from '../support/browser.ts';
@@ -37,10 +37,17 @@ export interface WorldOptions {
   colorScheme?: 'light' | 'dark';
   /** Control-plane options, e.g. a tight `rateLimit`. */
   cloud?: StartCloudOptions;
+  /**
+   * Whether an onboarded profile has the agent's operator key pinned for its workflow up front
+   * (what a team admin does). Default true; false shows the agent's requests as "first seen".
+   */
+  operatorPinned?: boolean;
 }
 
 export interface Agent {
   client: ControlPlaneClient;
+  /** The operator public key, base64url. */
+  operatorPublicKey: string;
   /** Signs a suspended receipt for the action (the demo policy's `big-refunds` rule) and opens an approval. */
   open(
     action: Partial<Action> & { params: JsonObject },
@@ -141,6 +148,7 @@ export async function createWorld(browser: Browser, options: WorldOptions = {}):
     const client = new ControlPlaneClient({ endpoint: cloud.url, apiKey });
     const agent: Agent = {
       client,
+      operatorPublicKey: b64url.encode(operator.publicKey),
       async open(partial, expiresInSeconds = 600) {
         const receipt = buildReceipt(
           {
@@ -155,6 +163,14 @@ export async function createWorld(browser: Browser, options: WorldOptions = {}):
         return { receipt, approval };
       },
     };
+
+    if (profile && options.operatorPinned !== false) {
+      await engine.trustOperator({
+        publicKey: agent.operatorPublicKey,
+        workflows: [refundAction().workflow],
+        profile: profile.name,
+      });
+    }
 
     const tracked = await openPage(browser, { colorScheme: options.colorScheme ?? 'light' });
     cleanups.set('page', () => tracked.close());

@@ -1,10 +1,11 @@
 /** The `heso-approver` commands, each over the public engine API. */
 import type { DecisionOutcome, PendingItem, ProfileView, QueueSnapshot } from '../api.ts';
-import { escapeUntrusted as esc, jsonForTerminal } from '../display.ts';
-import { ApproverError, InputError } from '../errors.ts';
+import { escapeUntrusted as esc, jsonForTerminal, reviewedOf } from '../display.ts';
+import { InputError } from '../errors.ts';
 import { renderAuditEntry, renderItem, renderItemRow, renderProfile } from '../render-text.ts';
 import { promptHidden, promptLine, readFirstStdinLine } from '../terminal.ts';
-import { type CliContext, EXIT, output, requirePositional } from './common.ts';
+import { type CliContext, EXIT, fetchOrFail, output, requirePositional } from './common.ts';
+import { trustCommand } from './trust.ts';
 
 export async function runCommand(ctx: CliContext): Promise<number> {
   const [command, sub] = ctx.args.positionals;
@@ -29,6 +30,8 @@ export async function runCommand(ctx: CliContext): Promise<number> {
       if (sub === 'show') return keyShow(ctx);
       if (sub === 'rotate') return keyRotate(ctx);
       throw new InputError('usage: heso-approver key show | key rotate');
+    case 'trust':
+      return trustCommand(ctx, sub);
     case 'profile':
       if (sub === 'list') return profileList(ctx);
       if (sub === 'remove') return profileRemove(ctx);
@@ -154,19 +157,6 @@ async function watch(ctx: CliContext): Promise<number> {
   return code;
 }
 
-async function fetchOrFail(ctx: CliContext, id: string): Promise<PendingItem> {
-  const item = await ctx.engine.fetchItem(id, ctx.args.values.profile);
-  if (!item) throw new NotFound(`no approval "${esc(id)}" for this team`);
-  return item;
-}
-
-class NotFound extends ApproverError {
-  override name = 'NotFound';
-  constructor(message: string) {
-    super('not_found', message);
-  }
-}
-
 async function show(ctx: CliContext): Promise<number> {
   const item = await fetchOrFail(ctx, requirePositional(ctx, 1, 'approval ID'));
   output(ctx, { item }, () => renderItem(item, Date.now()));
@@ -184,18 +174,14 @@ async function decide(ctx: CliContext, decision: 'approve' | 'deny'): Promise<nu
       throw new InputError('approving needs confirmation: run in a terminal, or pass --yes');
     }
     const item = await fetchOrFail(ctx, id);
-    // Sign only the action shown here: the engine refuses if the approval changed since.
-    const actionHash = item.approval.receipt.statement.actionHash;
-    const bound = { approvalId: id, decision, reason, profile: ctx.args.values.profile, actionHash };
+    // Sign only what is shown here: the engine refuses if the approval changed since.
+    const bound = { approvalId: id, decision, reason, profile: ctx.args.values.profile, reviewed: reviewedOf(item) };
     // Decided or expired already: the engine reports that without signing anything.
     if (item.approval.status !== 'pending') return report(ctx, await ctx.engine.decide(bound));
     if (!ctx.json) process.stdout.write(`${renderItem(item, Date.now())}\n\n`);
-    if (item.quarantined) {
-      return report(ctx, {
-        status: 'refused',
-        message: `Refused to approve: this approval failed local verification (${item.verification.reasons.join('; ')}). You can deny it.`,
-        approval: item.approval,
-      });
+    if (item.quarantined || !item.verification.ok) {
+      // The engine refuses too, with the way forward (e.g. trusting a first-seen operator key).
+      return report(ctx, await ctx.engine.decide(bound));
     }
     if (!ctx.args.values.yes) {
       const answer = (await promptLine(`Type the short code ${item.shortCode} (or "yes") to approve: `)).trim();

@@ -1,6 +1,7 @@
 /** Shared pieces of the `heso-approver` CLI: help text, exit codes, output helpers. */
 
-import { jsonForTerminal } from '../display.ts';
+import type { PendingItem } from '../api.ts';
+import { escapeUntrusted as esc, jsonForTerminal } from '../display.ts';
 import type { ApproverEngine } from '../engine.ts';
 import { ApproverError, InputError, KeychainUnavailableError, RemoteError } from '../errors.ts';
 import { errorMessage } from '../runtime.ts';
@@ -29,6 +30,9 @@ export interface ParsedArgs {
     watch?: boolean;
     reason?: string;
     yes?: boolean;
+    workflow?: string[];
+    replace?: boolean;
+    fingerprint?: string;
   };
   positionals: string[];
 }
@@ -63,6 +67,15 @@ Commands
   verify-log                Check the audit log chain and signatures; names the first bad entry
   key show                  Your public key, key id and fingerprint (never the private key)
   key rotate                New key vouched for by the old one, enrolled (pending); the old key revoked
+  trust list                Operator keys this profile trusts, with the workflows they sign for
+  trust add-operator PUBLIC_KEY --workflow W [--workflow W2] [--replace]
+                            Pin an operator key up front (admin). --replace re-pins workflows pinned to
+                            another key, after the admin confirmed the key change
+  trust confirm ID [--fingerprint FP]
+                            Trust the key that signed a shown request, after comparing its fingerprint
+                            with your team admin (asks you in a terminal; --fingerprint otherwise)
+  trust remove KEY_ID|FINGERPRINT [--workflow W]
+                            Stop trusting an operator key (or only one workflow of it)
   profile list              Profiles on this device
   profile remove NAME [--yes]
                             Delete a profile and its keychain items (the audit log is kept, renamed)
@@ -98,4 +111,32 @@ export function requirePositional(ctx: CliContext, index: number, what: string):
   const value = ctx.args.positionals[index];
   if (value === undefined || value === '') throw new InputError(`missing ${what}. Run \`heso-approver --help\`.`);
   return value;
+}
+
+/** The approval `id` as the engine holds or fetches it; refuses an answer about another id or team. */
+export async function fetchOrFail(ctx: CliContext, id: string): Promise<PendingItem> {
+  const profile = await ctx.engine.resolveProfile(ctx.args.values.profile);
+  const item = await ctx.engine.fetchItem(id, profile.name);
+  if (!item) throw new NotFound(`no approval "${esc(id)}" for this team`);
+  // The client already refuses another id or team; checked here too, since this is what gets shown and signed.
+  if (item.approval.id !== id || item.approval.teamId !== profile.teamId) {
+    throw new WrongAnswer(
+      `the control plane answered with approval "${esc(item.approval.id)}" of team "${esc(item.approval.teamId)}" when asked for "${esc(id)}" of team "${esc(profile.teamId)}"; refused, nothing was signed`,
+    );
+  }
+  return item;
+}
+
+class NotFound extends ApproverError {
+  override name = 'NotFound';
+  constructor(message: string) {
+    super('not_found', message);
+  }
+}
+
+class WrongAnswer extends ApproverError {
+  override name = 'WrongAnswer';
+  constructor(message: string) {
+    super('wrong_answer', message);
+  }
 }

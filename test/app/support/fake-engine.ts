@@ -14,6 +14,9 @@ import type {
   PendingItem,
   ProfileView,
   QueueSnapshot,
+  TrustedOperatorView,
+  TrustItemOperatorInput,
+  TrustOperatorInput,
 } from '../../../src/approver/api.ts';
 
 export const FAKE_CONNECTION: ConnectionState = {
@@ -28,6 +31,14 @@ export function fakeItem(approvalId: string): PendingItem {
     approval: { id: approvalId, status: 'pending' } as unknown as PendingItem['approval'],
     verification: { ok: true, reasons: [] },
     quarantined: false,
+    operator: {
+      keyId: '1'.repeat(32),
+      fingerprint: '1111 1111 1111 1111 1111 1111 1111 1111',
+      publicKey: 'B'.repeat(43),
+      workflow: 'deploy-bot',
+      trust: 'trusted',
+      pinnedKeys: [],
+    },
     shortCode: 'ABCD-1234',
     canonicalAction: '{"tool":"deploy"}',
     receivedAt: '2026-01-01T00:00:00.000Z',
@@ -116,6 +127,22 @@ export class FakeEngine implements ApproverEngineApi {
   async decide(input: DecideInput): Promise<DecisionOutcome> {
     this.#record('decide', input);
     return { status: 'accepted', message: 'Approved.', approval: null };
+  }
+  async listTrustedOperators(profileName?: string): Promise<TrustedOperatorView[]> {
+    this.#record('listTrustedOperators', profileName);
+    return [];
+  }
+  async trustOperator(input: TrustOperatorInput): Promise<TrustedOperatorView[]> {
+    this.#record('trustOperator', input);
+    return [];
+  }
+  async trustItemOperator(input: TrustItemOperatorInput): Promise<PendingItem> {
+    this.#record('trustItemOperator', input);
+    return this.items.get(input.approvalId) ?? fakeItem(input.approvalId);
+  }
+  async removeTrustedOperator(input: { keyId: string; workflow?: string }): Promise<TrustedOperatorView[]> {
+    this.#record('removeTrustedOperator', input);
+    return [];
   }
   async history(profileName?: string): Promise<HistoryView> {
     this.#record('history', profileName);

@@ -1,0 +1,87 @@
+/**
+ * An approval id is immutable to the approver. The first version of an approval this device
+ * sees is the one it shows and the one it may sign; if the control plane later serves the same
+ * id with another receipt, action, challenge, expiry or team, that is not an update but a
+ * quarantine: the item keeps showing what was first seen, names what changed, and can only be
+ * denied. Only the decision state (status, co-signature, decided-at) may move.
+ *
+ * One registry per profile, in memory, for the life of the engine (the app, or one CLI run).
+ */
+import type { Approval } from '../core/api.ts';
+import { canonicalize } from '../core/canonical.ts';
+
+/** The parts of an approval that must never change under its id, in the words shown to people. */
+const BOUND_PARTS: { name: string; of: (a: Approval) => unknown }[] = [
+  { name: 'team', of: (a) => a.teamId },
+  { name: 'action', of: (a) => a.receipt.statement.action },
+  { name: 'receipt', of: (a) => a.receipt },
+  { name: 'challenge', of: (a) => a.challenge },
+  { name: 'expiry', of: (a) => a.expiresAt },
+  { name: 'creation time', of: (a) => a.createdAt },
+];
+
+/** Forget approvals this long after they expired: they can no longer be decided anyway. */
+const KEEP_AFTER_EXPIRY_MS = 60 * 60_000;
+
+export interface Observed {
+  /** What to show and sign: the first-seen content with the current decision state. */
+  approval: Approval;
+  /** Every bound part that ever differed from the first-seen version (sticky). Empty when none. */
+  changed: string[];
+  /** True when this observation found a change not seen before. */
+  newlyChanged: boolean;
+}
+
+interface Entry {
+  first: Approval;
+  firstBound: string[];
+  changed: Set<string>;
+}
+
+export class SeenApprovals {
+  readonly #entries = new Map<string, Entry>();
+
+  /** Records `fresh` (the approval as the control plane served it now) and returns what the approver holds. */
+  observe(fresh: Approval): Observed {
+    const entry = this.#entries.get(fresh.id);
+    if (!entry) {
+      this.#entries.set(fresh.id, {
+        first: structuredClone(fresh),
+        firstBound: BOUND_PARTS.map((p) => canonicalize(p.of(fresh))),
+        changed: new Set(),
+      });
+      return { approval: fresh, changed: [], newlyChanged: false };
+    }
+    let newlyChanged = false;
+    BOUND_PARTS.forEach((part, i) => {
+      if (canonicalize(part.of(fresh)) !== entry.firstBound[i] && !entry.changed.has(part.name)) {
+        entry.changed.add(part.name);
+        newlyChanged = true;
+      }
+    });
+    const changed = [...entry.changed];
+    // A changed approval stays as first seen, still pending: its new "decision state" is not believable either.
+    const approval: Approval =
+      changed.length > 0
+        ? structuredClone(entry.first)
+        : {
+            ...structuredClone(entry.first),
+            status: fresh.status,
+            cosignature: fresh.cosignature,
+            decidedAt: fresh.decidedAt,
+          };
+    return { approval, changed, newlyChanged };
+  }
+
+  /** Drops approvals that expired long ago, so a long-running app does not grow without bound. */
+  prune(nowMs: number): void {
+    for (const [id, entry] of this.#entries) {
+      if (Date.parse(entry.first.expiresAt) + KEEP_AFTER_EXPIRY_MS < nowMs) this.#entries.delete(id);
+    }
+  }
+}
+
+/** The quarantine reason for an approval whose bound parts changed after it was first seen. */
+export function changedReason(changed: readonly string[]): string {
+  return `the control plane changed this approval after this device first saw it (${changed.join(', ')} changed): you are shown what was first seen, and it can only be denied`;
+}
