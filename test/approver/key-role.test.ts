@@ -4,10 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { ConnectionState } from '../../src/approver/api.ts';
 import { ApproverError } from '../../src/approver/errors.ts';
+import { accounts } from '../../src/approver/key-store.ts';
 import { renderProfile } from '../../src/approver/render-text.ts';
 import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
-import { KEYRING_SKIP, makeEngine, tempDir, testKeyStore } from './helpers.ts';
+import { KEYRING_SKIP, makeEngine, nextEvent, tempDir, testKeyStore } from './helpers.ts';
 
 let cloud: CloudHandle;
 before(async () => {
@@ -53,6 +55,34 @@ test('an approver key: the profile shows its role, in the app view and the CLI t
     const refreshed = await engine.refreshKeyStatus(profile.name);
     assert.equal(refreshed.apiKeyRole, 'approver');
     await engine.removeProfile(profile.name);
+  } finally {
+    await engine.stop();
+    dir.cleanup();
+  }
+});
+
+test('a queue fed an operator key stops and says which key the app needs', { skip: KEYRING_SKIP }, async () => {
+  const { teamId } = await setupTeam(cloud);
+  const dir = tempDir();
+  const keyStore = testKeyStore();
+  const engine = makeEngine(dir.path, { keyStore, pollWaitSeconds: 1 });
+  try {
+    const profile = await engine.initProfile({
+      endpoint: cloud.url,
+      teamId,
+      apiKey: await cloud.admin.createApiKey(teamId, 'approver'),
+      displayName: 'Swapped',
+    });
+    // Someone replaces the keychain item with the agent's key by hand.
+    await keyStore.set(accounts.apiKey(profile.name), await cloud.admin.createApiKey(teamId, 'operator'));
+    const stopped = nextEvent<ConnectionState>(
+      (l) => engine.on('connection', l),
+      (c) => c.kind === 'auth_failed',
+    );
+    await engine.start(profile.name);
+    const state = await stopped;
+    assert.match(state.message, /\(403\): its role may not read the queue.*--role approver/);
+    await engine.removeProfile(profile.name).catch(() => undefined); // the operator key may not revoke
   } finally {
     await engine.stop();
     dir.cleanup();
