@@ -10,6 +10,7 @@ import { ConnectionBanner } from './components/ConnectionBanner.tsx';
 import { NewItemAnnouncer } from './components/NewItemAnnouncer.tsx';
 import { KeyStatusPill } from './components/StatusPill.tsx';
 import { errorMessage, invoke, useBridgeEvent } from './lib/bridge.ts';
+import { useKeyStatusRefresh } from './lib/key-status.ts';
 import { DetailView } from './views/Detail.tsx';
 import { HistoryView } from './views/History.tsx';
 import { OnboardingView } from './views/Onboarding.tsx';
@@ -118,6 +119,7 @@ export function App() {
   const activeProfile = profiles?.find((p) => p.name === snapshot.profile) ?? profiles?.[0] ?? null;
   const updateProfile = (next: ProfileView) =>
     setProfiles((list) => (list ? list.map((p) => (p.name === next.name ? next : p)) : [next]));
+  useKeyStatusRefresh(activeProfile, updateProfile);
 
   if (loadError) {
     return (

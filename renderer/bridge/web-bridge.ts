@@ -3,42 +3,16 @@
  * carried over the loopback web host's RPC (`POST /rpc/<channel>`) and event stream
  * (`GET /events`). This is the renderer's only network path, and only to its own origin.
  *
- * The per-run token arrives once in the page URL (`?token=…` or `#token=…`); it is moved to
- * sessionStorage (so a reload of this tab keeps working) and scrubbed from the address bar,
- * then sent as the `x-heso-token` header on every call. The event stream is read with
- * fetch() rather than EventSource, because EventSource cannot send a header.
+ * The page holds no credential: the web host exchanged the one-time URL token for an
+ * HttpOnly session cookie before this page loaded, and the browser sends that cookie with
+ * every same-origin call. No script in the page can read or leak it.
  */
 
 import type { EventChannel, EventContract, HesoBridge, InvokeChannel } from '../../src/app/contract.ts';
 import { BridgeError, isEventChannel, isInvokeChannel, unwrapEnvelope } from '../../src/app/wire.ts';
 import type { ConnectionState } from '../../src/approver/api.ts';
 
-const TOKEN_HEADER = 'x-heso-token';
-const STORAGE_KEY = 'heso.webhost.token';
 const MAX_BACKOFF_MS = 10_000;
-
-function takeTokenFromUrl(): string | null {
-  const url = new URL(window.location.href);
-  const hash = new URLSearchParams(url.hash.replace(/^#/, ''));
-  const token = url.searchParams.get('token') ?? hash.get('token');
-  if (token) {
-    url.searchParams.delete('token');
-    hash.delete('token');
-    const rest = hash.toString();
-    window.history.replaceState(window.history.state, '', `${url.pathname}${url.search}${rest ? `#${rest}` : ''}`);
-    try {
-      window.sessionStorage.setItem(STORAGE_KEY, token);
-    } catch {
-      // Storage disabled: the bridge still works until the tab is reloaded.
-    }
-    return token;
-  }
-  try {
-    return window.sessionStorage.getItem(STORAGE_KEY);
-  } catch {
-    return null;
-  }
-}
 
 type Listener = (payload: unknown) => void;
 
@@ -52,10 +26,10 @@ function lostContact(message: string, retryInMs: number): ConnectionState {
 }
 
 export function createWebBridge(
-  token: string | null,
   origin = window.location.origin,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; fetch?: typeof fetch } = {},
 ): HesoBridge {
+  const fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const listeners = new Map<EventChannel, Set<Listener>>();
   const emit = (event: string, payload: unknown) => {
     if (!isEventChannel(event)) return;
@@ -67,7 +41,6 @@ export function createWebBridge(
       }
     }
   };
-  const headers = (): Record<string, string> => (token ? { [TOKEN_HEADER]: token } : {});
 
   async function invoke(channel: InvokeChannel, args: unknown): Promise<unknown> {
     if (!isInvokeChannel(channel)) {
@@ -77,7 +50,7 @@ export function createWebBridge(
     try {
       response = await fetch(`${origin}/rpc/${encodeURIComponent(channel)}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers() },
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify(args === undefined ? null : args),
         credentials: 'same-origin',
         cache: 'no-store',
@@ -123,7 +96,7 @@ export function createWebBridge(
 
   async function readStream(): Promise<'ended' | 'forbidden'> {
     const response = await fetch(`${origin}/events`, {
-      headers: { accept: 'text/event-stream', ...headers() },
+      headers: { accept: 'text/event-stream' },
       credentials: 'same-origin',
       cache: 'no-store',
       ...(options.signal ? { signal: options.signal } : {}),
@@ -200,7 +173,7 @@ export function createWebBridge(
 /** Installs `window.heso` unless a shell (the Electron preload) already did. */
 export function installWebBridge(): void {
   if (window.heso) return;
-  const bridge = createWebBridge(takeTokenFromUrl());
+  const bridge = createWebBridge();
   Object.defineProperty(window, 'heso', { value: Object.freeze(bridge), writable: false, configurable: false });
 }
 

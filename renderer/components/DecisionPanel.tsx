@@ -1,104 +1,220 @@
 /**
- * Approve / deny. Approving needs two deliberate steps: the Approve button, then either a
- * pointer click on the dialog's confirm button or Ctrl/Cmd+Shift+A. Enter and Escape never
- * approve: Escape cancels, Enter is swallowed inside the confirm dialog, and a keyboard-made
- * click on the confirm button (Enter/Space) only explains how to confirm.
+ * Approve / deny. Approving needs two deliberate steps: the Approve button, then the dialog's
+ * armed confirm button (a fresh click) or a fresh Ctrl/Cmd+Shift+A press; see ApproveDialog.
+ *
+ * What is signed is what the person reviewed: opening a dialog captures the item's bound
+ * fields (`reviewedOf`), the decision carries exactly those, and if the live item changes in
+ * any of them, is quarantined, leaves the queue or expires while a dialog is open, the dialog
+ * closes and says so; nothing is signed. Offline, a signed decision reports "signed, waiting
+ * to send" and can be withdrawn until it is sent.
  */
-import { useEffect, useState } from 'react';
-import type { DecisionOutcome, PendingItem, ProfileView } from '../../src/approver/api.ts';
+import { useEffect, useRef, useState } from 'react';
+import type { DecisionOutcome, PendingItem, ProfileView, ReviewedItem } from '../../src/approver/api.ts';
 import { reviewedOf } from '../../src/approver/display.ts';
-import { errorMessage, invoke } from '../lib/bridge.ts';
+import { errorMessage, invoke, useBridgeEvent } from '../lib/bridge.ts';
+import { isExpired, keyBlockReason, reasonToClose, useArmed, VIEW_SETTLE_MS } from '../lib/deliberate.ts';
+import { formatTime, useNow } from '../lib/time.ts';
+import { ApproveDialog } from './ApproveDialog.tsx';
+import { APPROVE_SHORTCUT, isApproveShortcut } from './approve-shortcut.ts';
 import { FormError } from './FormError.tsx';
 import { Modal } from './Modal.tsx';
-import { Visible } from './Visible.tsx';
-
-const MOD_KEY = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform) ? 'Cmd' : 'Ctrl';
-export const APPROVE_SHORTCUT = `${MOD_KEY}+Shift+A`;
-
-export function isApproveShortcut(event: {
-  key: string;
-  code?: string;
-  shiftKey: boolean;
-  ctrlKey: boolean;
-  metaKey: boolean;
-}) {
-  return (
-    (event.ctrlKey || event.metaKey) && event.shiftKey && (event.code === 'KeyA' || event.key.toLowerCase() === 'a')
-  );
-}
-
-type Dialog = 'none' | 'approve' | 'deny';
 
 export interface DecisionPanelProps {
+  /** The item on screen. */
   item: PendingItem;
+  /** The same approval as the live queue holds it now; null once it left the queue. */
+  liveItem: PendingItem | null;
   profile: ProfileView | null;
-  /** Called with the outcome of a decision the control plane answered. */
+  /** Called with the final outcome of a decision (accepted, already decided, expired, refused). */
   onOutcome: (outcome: DecisionOutcome) => void;
 }
 
-export function DecisionPanel({ item, profile, onOutcome }: DecisionPanelProps) {
-  const [dialog, setDialog] = useState<Dialog>('none');
-  const [busy, setBusy] = useState(false);
+/** Quarantined, failed verification, or signed by an operator key not trusted yet: deny only. */
+function approveBlockOf(item: PendingItem): string | null {
+  if (!item.quarantined && item.operator.trust === 'first_seen') {
+    return 'Approve is disabled until you trust the operator key that signed this request (see above). You can deny it.';
+  }
+  if (item.quarantined || !item.verification.ok) {
+    return 'Approve is disabled: this request failed verification on your device. You can deny it.';
+  }
+  return null;
+}
+
+/** A decision dialog and what the person saw when they opened it. */
+interface Opened {
+  dialog: 'approve' | 'deny';
+  item: PendingItem;
+  reviewed: ReviewedItem;
+  byShortcut: boolean;
+}
+
+type Phase = 'idle' | 'signing' | 'queued' | 'withdrawing';
+
+export function DecisionPanel({ item, liveItem, profile, onOutcome }: DecisionPanelProps) {
+  const now = useNow(500);
+  const viewSettled = useArmed(VIEW_SETTLE_MS);
+  const [opened, setOpened] = useState<Opened | null>(null);
+  const [phase, setPhase] = useState<Phase>('idle');
+  const [queuedMessage, setQueuedMessage] = useState('');
   const [error, setError] = useState<string | null>(null);
-  // Quarantined, failed verification, or signed by an operator key not trusted yet.
-  const approveBlocked = item.quarantined || !item.verification.ok;
+  const [notice, setNotice] = useState<string | null>(null);
+  /** A settled event that overtook the `queued` answer it settles. */
+  const settledEarly = useRef<DecisionOutcome | null>(null);
+
+  const approvalId = item.approval.id;
+  const keyBlock = keyBlockReason(profile);
+  const unavailable = isExpired(item, now)
+    ? `This approval expired at ${formatTime(item.approval.expiresAt)}; it can no longer be decided.`
+    : liveItem === null
+      ? 'This approval is no longer pending in your queue (decided elsewhere, withdrawn or expired).'
+      : null;
+  const approveBlock = unavailable ?? approveBlockOf(item) ?? keyBlock;
+  const denyBlock = unavailable ?? keyBlock;
+  const busy = phase !== 'idle';
+
+  const open = (dialog: 'approve' | 'deny', byShortcut: boolean) => {
+    setNotice(null);
+    setError(null);
+    setOpened({ dialog, item, reviewed: reviewedOf(item), byShortcut });
+  };
+  const close = () => {
+    setOpened(null);
+    setError(null);
+  };
+
+  // The dialog holds only while the live item is still exactly what was reviewed.
+  useEffect(() => {
+    if (!opened || phase !== 'idle') return;
+    const why = reasonToClose(opened.reviewed, liveItem, now) ?? keyBlock;
+    if (!why) return;
+    setOpened(null);
+    setNotice(`${why} The dialog was closed and nothing was signed. Review the request again before deciding.`);
+  }, [opened, phase, liveItem, now, keyBlock]);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if (dialog !== 'none' || approveBlocked || busy || !isApproveShortcut(event)) return;
+      if (event.repeat || opened || busy || approveBlock || !isApproveShortcut(event)) return;
       event.preventDefault();
-      setDialog('approve');
+      open('approve', true);
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [dialog, approveBlocked, busy]);
+  });
 
-  const decide = async (decision: 'approve' | 'deny', reason?: string) => {
-    setBusy(true);
+  const finish = (outcome: DecisionOutcome) => {
+    setPhase('idle');
+    if (outcome.status === 'withdrawn') setNotice(outcome.message);
+    else onOutcome(outcome);
+  };
+
+  useBridgeEvent('settled', (event) => {
+    if (event.approvalId !== approvalId) return;
+    if (phase === 'signing') settledEarly.current = event.outcome;
+    else if (phase === 'queued' || phase === 'withdrawing') finish(event.outcome);
+  });
+
+  const decide = async (reason?: string) => {
+    if (!opened) return;
+    const { reviewed, dialog } = opened;
+    setPhase('signing');
     setError(null);
+    settledEarly.current = null;
     try {
       const outcome = await invoke('approval:decide', {
-        approvalId: item.approval.id,
-        decision,
+        approvalId: reviewed.approvalId,
+        decision: dialog,
         ...(reason === undefined ? {} : { reason }),
-        // Everything the decision binds, as shown: the engine signs only if the approval still carries exactly this.
-        reviewed: reviewedOf(item),
+        reviewed,
       });
-      setDialog('none');
-      onOutcome(outcome);
+      setOpened(null);
+      if (outcome.status !== 'queued') return finish(outcome);
+      if (settledEarly.current) return finish(settledEarly.current);
+      setQueuedMessage(outcome.message);
+      setPhase('queued');
     } catch (err) {
       setError(errorMessage(err));
-    } finally {
-      setBusy(false);
+      setPhase('idle');
     }
   };
 
+  const withdraw = async () => {
+    setPhase('withdrawing');
+    setError(null);
+    try {
+      const result = await invoke('approval:withdraw', { approvalId });
+      if (result.withdrawn) {
+        setPhase('idle');
+        setNotice(result.message);
+      } else {
+        // Still on its way: the settled event ends the waiting state.
+        setPhase((current) => (current === 'withdrawing' ? 'queued' : current));
+        setError(result.message);
+      }
+    } catch (err) {
+      setPhase((current) => (current === 'withdrawing' ? 'queued' : current));
+      setError(errorMessage(err));
+    }
+  };
+
+  if (phase === 'queued' || phase === 'withdrawing') {
+    return (
+      <section className="decision-panel" aria-labelledby="decide-title">
+        <div className="alert alert-warning" role="status" data-testid="queued">
+          <h2 id="decide-title">Signed, waiting to send</h2>
+          <p>{queuedMessage}</p>
+          <FormError message={error} />
+          <button
+            type="button"
+            className="button"
+            data-testid="withdraw-button"
+            disabled={phase === 'withdrawing'}
+            onClick={() => void withdraw()}
+          >
+            {phase === 'withdrawing' ? 'Withdrawing…' : 'Withdraw decision'}
+          </button>
+        </div>
+      </section>
+    );
+  }
+
   return (
-    <section className="decision-panel" aria-labelledby="decide-title">
+    <section
+      className="decision-panel"
+      aria-labelledby="decide-title"
+      data-testid="decision-panel"
+      data-settled={viewSettled ? 'true' : 'false'}
+    >
       <h2 id="decide-title" className="visually-hidden">
         Decide
       </h2>
-      {approveBlocked && (
-        <p className="decision-blocked" id="approve-blocked-reason">
-          {!item.quarantined && item.operator.trust === 'first_seen'
-            ? 'Approve is disabled until you trust the operator key that signed this request (see above). You can deny it.'
-            : 'Approve is disabled: this request failed verification on your device. You can deny it.'}
+      {notice && (
+        <p className="alert alert-warning" role="alert" data-testid="decision-notice">
+          {notice}
         </p>
       )}
-      {dialog === 'none' && <FormError message={error} />}
-      {!approveBlocked && (
+      {approveBlock ? (
+        <p className="decision-blocked" id="approve-blocked-reason" data-testid="approve-blocked">
+          {approveBlock}
+        </p>
+      ) : (
         <p className="decision-hint" id="approve-hint">
           Your signature covers exactly this action (code <span className="short-code">{item.shortCode}</span>).
           Approving asks you to confirm; shortcut {APPROVE_SHORTCUT}.
         </p>
       )}
+      {!opened && <FormError message={error} />}
       <div className="decision-buttons">
         <button
           type="button"
           className="button button-deny"
           data-testid="deny-button"
-          disabled={busy}
-          onClick={() => setDialog('deny')}
+          aria-disabled={viewSettled ? undefined : true}
+          disabled={busy || denyBlock !== null}
+          aria-describedby={denyBlock ? 'approve-blocked-reason' : undefined}
+          onClick={(event) => {
+            if (event.detail > 1 || (event.detail > 0 && !viewSettled)) return;
+            open('deny', false);
+          }}
         >
           Deny…
         </button>
@@ -106,119 +222,33 @@ export function DecisionPanel({ item, profile, onOutcome }: DecisionPanelProps) 
           type="button"
           className="button button-approve"
           data-testid="approve-button"
-          disabled={approveBlocked || busy}
-          aria-describedby={approveBlocked ? 'approve-blocked-reason' : 'approve-hint'}
-          onClick={() => setDialog('approve')}
+          aria-disabled={viewSettled ? undefined : true}
+          disabled={busy || approveBlock !== null}
+          aria-describedby={approveBlock ? 'approve-blocked-reason' : 'approve-hint'}
+          onClick={(event) => {
+            // The second click of a double-click (on a queue row, say) never opens a dialog.
+            if (event.detail > 1 || (event.detail > 0 && !viewSettled)) return;
+            open('approve', false);
+          }}
         >
           Approve…
         </button>
       </div>
-      {dialog === 'approve' && !approveBlocked && (
+      {opened?.dialog === 'approve' && (
         <ApproveDialog
-          item={item}
+          item={opened.item}
           profile={profile}
+          openedByShortcut={opened.byShortcut}
           busy={busy}
           error={error}
-          onCancel={() => {
-            setDialog('none');
-            setError(null);
-          }}
-          onConfirm={() => void decide('approve')}
+          onCancel={close}
+          onConfirm={() => void decide()}
         />
       )}
-      {dialog === 'deny' && (
-        <DenyDialog
-          busy={busy}
-          error={error}
-          onCancel={() => {
-            setDialog('none');
-            setError(null);
-          }}
-          onConfirm={(reason) => void decide('deny', reason)}
-        />
+      {opened?.dialog === 'deny' && (
+        <DenyDialog busy={busy} error={error} onCancel={close} onConfirm={(reason) => void decide(reason)} />
       )}
     </section>
-  );
-}
-
-function ApproveDialog(props: {
-  item: PendingItem;
-  profile: ProfileView | null;
-  busy: boolean;
-  error: string | null;
-  onCancel: () => void;
-  onConfirm: () => void;
-}) {
-  const { item, profile, busy } = props;
-  const [hint, setHint] = useState(false);
-  const { action, actionHash } = item.approval.receipt.statement;
-  return (
-    <Modal
-      title="Approve and co-sign this action?"
-      testId="approve-dialog"
-      className="modal-approve"
-      onClose={props.onCancel}
-      onKeyDown={(event) => {
-        if (event.key === 'Enter') {
-          event.preventDefault();
-          setHint(true);
-        } else if (isApproveShortcut(event)) {
-          event.preventDefault();
-          if (!busy) props.onConfirm();
-        }
-      }}
-    >
-      <p>
-        Your key signs this exact action. The agent may then run <Visible text={action.tool} className="mono" /> on
-        account <Visible text={action.account} className="mono" />.
-      </p>
-      <dl className="confirm-facts">
-        <div>
-          <dt>Confirmation code</dt>
-          <dd className="short-code short-code-large">{item.shortCode}</dd>
-        </div>
-        <div>
-          <dt>Action hash</dt>
-          <dd className="mono break">{actionHash}</dd>
-        </div>
-        {profile && (
-          <div>
-            <dt>Signing as</dt>
-            <dd>
-              <Visible text={profile.displayName} /> · key <span className="mono">{profile.keyId}</span>
-            </dd>
-          </div>
-        )}
-      </dl>
-      <p className="decision-hint" role={hint ? 'alert' : undefined}>
-        {hint
-          ? `Enter does not approve. Click “Approve and sign” or press ${APPROVE_SHORTCUT}.`
-          : `Click “Approve and sign” or press ${APPROVE_SHORTCUT}. Escape cancels.`}
-      </p>
-      <FormError message={props.error} />
-      <div className="modal-actions">
-        {/* biome-ignore lint/a11y/noAutofocus: safe default focus in a confirmation dialog is Cancel */}
-        <button type="button" className="button" autoFocus onClick={props.onCancel}>
-          Cancel
-        </button>
-        <button
-          type="button"
-          className="button button-approve"
-          data-testid="confirm-approve"
-          disabled={busy}
-          onClick={(event) => {
-            // detail is 0 for clicks made with Enter or Space: never approve from the keyboard's default keys.
-            if (event.detail === 0) {
-              setHint(true);
-              return;
-            }
-            props.onConfirm();
-          }}
-        >
-          {busy ? 'Signing…' : 'Approve and sign'}
-        </button>
-      </div>
-    </Modal>
   );
 }
 

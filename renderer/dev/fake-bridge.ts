@@ -277,6 +277,10 @@ export function installFakeBridge(): void {
       };
       return outcome;
     },
+    'approval:withdraw': () => ({
+      withdrawn: false,
+      message: 'Nothing to withdraw: no signed decision for this approval is waiting to be sent on this device.',
+    }),
     'operators:list': () => [],
     'operators:trustItem': ({ approvalId, fingerprint }) => {
       const item = items.find((i) => i.approval.id === approvalId);

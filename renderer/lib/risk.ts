@@ -29,43 +29,61 @@ function words(text: string): string {
 interface Walked {
   strings: string[];
   keys: string[];
-  amounts: { key: string; value: number | string }[];
-  currency: string | null;
+  amounts: { path: string; value: number | string; currency: string | null }[];
 }
 
-function walk(value: JsonValue, key: string, out: Walked, depth = 0): void {
+/** The currency named by an object's own currency key, if any. */
+function ownCurrency(object: { [key: string]: JsonValue }): string | null {
+  for (const [k, v] of Object.entries(object)) if (CURRENCY_KEY.test(k) && typeof v === 'string') return v;
+  return null;
+}
+
+/**
+ * Every amount is paired with the currency of the object that holds it (else the nearest
+ * enclosing one): a 4,999 EUR refund beside a 1 JPY fee must never borrow the fee's currency.
+ */
+function walk(value: JsonValue, key: string, path: string, currency: string | null, out: Walked, depth = 0): void {
   if (depth > 32) return;
   if (typeof value === 'string') {
     out.strings.push(value);
-    if (CURRENCY_KEY.test(key) && !out.currency) out.currency = value;
-    if (AMOUNT_KEY.test(key) && /^-?\d+(\.\d+)?$/.test(value)) out.amounts.push({ key, value });
+    if (AMOUNT_KEY.test(key) && /^-?\d+(\.\d+)?$/.test(value)) out.amounts.push({ path, value, currency });
   } else if (typeof value === 'number') {
-    if (AMOUNT_KEY.test(key)) out.amounts.push({ key, value });
+    if (AMOUNT_KEY.test(key)) out.amounts.push({ path, value, currency });
   } else if (Array.isArray(value)) {
-    for (const item of value) walk(item, key, out, depth + 1);
+    value.forEach((item, i) => {
+      walk(item, key, `${path}[${i}]`, currency, out, depth + 1);
+    });
   } else if (value && typeof value === 'object') {
+    const here = ownCurrency(value) ?? currency;
     for (const [k, v] of Object.entries(value)) {
       out.keys.push(k);
-      walk(v, k, out, depth + 1);
+      walk(v, k, path ? `${path}.${k}` : k, here, out, depth + 1);
     }
   }
 }
 
-function formatAmount(value: number | string): string {
-  const n = typeof value === 'number' ? value : Number(value);
-  return Number.isFinite(n) ? n.toLocaleString(undefined, { maximumFractionDigits: 6 }) : String(value);
+/**
+ * The amount exactly as the action carries it, digits grouped for reading. Works on the
+ * decimal text, never through a float: `12345678901234567890` and `0.1234567891` stay exact.
+ */
+export function formatAmount(value: number | string): string {
+  const text = typeof value === 'number' ? String(value) : value;
+  const match = /^(-?)(\d+)(\.\d+)?$/.exec(text);
+  if (!match) return text;
+  const [, sign = '', whole = '', fraction = ''] = match;
+  return `${sign}${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${fraction}`;
 }
 
 export function riskCues(action: Action): RiskCue[] {
-  const walked: Walked = { strings: [], keys: [], amounts: [], currency: null };
-  walk(action.params, '', walked);
+  const walked: Walked = { strings: [], keys: [], amounts: [] };
+  walk(action.params, '', '', null, walked);
   const cues: RiskCue[] = [];
   const toolWords = words(action.tool);
   const everything = [toolWords, words(action.account), words(action.workflow), ...walked.strings].join(' ');
 
-  for (const { key, value } of walked.amounts.slice(0, 2)) {
-    const currency = walked.currency ? ` ${walked.currency}` : '';
-    cues.push({ kind: 'amount', label: `${key}: ${formatAmount(value)}${currency}` });
+  // Every amount, each with its own currency: a cue that shows some of them would be a partial truth.
+  for (const { path, value, currency } of walked.amounts) {
+    cues.push({ kind: 'amount', label: `${path}: ${formatAmount(value)}${currency ? ` ${currency}` : ''}` });
   }
   if (MONEY.test(toolWords) && walked.amounts.length === 0) cues.push({ kind: 'money', label: 'Moves money' });
   if (PRODUCTION.test(everything)) cues.push({ kind: 'production', label: 'Production' });

@@ -75,11 +75,21 @@ export function DetailView({ approvalId, liveItem, profile, onBack }: DetailView
       </section>
     );
   }
-  return <DetailBody item={item} profile={profile} outcome={outcome} onOutcome={setOutcome} back={back} />;
+  return (
+    <DetailBody
+      item={item}
+      liveItem={liveItem}
+      profile={profile}
+      outcome={outcome}
+      onOutcome={setOutcome}
+      back={back}
+    />
+  );
 }
 
 function DetailBody(props: {
   item: PendingItem;
+  liveItem: PendingItem | null;
   profile: ProfileView | null;
   outcome: DecisionOutcome | null;
   onOutcome: (o: DecisionOutcome) => void;
@@ -90,7 +100,8 @@ function DetailBody(props: {
   const { approval } = item;
   const statement = approval.receipt.statement;
   const { action } = statement;
-  const expiry = expiryInfo(approval.expiresAt, now);
+  // After a decision the countdown stops: the approval no longer waits for anyone.
+  const expiry = outcome ? { text: 'decided', urgency: 'normal' as const } : expiryInfo(approval.expiresAt, now);
   const bidi = [action.tool, action.account, action.workflow, action.summary ?? '', item.canonicalAction].some(
     hasBidiControls,
   );
@@ -122,7 +133,11 @@ function DetailBody(props: {
           <span className="short-code short-code-large" data-testid="detail-short-code">
             {item.shortCode}
           </span>
-          <span className="code-box-help">The agent shows the same code.</span>
+          <span className="code-box-help" data-testid="code-help">
+            {item.quarantined
+              ? 'Do not match this code: the request failed verification.'
+              : 'The agent shows the same code.'}
+          </span>
         </div>
       </div>
 
@@ -139,7 +154,7 @@ function DetailBody(props: {
           </ul>
         </div>
       ) : (
-        <VerificationBox item={item} />
+        <VerificationBox item={item} expired={expiry.urgency === 'expired'} />
       )}
       <OperatorTrust item={item} />
       {bidi && (
@@ -152,7 +167,7 @@ function DetailBody(props: {
       {outcome ? (
         <OutcomeBox outcome={outcome} />
       ) : (
-        <DecisionPanel item={item} profile={profile} onOutcome={props.onOutcome} />
+        <DecisionPanel item={item} liveItem={props.liveItem} profile={profile} onOutcome={props.onOutcome} />
       )}
 
       {action.summary && (
@@ -234,7 +249,15 @@ function Fact({
   );
 }
 
-function VerificationBox({ item }: { item: PendingItem }) {
+function VerificationBox({ item, expired }: { item: PendingItem; expired: boolean }) {
+  if (item.verification.ok && expired) {
+    return (
+      <div className="alert alert-warning" data-testid="verification" data-ok="false">
+        <strong>Expired.</strong> The operator's signature, the action hash and the policy reference checked out, but
+        the approval expired at {formatTime(item.approval.expiresAt)}: it can no longer be approved.
+      </div>
+    );
+  }
   if (item.verification.ok) {
     return (
       <div className="alert alert-ok" data-testid="verification" data-ok="true">
@@ -262,6 +285,8 @@ const OUTCOME_TITLE: Record<DecisionOutcome['status'], string> = {
   already_decided: 'Already decided',
   expired: 'Expired',
   refused: 'Refused',
+  queued: 'Signed, waiting to send',
+  withdrawn: 'Withdrawn',
   unconfirmed: 'Not confirmed — do not assume the agent may run',
 };
 

@@ -18,9 +18,10 @@ import type {
   ProfileView,
   QueueSnapshot,
   TrustedOperatorView,
+  WithdrawOutcome,
 } from '../approver/api.ts';
 import { ReviewedItem } from '../approver/api.ts';
-import { Decision, Id, Text } from '../core/schemas.ts';
+import { Decision, Endpoint, Id, Text } from '../core/schemas.ts';
 
 export const Settings = z.strictObject({
   notifications: z.boolean(),
@@ -35,12 +36,6 @@ export interface AppInfo {
   /** `electron` in the desktop app; `browser` when served by the loopback web host. */
   shell: 'electron' | 'browser';
 }
-
-const Endpoint = z
-  .string()
-  .max(2000)
-  .url('must be a URL such as https://heso.example.com')
-  .refine((u) => /^https?:\/\//.test(u), 'must start with https:// (or http:// for a local server)');
 
 const ProfileName = z.strictObject({ name: Id });
 
@@ -90,6 +85,8 @@ export const invokeContract = {
       }),
     result: {} as DecisionOutcome,
   },
+  /** Takes back a decision that is signed but still waiting for the network (`queued`), if it is not being sent. */
+  'approval:withdraw': { args: z.strictObject({ approvalId: Id }), result: {} as WithdrawOutcome },
   'operators:list': { args: z.strictObject({ name: Id.optional() }), result: [] as TrustedOperatorView[] },
   /**
    * Trusts the operator key that signed a shown item, for its workflow. `fingerprint` is the one the
@@ -117,9 +114,11 @@ export interface EventContract {
   connection: ConnectionState;
   /** Open this approval's detail (e.g. a notification was clicked). Never approves. */
   navigate: { approvalId: string };
+  /** A decision answered as `queued` reached its final outcome (sent and accepted, expired, withdrawn…). */
+  settled: { approvalId: string; outcome: DecisionOutcome };
 }
 export type EventChannel = keyof EventContract;
-export const eventChannels: EventChannel[] = ['queue', 'connection', 'navigate'];
+export const eventChannels: EventChannel[] = ['queue', 'connection', 'navigate', 'settled'];
 
 /** Prefix of every IPC channel name on the wire, so nothing else can collide with ours. */
 export const CHANNEL_PREFIX = 'heso:';

@@ -41,7 +41,7 @@ export interface Dispatcher {
   readonly channels: readonly InvokeChannel[];
   /** Never throws: a refusal or failure comes back as `{ ok: false, error: { code, message } }`. */
   dispatch(channel: string, rawArgs: unknown): Promise<InvokeEnvelope>;
-  /** Forwards the engine's renderer-facing events (`queue`, `connection`) to `sink`; returns unsubscribe. */
+  /** Forwards the engine's renderer-facing events (`queue`, `connection`, `settled`) to `sink`; returns unsubscribe. */
   subscribe(sink: EventSink): () => void;
 }
 
@@ -96,7 +96,10 @@ export function createDispatcher(engine: ApproverEngineApi, deps: DispatcherDeps
         decision: a.decision,
         ...(a.reason === undefined ? {} : { reason: a.reason }),
         ...(a.reviewed === undefined ? {} : { reviewed: a.reviewed }),
+        // The app shows "signed, waiting to send" (and offers withdraw) instead of a spinner that cannot be stopped.
+        returnWhenQueued: true,
       }),
+    'approval:withdraw': (a) => engine.withdrawDecision(a.approvalId),
     'operators:list': (a) => engine.listTrustedOperators(a.name),
     'operators:trustItem': (a) => engine.trustItemOperator({ approvalId: a.approvalId, fingerprint: a.fingerprint }),
     'history:get': (a) => engine.history(a.name),
@@ -134,7 +137,11 @@ export function createDispatcher(engine: ApproverEngineApi, deps: DispatcherDeps
       return run(channel, rawArgs);
     },
     subscribe(sink) {
-      const offs = [engine.on('queue', (s) => sink('queue', s)), engine.on('connection', (c) => sink('connection', c))];
+      const offs = [
+        engine.on('queue', (s) => sink('queue', s)),
+        engine.on('connection', (c) => sink('connection', c)),
+        engine.on('settled', (d) => sink('settled', d)),
+      ];
       return () => {
         for (const off of offs) off();
       };

@@ -20,6 +20,7 @@ const INVOKE: Record<InvokeChannel, true> = {
   'queue:snapshot': true,
   'approval:get': true,
   'approval:decide': true,
+  'approval:withdraw': true,
   'operators:list': true,
   'operators:trustItem': true,
   'history:get': true,
@@ -32,6 +33,7 @@ const EVENTS: Record<EventChannel, true> = {
   queue: true,
   connection: true,
   navigate: true,
+  settled: true,
 };
 
 export const INVOKE_CHANNEL_NAMES: readonly InvokeChannel[] = Object.freeze(Object.keys(INVOKE) as InvokeChannel[]);

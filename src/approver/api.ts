@@ -171,20 +171,43 @@ export interface DecideInput {
    * held item must match it.
    */
   reviewed?: ReviewedItem;
+  /**
+   * Answer `queued` as soon as a signed decision's first send fails for a transient reason
+   * (offline, 5xx, 429) instead of waiting until it is settled; sending continues in the
+   * background, the settled outcome comes as the `settled` event, and `withdrawDecision` can
+   * stop it before it is sent. The app sets it; the CLI waits.
+   */
+  returnWhenQueued?: boolean;
 }
 
 /**
  * `unconfirmed`: the decision was signed and sent, but the control plane's answer does not record
  * it (another status, another approval, not our co-signature). Nothing may be assumed: the agent
  * runs only if the control plane really holds the co-signature.
+ * `queued`: signed, stored, not delivered yet (waiting for the network); `withdrawn`: a queued
+ * decision deleted before it was sent.
  */
-export type DecisionOutcomeStatus = 'accepted' | 'already_decided' | 'expired' | 'refused' | 'unconfirmed';
+export type DecisionOutcomeStatus =
+  | 'accepted'
+  | 'already_decided'
+  | 'expired'
+  | 'refused'
+  | 'unconfirmed'
+  | 'queued'
+  | 'withdrawn';
 
 export interface DecisionOutcome {
   status: DecisionOutcomeStatus;
   /** Human readable: what happened and what to do. */
   message: string;
   approval: Approval | null;
+}
+
+export interface WithdrawOutcome {
+  /** True when the signed decision will not be sent (it was waiting for the network). */
+  withdrawn: boolean;
+  /** What happened and what to do; says why when it could not be withdrawn. */
+  message: string;
 }
 
 export type NotificationRequest =
@@ -217,6 +240,8 @@ export interface EngineEvents {
   removed: { approvalId: string };
   expired: { approvalId: string };
   connection: ConnectionState;
+  /** A decision that was `queued` reached its final outcome (accepted, expired, withdrawn…). */
+  settled: { approvalId: string; outcome: DecisionOutcome };
   /** Already rate-limited and coalesced: show it as is. */
   notify: NotificationRequest;
 }
@@ -245,6 +270,8 @@ export interface ApproverEngineApi {
   snapshot(): QueueSnapshot;
   getItem(approvalId: string): PendingItem | undefined;
   decide(input: DecideInput): Promise<DecisionOutcome>;
+  /** Withdraws a signed decision that is waiting for the network, if it is not being sent right now. */
+  withdrawDecision(approvalId: string): Promise<WithdrawOutcome>;
   /** The operator keys a profile trusts, with their workflows. */
   listTrustedOperators(profileName?: string): Promise<TrustedOperatorView[]>;
   /** Pins an operator key for workflows (admin, up front); refuses to re-pin a workflow without `replace`. */

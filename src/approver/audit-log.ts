@@ -16,6 +16,7 @@ import { sha256, verifyBytes } from '../core/crypto.ts';
 import { b64url, toHex, utf8 } from '../core/encoding.ts';
 import { AUDIT_ENTRY_TYPE, Decision, Id, JsonObjectSchema, KeyId, SignatureB64, Timestamp } from '../core/schemas.ts';
 import type { AuditEntryView, AuditLogVerification } from './api.ts';
+import { withFileLock } from './file-lock.ts';
 import { writeFileAtomic } from './profiles.ts';
 
 export const AUDIT_FILE = 'audit.jsonl';
@@ -74,7 +75,6 @@ export class AuditLog {
   readonly path: string;
   readonly headPath: string;
   readonly #dir: string;
-  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     dir: string,
@@ -86,9 +86,13 @@ export class AuditLog {
     this.headPath = join(dir, AUDIT_HEAD_FILE);
   }
 
-  /** Appends one signed entry chained to the last line. Appends are serialised in this process. */
+  /**
+   * Appends one signed entry chained to the last line. One writer per profile: appends are
+   * serialised across every AuditLog on this file in this process and, through a lock file,
+   * across processes (the CLI and the app deciding at once), so sequence numbers never fork.
+   */
   append(input: AuditAppendInput, signer: AuditSigner, at: string): Promise<AuditEntryView> {
-    const run = this.#queue.then(async () => {
+    return withFileLock(this.path, async () => {
       await mkdir(this.#dir, { recursive: true, mode: 0o700 });
       const lines = await this.#lines();
       const last = lines.at(-1);
@@ -120,8 +124,6 @@ export class AuditLog {
       await writeFileAtomic(this.headPath, `${JSON.stringify({ seq: entry.seq, hash })}\n`);
       return viewOf(entry, hash);
     });
-    this.#queue = run.catch(() => undefined);
-    return run;
   }
 
   /** Entries as recorded, skipping lines that do not parse (verify() reports those). */
@@ -178,11 +180,14 @@ export class AuditLog {
 
   /** Moves the log aside (kept as evidence) when its profile is removed. */
   async archive(suffix: string): Promise<void> {
-    for (const p of [this.path, this.headPath]) {
-      await rename(p, `${p}.${suffix}`).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-      });
-    }
+    // Under the writers' lock: an entry written while the log moves would start a new, orphaned log.
+    await withFileLock(this.path, async () => {
+      for (const p of [this.path, this.headPath]) {
+        await rename(p, `${p}.${suffix}`).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') throw err;
+        });
+      }
+    });
   }
 }
 

@@ -46,7 +46,7 @@ export function makeClient(ctx: EngineContext, endpoint: string, apiKey: string)
 }
 
 export async function clientFor(ctx: EngineContext, profile: StoredProfile): Promise<ControlPlaneClient> {
-  return makeClient(ctx, profile.endpoint, await ctx.secrets.apiKey(profile.name));
+  return makeClient(ctx, profile.endpoint, await ctx.secrets.apiKey(profile));
 }
 
 export async function viewOf(ctx: EngineContext, profile: StoredProfile): Promise<ProfileView> {
@@ -60,7 +60,7 @@ export async function viewOf(ctx: EngineContext, profile: StoredProfile): Promis
     publicKey: key.publicKey,
     fingerprint: key.fingerprint,
     keyStatus: profile.keyStatus,
-    hasApiKey: await ctx.secrets.hasApiKey(profile.name),
+    hasApiKey: await ctx.secrets.hasApiKey(profile),
     apiKeyRole: profile.apiKeyRole ?? 'unknown',
   };
 }

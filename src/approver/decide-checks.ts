@@ -6,8 +6,9 @@
  */
 import type { Approval } from '../core/api.ts';
 import type { DecisionStatement } from '../core/schemas.ts';
-import type { DecisionOutcome, PendingItem, ReviewedItem } from './api.ts';
+import type { DecideInput, DecisionOutcome, PendingItem, ReviewedItem } from './api.ts';
 import { reviewedOf } from './display.ts';
+import { InputError, RemoteError } from './errors.ts';
 
 /** The reviewed fields that differ between what was reviewed and `actual`. */
 export function differingFields(reviewed: ReviewedItem, actual: ReviewedItem): (keyof ReviewedItem)[] {
@@ -61,4 +62,30 @@ export function approveRefusal(item: PendingItem): DecisionOutcome | null {
     ? `its operator key ${item.operator.fingerprint} is not trusted on this device yet. Compare the fingerprint with your team admin and trust the key (\`heso-approver trust confirm ${item.approval.id} --fingerprint "${item.operator.fingerprint}"\`, or "Trust this operator key" in the app), then approve again`
     : `this approval failed local verification (${item.verification.reasons.join('; ')}). You can deny it`;
   return { status: 'refused', message: `Refused to approve: ${what}. Nothing was signed.`, approval: item.approval };
+}
+
+/** A fetch that failed because the control plane could not answer now (not because it answered wrong). */
+export function isUnreachable(err: unknown): boolean {
+  return err instanceof RemoteError && ['unreachable', 'rate_limited', 'server_error'].includes(err.code);
+}
+
+/** Checks a decision's input before anything is fetched or signed; returns the trimmed reason. */
+export function checkDecideInput(input: DecideInput): string | undefined {
+  if (input.decision !== 'approve' && input.decision !== 'deny') {
+    throw new InputError('decision must be "approve" or "deny"');
+  }
+  const reason = input.reason?.trim() ? input.reason.trim() : undefined;
+  if (input.decision === 'deny' && reason === undefined) throw new InputError('a reason is required to deny');
+  if (reason !== undefined && reason.length > 2000) throw new InputError('reason: at most 2000 characters');
+  if (input.decision === 'approve' && input.reviewed === undefined) {
+    throw new InputError(
+      'approve needs `reviewed`: the approval as the person saw it (reviewedOf(item)). Nothing was signed.',
+    );
+  }
+  if (input.reviewed !== undefined && input.reviewed.approvalId !== input.approvalId) {
+    throw new InputError(
+      `reviewed.approvalId "${input.reviewed.approvalId}" is not the approval being decided ("${input.approvalId}"). Nothing was signed.`,
+    );
+  }
+  return reason;
 }

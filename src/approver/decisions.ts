@@ -77,6 +77,42 @@ export class DecisionOutbox {
   }
 }
 
+/**
+ * A signed decision on its way to the control plane, as seen by whoever may withdraw it.
+ * Between attempts (offline, backing off) it can be withdrawn: the loop stops before the next
+ * send. While a request is on the wire it cannot: the control plane may be accepting it.
+ */
+export class PendingSend {
+  readonly #abort = new AbortController();
+  #sending = false;
+  /** A failed earlier attempt may still have reached the control plane (network drop, 5xx, garbled answer). */
+  mayHaveArrived = false;
+
+  get withdrawn(): boolean {
+    return this.#abort.signal.aborted;
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** True when withdrawn now (no further send happens); false when a send is in progress. */
+  withdraw(): boolean {
+    if (this.#sending) return false;
+    this.#abort.abort();
+    return true;
+  }
+
+  async sending<T>(send: () => Promise<T>): Promise<T> {
+    this.#sending = true;
+    try {
+      return await send();
+    } finally {
+      this.#sending = false;
+    }
+  }
+}
+
 export interface SubmitOptions {
   client: Pick<ControlPlaneClient, 'decide' | 'getApproval'>;
   teamId: string;
@@ -86,15 +122,22 @@ export interface SubmitOptions {
   logger: Logger;
   /** Fingerprint of the signing key, for the "not active yet" message. */
   fingerprint: string;
+  /** Lets the decision be withdrawn between attempts. */
+  pending?: PendingSend;
+  /** Called once, when the first attempt failed transiently: the decision now waits for the network. */
+  onQueued?: () => void;
 }
 
 /** Sends the same signed co-signature until the control plane settles it or the approval expires. */
 export async function submitDecision(cosignature: Cosignature, opts: SubmitOptions): Promise<DecisionOutcome> {
   const { client, teamId, clock, random, sleep, logger } = opts;
+  const pending = opts.pending ?? new PendingSend();
   const st = cosignature.statement;
   const expiresAtMs = Date.parse(st.expiresAt);
   let failures = 0;
+  let queued = false;
   for (;;) {
+    if (pending.withdrawn) return withdrawnOutcome(pending);
     if (clock() >= expiresAtMs) {
       return {
         status: 'expired',
@@ -103,7 +146,7 @@ export async function submitDecision(cosignature: Cosignature, opts: SubmitOptio
       };
     }
     try {
-      const approval = await client.decide(teamId, st.approvalId, cosignature);
+      const approval = await pending.sending(() => client.decide(teamId, st.approvalId, cosignature));
       // A 200 is not proof: the answer itself must record this very decision.
       const problem = unrecordedReason(approval, cosignature);
       if (problem) {
@@ -120,13 +163,35 @@ export async function submitDecision(cosignature: Cosignature, opts: SubmitOptio
       logger.warn('decision submit failed', { approvalId: st.approvalId, kind: err.kind, status: err.status });
       const outcome = await settle(err, cosignature, opts);
       if (outcome) return outcome;
+      pending.mayHaveArrived ||= err.kind !== 'rate_limited';
+      if (!queued) opts.onQueued?.();
+      queued = true;
       const delayMs =
         err.kind === 'rate_limited'
           ? (err.retryAfterSeconds ?? 5) * 1000
           : backoffDelay(failures++, random, 500, 15_000);
-      await sleep(Math.min(delayMs, Math.max(0, expiresAtMs - clock())));
+      await sleep(Math.min(delayMs, Math.max(0, expiresAtMs - clock())), pending.signal);
     }
   }
+}
+
+function withdrawnOutcome(pending: PendingSend): DecisionOutcome {
+  return {
+    status: 'withdrawn',
+    message: pending.mayHaveArrived
+      ? 'Withdrawn: this device will not send your signed decision again. An earlier attempt failed mid-way and may still have reached the control plane; the queue shows whether the approval is still pending.'
+      : 'Withdrawn: your signed decision was never delivered and will not be sent. The approval is still pending; you can decide again.',
+    approval: null,
+  };
+}
+
+/** What a decision signed but not yet delivered reports while it waits for the network. */
+export function queuedOutcome(expiresAt: string): DecisionOutcome {
+  return {
+    status: 'queued',
+    message: `Signed, waiting to send: the control plane cannot be reached right now. This device keeps trying until the approval expires (${expiresAt}); you can withdraw the decision until it is sent.`,
+    approval: null,
+  };
 }
 
 /** Why `answer` does not record `cosignature` as the decision of this approval; null when it does. */

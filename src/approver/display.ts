@@ -11,51 +11,11 @@
  * Pure functions, no Node APIs: safe to import from the renderer.
  */
 
+import { escapeUntrusted, hasHiddenCharacters } from '../core/terminal-text.ts';
 import type { PendingItem, ReviewedItem } from './api.ts';
 
-/** Characters never rendered as themselves: C0/C1 controls, DEL, bidi controls, invisible formatting. */
-const HIDDEN =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  // biome-ignore lint/suspicious/noMisleadingCharacterClass: we test one code point at a time, combining marks included
-  /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]|\p{Cs}|[\u{1bca0}-\u{1bca3}\u{1d173}-\u{1d17a}\u{e0000}-\u{e007f}\u{e0100}-\u{e01ef}]/u;
-
-const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f', '\v': '\\v' };
-
-/** Bidirectional-override and isolate characters, the ones that reorder what you read. */
-const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
-
-function escapeChar(ch: string): string {
-  const named = NAMED[ch];
-  if (named) return named;
-  const cp = ch.codePointAt(0) ?? 0;
-  if (cp <= 0xff) return `\\x${cp.toString(16).padStart(2, '0')}`;
-  if (cp <= 0xffff) return `\\u${cp.toString(16).toUpperCase().padStart(4, '0')}`;
-  return `\\u{${cp.toString(16).toUpperCase()}}`;
-}
-
-/**
- * Untrusted text made safe to print or render: hidden characters become visible escapes,
- * backslashes are doubled. Printable text (including non-Latin scripts and emoji) is kept.
- */
-export function escapeUntrusted(text: string): string {
-  let out = '';
-  for (const ch of text) {
-    if (ch === '\\') out += '\\\\';
-    else if (HIDDEN.test(ch)) out += escapeChar(ch);
-    else out += ch;
-  }
-  return out;
-}
-
-/** True when the text contains anything `escapeUntrusted` would escape (other than a backslash). */
-export function hasHiddenCharacters(text: string): boolean {
-  return HIDDEN.test(text);
-}
-
-/** True when the text contains a bidirectional override or isolate: worth a visible warning. */
-export function hasBidiControls(text: string): boolean {
-  return BIDI.test(text);
-}
+// The escaping itself lives in core so that every CLI (the SDK's `heso` included) shares it.
+export { escapeUntrusted, hasBidiControls, hasHiddenCharacters } from '../core/terminal-text.ts';
 
 export interface DisplayLine {
   /** Dotted path, e.g. `params.recipient.iban`; keys are escaped too. */
@@ -109,24 +69,7 @@ export function quote(text: string): string {
   return `"${escapeUntrusted(text).replace(/"/g, '\\"')}"`;
 }
 
-/**
- * JSON text whose hidden characters (controls, bidi overrides, zero-width…) are written as
- * `\uXXXX` escapes. Same JSON value, but printing it to a terminal cannot reorder or hide text.
- */
-export function jsonForTerminal(value: unknown, indent?: number): string {
-  const text = JSON.stringify(value, null, indent) ?? 'null';
-  let out = '';
-  for (const ch of text) {
-    if (ch !== '\n' && ch !== ' ' && HIDDEN.test(ch)) {
-      const cp = ch.codePointAt(0) ?? 0;
-      if (cp > 0xffff) {
-        // Astral characters become a surrogate pair of escapes.
-        for (let i = 0; i < ch.length; i++) out += `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`;
-      } else out += `\\u${cp.toString(16).padStart(4, '0')}`;
-    } else out += ch;
-  }
-  return out;
-}
+export { jsonForTerminal } from '../core/terminal-text.ts';
 
 /** The fields of `item` that a decision binds, captured when the person starts to decide. */
 export function reviewedOf(item: Pick<PendingItem, 'approval'>): ReviewedItem {

@@ -20,22 +20,26 @@ import type {
   TrustedOperatorView,
   TrustItemOperatorInput,
   TrustOperatorInput,
+  WithdrawOutcome,
 } from './api.ts';
-import { auditLogOf, clientFor, type EngineContext, outboxOf, remoteFailure, viewOf } from './context.ts';
+import { auditLogOf, clientFor, type EngineContext, outboxOf, profileDir, remoteFailure, viewOf } from './context.ts';
 import {
   approveRefusal,
   changedOutcome,
+  checkDecideInput,
+  isUnreachable,
   reviewedOfApproval,
   reviewedOfStatement,
   reviewMismatch,
 } from './decide-checks.ts';
-import { type DecisionOutbox, signDecision, submitDecision } from './decisions.ts';
+import { type DecisionOutbox, type SubmitOptions, signDecision, submitDecision } from './decisions.ts';
+import { type Deliver, Deliveries } from './deliveries.ts';
 import { reviewedOf } from './display.ts';
-import { InputError, ProfileNotFoundError, RemoteError } from './errors.ts';
+import { InputError, ProfileNotFoundError } from './errors.ts';
 import type { KeyStore } from './key-store.ts';
 import { IDLE_CONNECTION, LiveQueue } from './live-queue.ts';
-import { NotificationCoalescer, type Timers } from './notifications.ts';
-import { addTrust, removeTrust, type TrustedOperator } from './operator-trust.ts';
+import { NotificationCoalescer, notificationFor, type Timers } from './notifications.ts';
+import { addTrust, assertTrustable, removeTrust, type TrustedOperator } from './operator-trust.ts';
 import * as ops from './profile-ops.ts';
 import { currentKey, ProfilesConfig, type StoredProfile } from './profiles.ts';
 import { type Clock, isoAt, type Logger, type Random, realSleep, type Sleep, silentLogger } from './runtime.ts';
@@ -78,11 +82,14 @@ export class ApproverEngine implements ApproverEngineApi {
     removed: new Set(),
     expired: new Set(),
     connection: new Set(),
+    settled: new Set(),
     notify: new Set(),
   };
   #following: Following | null = null;
   /** In-flight submissions per approval, so two callers never race two signatures. */
   readonly #inFlight = new Map<string, Promise<DecisionOutcome>>();
+  /** Signed decisions being delivered, per approval: one sender each, withdrawable between attempts. */
+  readonly #deliveries = new Deliveries((approvalId, outcome) => this.#emit('settled', { approvalId, outcome }));
   /** First-seen approvals per profile: an approval id is immutable to this engine. */
   readonly #seen = new Map<string, SeenApprovals>();
 
@@ -242,7 +249,8 @@ export class ApproverEngine implements ApproverEngineApi {
   #seenFor(profileName: string): SeenApprovals {
     let seen = this.#seen.get(profileName);
     if (!seen) {
-      seen = new SeenApprovals();
+      seen = new SeenApprovals(join(profileDir(this.#ctx, profileName), 'seen'));
+      seen.pruneStored(this.#ctx.clock());
       this.#seen.set(profileName, seen);
     }
     return seen;
@@ -301,19 +309,7 @@ export class ApproverEngine implements ApproverEngineApi {
     if (!item)
       throw new InputError(`No approval "${input.approvalId}" for team "${profile.teamId}": nothing was trusted.`);
     const { operator } = item;
-    const compact = (fp: string) => fp.replace(/\s+/g, '').toUpperCase();
-    if (compact(input.fingerprint) !== compact(operator.fingerprint)) {
-      throw new InputError(
-        `The fingerprint you confirmed (${input.fingerprint}) is not the one of the key that signed this request (${operator.fingerprint}): nothing was trusted.`,
-      );
-    }
-    if (operator.trust === 'changed' || item.quarantined) {
-      throw new InputError(
-        operator.trust === 'changed'
-          ? `Workflow "${operator.workflow}" is pinned to another operator key; this request is quarantined and its key was not trusted. If your team admin confirms the key change, pin the new key with \`heso-approver trust add-operator ${operator.publicKey} --workflow ${operator.workflow} --replace\`.`
-          : 'This request is quarantined (it failed verification on this device): its operator key was not trusted.',
-      );
-    }
+    assertTrustable(item, input.fingerprint);
     if (operator.trust === 'trusted') return item;
     const now = isoAt(this.#ctx.clock());
     await this.#updateTrust(profile.name, (list) =>
@@ -337,12 +333,7 @@ export class ApproverEngine implements ApproverEngineApi {
     name: string,
     change: (list: readonly TrustedOperator[]) => TrustedOperator[],
   ): Promise<TrustedOperatorView[]> {
-    const updated = await this.#ctx.config.update((profiles) => {
-      const current = profiles.find((p) => p.name === name);
-      if (!current) throw new ProfileNotFoundError(name);
-      const next = { ...current, trustedOperators: change(current.trustedOperators) };
-      return { profiles: profiles.map((p) => (p.name === name ? next : p)), result: next };
-    });
+    const updated = await ops.updateTrustedOperators(this.#ctx, name, change);
     if (this.#following?.profile.name === name) {
       this.#following.profile = updated;
       this.#following.queue.reinspect();
@@ -377,7 +368,7 @@ export class ApproverEngine implements ApproverEngineApi {
           approval: null,
         };
       }
-      return this.#submit(profile, outbox, earlier);
+      return this.#send(profile, outbox, earlier, input.returnWhenQueued);
     }
 
     // What is signed must be what was reviewed: the copy held since the item was first seen AND
@@ -419,18 +410,35 @@ export class ApproverEngine implements ApproverEngineApi {
       if (refusal) return refusal;
     }
     const decidedAt = isoAt(this.#ctx.clock());
-    const cosignature = await this.#ctx.secrets.withPrivateKey(profile.name, profile.keyId, (sk) =>
+    const cosignature = await this.#ctx.secrets.withPrivateKey(profile, profile.keyId, (sk) =>
       signDecision(approval, input.decision, reason, decidedAt, sk),
     );
     await outbox.put(cosignature);
     this.#ctx.logger.info('decision signed', { approvalId: approval.id, decision: input.decision });
-    return this.#submit(profile, outbox, cosignature);
+    return this.#send(profile, outbox, cosignature, input.returnWhenQueued);
+  }
+
+  /** Delivers a signed decision (joining a delivery already running for it); see `DecideInput.returnWhenQueued`. */
+  #send(
+    profile: StoredProfile,
+    outbox: DecisionOutbox,
+    cosignature: Parameters<typeof submitDecision>[0],
+    returnWhenQueued = false,
+  ): Promise<DecisionOutcome> {
+    const st = cosignature.statement;
+    const deliver: Deliver = (delivery) => this.#submit(profile, outbox, cosignature, delivery);
+    return this.#deliveries.send(st.approvalId, st.expiresAt, deliver, returnWhenQueued);
+  }
+
+  withdrawDecision(approvalId: string): Promise<WithdrawOutcome> {
+    return this.#deliveries.withdraw(approvalId);
   }
 
   async #submit(
     profile: StoredProfile,
     outbox: DecisionOutbox,
     cosignature: Parameters<typeof submitDecision>[0],
+    delivery: Pick<SubmitOptions, 'pending' | 'onQueued'> = {},
   ): Promise<DecisionOutcome> {
     const st = cosignature.statement;
     const outcome = await submitDecision(cosignature, {
@@ -441,12 +449,13 @@ export class ApproverEngine implements ApproverEngineApi {
       sleep: this.#ctx.sleep,
       logger: this.#ctx.logger,
       fingerprint: currentKey(profile).fingerprint,
+      ...delivery,
     });
     this.#ctx.logger.info('decision settled', { approvalId: st.approvalId, outcome: outcome.status });
     // A refusal for a key that is not active yet is worth retrying after activation with a fresh signature.
     await outbox.remove(st.approvalId);
-    // Only a settled answer takes the item off the queue; an unconfirmed one stays until the queue says otherwise.
-    const settled = outcome.status !== 'refused' && outcome.status !== 'unconfirmed';
+    // Only a settled answer takes the item off the queue; an unconfirmed, refused or withdrawn one stays until the queue says otherwise.
+    const settled = outcome.status !== 'refused' && outcome.status !== 'unconfirmed' && outcome.status !== 'withdrawn';
     if (settled && this.#following?.profile.name === profile.name) {
       this.#following.queue.removeLocally(st.approvalId);
     }
@@ -474,11 +483,11 @@ export class ApproverEngine implements ApproverEngineApi {
     const outbox = outboxOf(this.#ctx, profile.name);
     for (const cosignature of await outbox.list()) {
       const id = cosignature.statement.approvalId;
-      if (this.#inFlight.has(id)) continue;
+      if (this.#deliveries.has(id)) continue;
       this.#ctx.logger.info('re-sending a decision signed earlier', { approvalId: id });
-      const run = this.#submit(profile, outbox, cosignature).finally(() => this.#inFlight.delete(id));
-      this.#inFlight.set(id, run);
-      await run.catch((err: unknown) => this.#ctx.logger.error('re-sending failed', { error: (err as Error).message }));
+      await this.#send(profile, outbox, cosignature).catch((err: unknown) =>
+        this.#ctx.logger.error('re-sending failed', { error: (err as Error).message }),
+      );
     }
   }
 
@@ -514,46 +523,4 @@ export class ApproverEngine implements ApproverEngineApi {
       }
     }
   }
-}
-
-/** A fetch that failed because the control plane could not answer now (not because it answered wrong). */
-function isUnreachable(err: unknown): boolean {
-  return err instanceof RemoteError && ['unreachable', 'rate_limited', 'server_error'].includes(err.code);
-}
-
-/** Checks a decision's input before anything is fetched or signed; returns the trimmed reason. */
-function checkDecideInput(input: DecideInput): string | undefined {
-  if (input.decision !== 'approve' && input.decision !== 'deny') {
-    throw new InputError('decision must be "approve" or "deny"');
-  }
-  const reason = input.reason?.trim() ? input.reason.trim() : undefined;
-  if (input.decision === 'deny' && reason === undefined) throw new InputError('a reason is required to deny');
-  if (reason !== undefined && reason.length > 2000) throw new InputError('reason: at most 2000 characters');
-  if (input.decision === 'approve' && input.reviewed === undefined) {
-    throw new InputError(
-      'approve needs `reviewed`: the approval as the person saw it (reviewedOf(item)). Nothing was signed.',
-    );
-  }
-  if (input.reviewed !== undefined && input.reviewed.approvalId !== input.approvalId) {
-    throw new InputError(
-      `reviewed.approvalId "${input.reviewed.approvalId}" is not the approval being decided ("${input.approvalId}"). Nothing was signed.`,
-    );
-  }
-  return reason;
-}
-
-function notificationFor(item: PendingItem): { approvalId: string; title: string; body: string } {
-  const st = item.approval.receipt.statement;
-  if (item.quarantined) {
-    return {
-      approvalId: item.approval.id,
-      title: 'Approval request failed verification',
-      body: `${st.action.tool} · it can only be denied · code ${item.shortCode}`,
-    };
-  }
-  return {
-    approvalId: item.approval.id,
-    title: `Approval needed: ${st.action.tool}`,
-    body: `${st.action.account} · ${st.action.workflow} · code ${item.shortCode}`,
-  };
 }

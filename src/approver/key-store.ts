@@ -19,10 +19,25 @@ export interface KeyStore {
   delete(account: string): Promise<boolean>;
 }
 
-/** Keychain account names. Profile names are ids (no ':'), so these never collide. */
+/**
+ * Whose secrets: a profile's name and its keychain id. Two config dirs (the app and a CLI
+ * with `--config-dir`, two users of one login) may hold a profile of the same name for the
+ * same team; the random keychain id, made at `init` and kept in profiles.json, keeps their
+ * items apart so that one profile's init, rollback or removal never touches the other's.
+ * Profiles made before keychain ids existed have none and keep their original item names.
+ */
+export interface KeychainOwner {
+  name: string;
+  keychainId?: string | undefined;
+}
+
+const ownerPrefix = (owner: KeychainOwner) =>
+  owner.keychainId === undefined ? owner.name : `${owner.name}:${owner.keychainId}`;
+
+/** Keychain account names. Profile names and keychain ids are ids (no ':'), so these never collide. */
 export const accounts = {
-  privateKey: (profile: string, keyId: string) => `${profile}:l1:${keyId}`,
-  apiKey: (profile: string) => `${profile}:api-key`,
+  privateKey: (owner: KeychainOwner, keyId: string) => `${ownerPrefix(owner)}:l1:${keyId}`,
+  apiKey: (owner: KeychainOwner) => `${ownerPrefix(owner)}:api-key`,
 } as const;
 
 /** For unit tests and for fakes: a Map with the same contract. */

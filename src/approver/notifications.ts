@@ -6,7 +6,7 @@
  * notification per interval. Time comes from an injected clock and timer so the policy
  * is unit-testable without waiting.
  */
-import type { NotificationRequest } from './api.ts';
+import type { NotificationRequest, PendingItem } from './api.ts';
 
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -105,4 +105,23 @@ export class NotificationCoalescer {
       body: 'Open HESO Approver to review them one by one.',
     });
   }
+}
+
+/** The notification for a new pending item (quarantined ones say they can only be denied). */
+export function notificationFor(item: PendingItem): { approvalId: string; title: string; body: string } {
+  const st = item.approval.receipt.statement;
+  if (item.quarantined) {
+    return {
+      approvalId: item.approval.id,
+      title: 'Approval request failed verification',
+      body: `${st.action.tool} · it can only be denied · code ${item.shortCode}`,
+    };
+  }
+  // A first-seen operator key is said up front: the person will have to compare a fingerprint.
+  const newKey = item.operator.trust === 'first_seen' ? ' · new operator key' : '';
+  return {
+    approvalId: item.approval.id,
+    title: `Approval needed: ${st.action.tool}`,
+    body: `${st.action.account} · ${st.action.workflow} · code ${item.shortCode}${newKey}`,
+  };
 }

@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import { fingerprintOf, keyIdOf } from '../core/crypto.ts';
 import { Action, KeyId, PublicKeyB64, Timestamp } from '../core/schemas.ts';
-import type { OperatorTrustView } from './api.ts';
+import type { OperatorTrustView, PendingItem } from './api.ts';
 import { InputError } from './errors.ts';
 
 export const WorkflowName = Action.shape.workflow;
@@ -152,4 +152,29 @@ export function removeTrust(list: readonly TrustedOperator[], keyId: string, wor
     const kept = workflow === undefined ? [] : t.workflows.filter((w) => w !== workflow);
     return kept.length > 0 ? [{ ...t, workflows: kept }] : [];
   });
+}
+
+/**
+ * Throws unless the key that signed `item` may be trusted from it: the fingerprint the person
+ * confirmed must be that key's, and a quarantined item (changed key, failed verification) never
+ * gets its key trusted this way.
+ */
+export function assertTrustable(item: PendingItem, confirmedFingerprint: string): void {
+  const { operator } = item;
+  const compact = (fp: string) => fp.replace(/\s+/g, '').toUpperCase();
+  if (compact(confirmedFingerprint) !== compact(operator.fingerprint)) {
+    throw new InputError(
+      `The fingerprint you confirmed (${confirmedFingerprint}) is not the one of the key that signed this request (${operator.fingerprint}): nothing was trusted.`,
+    );
+  }
+  if (operator.trust === 'changed') {
+    throw new InputError(
+      `Workflow "${operator.workflow}" is pinned to another operator key; this request is quarantined and its key was not trusted. If your team admin confirms the key change, pin the new key with \`heso-approver trust add-operator ${operator.publicKey} --workflow ${operator.workflow} --replace\`.`,
+    );
+  }
+  if (item.quarantined) {
+    throw new InputError(
+      'This request is quarantined (it failed verification on this device): its operator key was not trusted.',
+    );
+  }
 }

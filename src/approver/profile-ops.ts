@@ -4,16 +4,18 @@
  * can fail after something was written undoes what it wrote, so a failed init leaves
  * neither a keychain item nor a profile behind.
  */
+import { randomBytes } from 'node:crypto';
 import { type ControlPlaneClient, ControlPlaneError } from '../client/index.ts';
 import type { ApiKeyRole } from '../core/api.ts';
 import { fingerprintOf } from '../core/crypto.ts';
-import { ROTATION_TYPE, RotationStatement, type SignedRotation } from '../core/schemas.ts';
+import { endpointProblem, ROTATION_TYPE, RotationStatement, type SignedRotation } from '../core/schemas.ts';
 import { signStatement } from '../core/statements.ts';
 import { parseWith } from '../core/validate.ts';
 import type { InitProfileInput } from './api.ts';
 import type { AuditAppendInput } from './audit-log.ts';
 import { auditLogOf, clientFor, type EngineContext, makeClient, remoteFailure } from './context.ts';
 import { InputError, ProfileExistsError, ProfileNotFoundError, RemoteError } from './errors.ts';
+import type { TrustedOperator } from './operator-trust.ts';
 import { currentKey, type StoredProfile } from './profiles.ts';
 import { errorMessage, isoAt } from './runtime.ts';
 
@@ -37,22 +39,15 @@ function validateInit(input: InitProfileInput): { name: string; endpoint: string
   if (displayName.length === 0 || displayName.length > 200) {
     throw new InputError('display name: enter your name as your team admin knows it (1–200 characters)');
   }
-  let url: URL;
-  try {
-    url = new URL(input.endpoint);
-  } catch {
-    throw new InputError(`endpoint "${input.endpoint}" is not a URL; use e.g. https://heso.example.com`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new InputError('endpoint must start with https:// (or http:// for a local server)');
-  }
+  const problem = endpointProblem(input.endpoint);
+  if (problem !== null) throw new InputError(`endpoint: ${problem}`);
   if (input.apiKey.trim() === '') throw new InputError('API key is empty');
   return { name, endpoint: input.endpoint.replace(/\/+$/, '') };
 }
 
 export async function appendAudit(ctx: EngineContext, profile: StoredProfile, input: AuditAppendInput): Promise<void> {
   try {
-    await auditLogOf(ctx, profile).append(input, ctx.secrets.signer(profile.name, profile.keyId), isoAt(ctx.clock()));
+    await auditLogOf(ctx, profile).append(input, ctx.secrets.signer(profile, profile.keyId), isoAt(ctx.clock()));
   } catch (err) {
     // The action itself already happened; a failed log write must be visible but not undo it.
     ctx.logger.error('could not append to the audit log', { profile: profile.name, error: (err as Error).message });
@@ -97,10 +92,12 @@ export async function initProfile(ctx: EngineContext, input: InitProfileInput): 
     }
   };
   try {
-    const key = await ctx.secrets.createKey(name);
-    undo.push(() => ctx.secrets.deletePrivateKey(name, key.keyId));
-    await ctx.secrets.setApiKey(name, input.apiKey);
-    undo.push(() => ctx.secrets.deleteApiKey(name));
+    // Item names of this profile's own (see KeychainOwner): undoing a failed init removes only what it created.
+    const owner = { name, keychainId: randomBytes(12).toString('hex') };
+    const key = await ctx.secrets.createKey(owner);
+    undo.push(() => ctx.secrets.deletePrivateKey(owner, key.keyId));
+    await ctx.secrets.setApiKey(owner, input.apiKey);
+    undo.push(() => ctx.secrets.deleteApiKey(owner));
     // After the keychain steps (a locked keychain is the first thing to hear about), before enrolling.
     const apiKeyRole = await apiKeyRoleOf(client, endpoint, input.teamId);
     const record = await client
@@ -129,6 +126,7 @@ export async function initProfile(ctx: EngineContext, input: InitProfileInput): 
       ],
       pendingRevocations: [],
       createdAt: now,
+      keychainId: owner.keychainId,
       trustedOperators: [],
     };
     await ctx.config.ensureDir();
@@ -157,6 +155,20 @@ export async function initProfile(ctx: EngineContext, input: InitProfileInput): 
   }
 }
 
+/** Applies `change` to a profile's trusted operator keys and stores the result; returns the updated profile. */
+export function updateTrustedOperators(
+  ctx: EngineContext,
+  name: string,
+  change: (list: readonly TrustedOperator[]) => TrustedOperator[],
+): Promise<StoredProfile> {
+  return ctx.config.update((profiles) => {
+    const current = profiles.find((p) => p.name === name);
+    if (!current) throw new ProfileNotFoundError(name);
+    const next = { ...current, trustedOperators: change(current.trustedOperators) };
+    return { profiles: profiles.map((p) => (p.name === name ? next : p)), result: next };
+  });
+}
+
 export async function requireProfile(ctx: EngineContext, name: string): Promise<StoredProfile> {
   const profile = await ctx.config.get(name);
   if (!profile) throw new ProfileNotFoundError(name);
@@ -175,7 +187,7 @@ async function settleRevocations(ctx: EngineContext, profile: StoredProfile): Pr
       ctx.logger.warn('revoking the previous key failed; will retry', { keyId, error: (err as Error).message });
       continue;
     }
-    await ctx.secrets.deletePrivateKey(profile.name, keyId);
+    await ctx.secrets.deletePrivateKey(profile, keyId);
     done.push(keyId);
   }
   if (done.length > 0) {
@@ -212,7 +224,7 @@ export async function rotateKey(ctx: EngineContext, name: string): Promise<Store
   const profile = await requireProfile(ctx, name);
   const client = await clientFor(ctx, profile);
   const oldKeyId = profile.keyId;
-  const fresh = await ctx.secrets.createKey(name);
+  const fresh = await ctx.secrets.createKey(profile);
   let enrolled = false;
   let committed = false;
   try {
@@ -230,7 +242,7 @@ export async function rotateKey(ctx: EngineContext, name: string): Promise<Store
     );
     const rotation: SignedRotation = {
       statement,
-      signature: await ctx.secrets.withPrivateKey(name, oldKeyId, (sk) => signStatement(statement, sk)),
+      signature: await ctx.secrets.withPrivateKey(profile, oldKeyId, (sk) => signStatement(statement, sk)),
     };
     const record = await client
       .enrolApprover(profile.teamId, { publicKey: fresh.publicKey, name: profile.displayName, rotation })
@@ -285,7 +297,7 @@ export async function rotateKey(ctx: EngineContext, name: string): Promise<Store
   } catch (err) {
     // After the profiles file points at the new key, it is the key: never undo that.
     if (committed) throw err;
-    await ctx.secrets.deletePrivateKey(name, fresh.keyId).catch(() => undefined);
+    await ctx.secrets.deletePrivateKey(profile, fresh.keyId).catch(() => undefined);
     if (enrolled) await client.revokeApprover(profile.teamId, fresh.keyId).catch(() => undefined);
     throw err;
   }
@@ -295,8 +307,8 @@ export async function removeProfile(ctx: EngineContext, name: string): Promise<v
   const profile = await requireProfile(ctx, name);
   await revokeOnRemoval(ctx, profile);
   // Keychain first: if it is locked we fail before touching anything else.
-  for (const key of profile.keys) await ctx.secrets.deletePrivateKey(name, key.keyId);
-  await ctx.secrets.deleteApiKey(name);
+  for (const key of profile.keys) await ctx.secrets.deletePrivateKey(profile, key.keyId);
+  await ctx.secrets.deleteApiKey(profile);
   await ctx.config.update((profiles) => ({ profiles: profiles.filter((p) => p.name !== name), result: undefined }));
   // The audit log is evidence: keep it, renamed, so a new profile of the same name starts a fresh chain.
   await auditLogOf(ctx, profile).archive(`removed-${isoAt(ctx.clock()).replace(/[:.]/g, '-')}`);

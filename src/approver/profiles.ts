@@ -40,6 +40,14 @@ export const StoredProfile = z.strictObject({
   /** Old key ids whose revocation on the control plane has not gone through yet. */
   pendingRevocations: z.array(KeyId),
   createdAt: Timestamp,
+  /**
+   * Random id in this profile's keychain item names (see `KeychainOwner`); absent for
+   * profiles made before it existed, which keep their original item names.
+   */
+  keychainId: z
+    .string()
+    .regex(/^[0-9a-f]{24}$/)
+    .optional(),
   /** Operator keys this profile trusts, with their workflows (SSH-style; see operator-trust.ts). */
   trustedOperators: z.array(TrustedOperator).max(1000).default([]),
 });

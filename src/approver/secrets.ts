@@ -7,7 +7,7 @@
 import { generateKeyPair, keyIdOf, publicKeyFromSecret, signBytes } from '../core/crypto.ts';
 import { b64url } from '../core/encoding.ts';
 import { ApproverError, MissingSecretError } from './errors.ts';
-import { accounts, type KeyStore } from './key-store.ts';
+import { accounts, type KeychainOwner, type KeyStore } from './key-store.ts';
 
 export interface NewKey {
   keyId: string;
@@ -19,7 +19,7 @@ export class Secrets {
   constructor(readonly keyStore: KeyStore) {}
 
   /** Generates an L1 key straight into the key store; returns public material only. */
-  async createKey(profile: string): Promise<NewKey> {
+  async createKey(profile: KeychainOwner): Promise<NewKey> {
     const pair = generateKeyPair();
     try {
       const keyId = keyIdOf(pair.publicKey);
@@ -31,20 +31,24 @@ export class Secrets {
   }
 
   /** Runs `fn` with the private key of `keyId`; the bytes are zeroed when `fn` settles. */
-  async withPrivateKey<T>(profile: string, keyId: string, fn: (secretKey: Uint8Array) => T | Promise<T>): Promise<T> {
+  async withPrivateKey<T>(
+    profile: KeychainOwner,
+    keyId: string,
+    fn: (secretKey: Uint8Array) => T | Promise<T>,
+  ): Promise<T> {
     const encoded = await this.keyStore.get(accounts.privateKey(profile, keyId));
-    if (encoded === null) throw new MissingSecretError(profile, 'private key');
+    if (encoded === null) throw new MissingSecretError(profile.name, 'private key');
     let secretKey: Uint8Array;
     try {
       secretKey = b64url.decode(encoded);
     } catch {
-      throw new ApproverError('bad_secret', `The private key of profile "${profile}" in the keychain is damaged.`);
+      throw new ApproverError('bad_secret', `The private key of profile "${profile.name}" in the keychain is damaged.`);
     }
     try {
       if (secretKey.length !== 32 || keyIdOf(publicKeyFromSecret(secretKey)) !== keyId) {
         throw new ApproverError(
           'key_mismatch',
-          `The keychain item for profile "${profile}" does not hold key ${keyId}. Remove the profile and run init again.`,
+          `The keychain item for profile "${profile.name}" does not hold key ${keyId}. Remove the profile and run init again.`,
         );
       }
       return await fn(secretKey);
@@ -54,32 +58,32 @@ export class Secrets {
   }
 
   /** A signer bound to one key, for the audit log. */
-  signer(profile: string, keyId: string): { keyId: string; sign(message: Uint8Array): Promise<Uint8Array> } {
+  signer(profile: KeychainOwner, keyId: string): { keyId: string; sign(message: Uint8Array): Promise<Uint8Array> } {
     return {
       keyId,
       sign: (message) => this.withPrivateKey(profile, keyId, (secretKey) => signBytes(message, secretKey)),
     };
   }
 
-  async setApiKey(profile: string, apiKey: string): Promise<void> {
+  async setApiKey(profile: KeychainOwner, apiKey: string): Promise<void> {
     await this.keyStore.set(accounts.apiKey(profile), apiKey);
   }
 
-  async apiKey(profile: string): Promise<string> {
+  async apiKey(profile: KeychainOwner): Promise<string> {
     const key = await this.keyStore.get(accounts.apiKey(profile));
-    if (key === null) throw new MissingSecretError(profile, 'API key');
+    if (key === null) throw new MissingSecretError(profile.name, 'API key');
     return key;
   }
 
-  async hasApiKey(profile: string): Promise<boolean> {
+  async hasApiKey(profile: KeychainOwner): Promise<boolean> {
     return (await this.keyStore.get(accounts.apiKey(profile))) !== null;
   }
 
-  async deletePrivateKey(profile: string, keyId: string): Promise<boolean> {
+  async deletePrivateKey(profile: KeychainOwner, keyId: string): Promise<boolean> {
     return this.keyStore.delete(accounts.privateKey(profile, keyId));
   }
 
-  async deleteApiKey(profile: string): Promise<boolean> {
+  async deleteApiKey(profile: KeychainOwner): Promise<boolean> {
     return this.keyStore.delete(accounts.apiKey(profile));
   }
 }

@@ -5,9 +5,14 @@
  * quarantine: the item keeps showing what was first seen, names what changed, and can only be
  * denied. Only the decision state (status, co-signature, decided-at) may move.
  *
- * One registry per profile, in memory, for the life of the engine (the app, or one CLI run).
+ * One registry per profile. The first-seen version of each approval is also kept on disk, one
+ * file per id created exclusively (`wx`), so the first process to see an id fixes it for the app
+ * and the CLI alike, across restarts. Which parts changed is remembered in memory only: a later
+ * run compares the control plane's answer with the first-seen file again.
  */
-import type { Approval } from '../core/api.ts';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Approval } from '../core/api.ts';
 import { canonicalize } from '../core/canonical.ts';
 
 /** The parts of an approval that must never change under its id, in the words shown to people. */
@@ -40,17 +45,20 @@ interface Entry {
 
 export class SeenApprovals {
   readonly #entries = new Map<string, Entry>();
+  readonly #dir: string | null;
+
+  /** `dir`: where first-seen versions are kept (public material only); null keeps them in memory. */
+  constructor(dir: string | null) {
+    this.#dir = dir;
+  }
 
   /** Records `fresh` (the approval as the control plane served it now) and returns what the approver holds. */
   observe(fresh: Approval): Observed {
-    const entry = this.#entries.get(fresh.id);
+    let entry = this.#entries.get(fresh.id);
     if (!entry) {
-      this.#entries.set(fresh.id, {
-        first: structuredClone(fresh),
-        firstBound: BOUND_PARTS.map((p) => canonicalize(p.of(fresh))),
-        changed: new Set(),
-      });
-      return { approval: fresh, changed: [], newlyChanged: false };
+      const first = this.#firstSeen(fresh);
+      entry = { first, firstBound: BOUND_PARTS.map((p) => canonicalize(p.of(first))), changed: new Set() };
+      this.#entries.set(fresh.id, entry);
     }
     let newlyChanged = false;
     BOUND_PARTS.forEach((part, i) => {
@@ -77,6 +85,49 @@ export class SeenApprovals {
   prune(nowMs: number): void {
     for (const [id, entry] of this.#entries) {
       if (Date.parse(entry.first.expiresAt) + KEEP_AFTER_EXPIRY_MS < nowMs) this.#entries.delete(id);
+    }
+  }
+
+  /** Removes first-seen files of approvals that expired long ago (run once per start: it reads the dir). */
+  pruneStored(nowMs: number): void {
+    if (this.#dir === null) return;
+    let names: string[];
+    try {
+      names = readdirSync(this.#dir).filter((n) => n.endsWith('.json'));
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const stored = this.#read(join(this.#dir, name));
+      if (!stored || Date.parse(stored.expiresAt) + KEEP_AFTER_EXPIRY_MS < nowMs) {
+        rmSync(join(this.#dir, name), { force: true });
+      }
+    }
+  }
+
+  /** The stored first-seen version of `fresh.id`, else `fresh` itself, stored if no other process was first. */
+  #firstSeen(fresh: Approval): Approval {
+    if (this.#dir === null) return structuredClone(fresh);
+    const file = join(this.#dir, `${fresh.id}.json`);
+    const stored = this.#read(file);
+    if (stored && stored.id === fresh.id) return stored;
+    try {
+      mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
+      // Exclusive create: of two processes seeing an id at once, the first one's version counts.
+      writeFileSync(file, `${JSON.stringify(fresh)}\n`, { flag: stored ? 'w' : 'wx', mode: 0o600 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return this.#read(file) ?? structuredClone(fresh);
+      // A read-only or full disk must not stop the approver: this run still holds the version in memory.
+    }
+    return structuredClone(fresh);
+  }
+
+  #read(file: string): Approval | null {
+    try {
+      const parsed = Approval.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+      return parsed.success ? parsed.data : null;
+    } catch {
+      return null;
     }
   }
 }

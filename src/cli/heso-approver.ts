@@ -9,6 +9,7 @@ import { type CliContext, EXIT, exitCodeFor, HELP, type ParsedArgs } from '../ap
 import { ApproverEngine } from '../approver/engine.ts';
 import { KeyringKeyStore } from '../approver/key-store.ts';
 import { defaultConfigDir, defaultDataDir } from '../approver/paths.ts';
+import { formatCliFailure } from '../core/terminal-text.ts';
 
 function parse(argv: string[]): ParsedArgs {
   const { values, positionals } = parseArgs({
@@ -63,8 +64,7 @@ async function main(argv: string[]): Promise<number> {
     return await runCommand(ctx);
   } catch (err) {
     const { code, exit, message } = exitCodeFor(err);
-    if (ctx.json) process.stdout.write(`${JSON.stringify({ ok: false, error: { code, message } })}\n`);
-    else process.stderr.write(`heso-approver: ${message}\n`);
+    printFailure(ctx.json, { code, message });
     return exit;
   } finally {
     await engine.stop();
@@ -72,9 +72,13 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function usageError(json: boolean, message: string): number {
-  if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'usage', message } })}\n`);
-  else process.stderr.write(`heso-approver: ${message}\n`);
+  printFailure(json, { code: 'usage', message });
   return EXIT.usage;
+}
+
+/** Messages may quote the control plane or the command line: escaped like `show` escapes an action. */
+function printFailure(json: boolean, failure: { code: string; message: string }): void {
+  (json ? process.stdout : process.stderr).write(`${formatCliFailure('heso-approver', failure, { json })}\n`);
 }
 
 process.exitCode = await main(process.argv.slice(2));

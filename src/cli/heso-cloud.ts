@@ -11,6 +11,7 @@ import { createCloudServer } from '../cloud/server.ts';
 import { SqliteCloudStore } from '../cloud/sqlite-store.ts';
 import { ISSUED_ROLES } from '../core/api.ts';
 import type { ApproverRecord } from '../core/schemas.ts';
+import { formatCliFailure, jsonForTerminal, terminalSafe } from '../core/terminal-text.ts';
 import { parseJsonText, ValidationError } from '../core/validate.ts';
 
 const HELP = `heso-cloud — the HESO control plane
@@ -68,8 +69,9 @@ type Flags = {
   'rate-limit': string;
 };
 
+/** Team names, labels and policy texts come from input: never a raw control or bidi character on the terminal. */
 function print(json: boolean, value: unknown, text: string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+  process.stdout.write(json ? `${jsonForTerminal(value, 2)}\n` : `${terminalSafe(text)}\n`);
 }
 
 function requireTeam(flags: Flags): string {
@@ -242,7 +244,8 @@ async function main(argv: string[]): Promise<number> {
     flags = parsed.values as Flags;
     positionals = parsed.positionals;
   } catch (err) {
-    process.stderr.write(`heso-cloud: ${err instanceof Error ? err.message : err}\n\n${HELP}\n`);
+    const failure = { code: 'usage', message: err instanceof Error ? err.message : String(err) };
+    process.stderr.write(`${formatCliFailure('heso-cloud', failure, { json: false, hint: `\n${HELP}` })}\n`);
     return 2;
   }
   const [group, action = '', ...rest] = positionals;
@@ -266,8 +269,8 @@ async function main(argv: string[]): Promise<number> {
     const usage = err instanceof UsageError;
     const code = usage ? 'usage' : err instanceof AdminError ? err.code : 'internal';
     const message = err instanceof Error ? err.message : String(err);
-    if (flags.json) process.stderr.write(`${JSON.stringify({ error: { code, message } })}\n`);
-    else process.stderr.write(`heso-cloud: ${message}${usage ? '\n(see heso-cloud --help)' : ''}\n`);
+    const hint = usage && !flags.json ? { hint: '(see heso-cloud --help)' } : {};
+    process.stderr.write(`${formatCliFailure('heso-cloud', { code, message }, { json: flags.json, ...hint })}\n`);
     return usage ? 2 : 1;
   }
 }

@@ -3,6 +3,8 @@
  * its own module and is loaded only when used.
  */
 
+import { formatCliFailure } from '../core/terminal-text.ts';
+
 /** A subcommand gets the arguments after its name and returns the process exit code. */
 export type SubcommandRun = (argv: string[]) => Promise<number> | number;
 
@@ -12,7 +14,8 @@ interface Subcommand {
 }
 
 // ─── Subcommands ─────────────────────────────────────────────────────────────────────
-// One line each. Owners: verify → core (src/cli/verify.ts); init, trust → SDK (src/sdk/cli.ts).
+// One line each. Owners: verify → core (src/cli/verify.ts); init, trust → SDK (src/sdk/cli.ts);
+// mcp, hook, exec → adapters (src/adapters/, entry points here).
 const SUBCOMMANDS: Record<string, Subcommand> = {
   verify: {
     summary: 'verify a receipt offline against pinned keys',
@@ -20,6 +23,12 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   },
   init: { summary: 'create the operator data dir', load: async () => (await import('../sdk/cli.ts')).runInit },
   trust: { summary: 'pin, list or remove approver keys', load: async () => (await import('../sdk/cli.ts')).runTrust },
+  mcp: {
+    summary: "MCP gateway: gate a stdio MCP server's tool calls",
+    load: async () => (await import('./mcp.ts')).runMcp,
+  },
+  hook: { summary: 'agent hooks (claude-code PreToolUse)', load: async () => (await import('./hook.ts')).runHook },
+  exec: { summary: 'run a command only if HESO allows it', load: async () => (await import('./exec.ts')).runExec },
 };
 // ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -44,7 +53,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
   if (!command) {
-    process.stderr.write(`heso: unknown command "${name}"\n\n${usage()}\n`);
+    const failure = { code: 'usage', message: `unknown command "${name}"` };
+    process.stderr.write(`${formatCliFailure('heso', failure, { json: false, hint: `\n${usage()}` })}\n`);
     return 2;
   }
   const run = await command.load();
@@ -55,6 +65,7 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
   // A bug, not bad input (subcommands report those themselves): say so without a stack dump.
-  process.stderr.write(`heso: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
+  const message = `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
+  process.stderr.write(`${formatCliFailure('heso', { code: 'unexpected', message }, { json: false })}\n`);
   process.exitCode = 1;
 }

@@ -20,6 +20,7 @@ import {
   type VerifyResult,
   verifyReceipt,
 } from '../core/index.ts';
+import { escapeUntrusted, formatCliFailure, jsonForTerminal, terminalSafe } from '../core/terminal-text.ts';
 
 const HELP = `usage: heso verify RECEIPT.json --trust PUBKEY_OR_FILE ... [--operator PUBKEY_OR_FILE ...] [--json]
 
@@ -111,23 +112,25 @@ function buildTrust(trustArgs: string[], operatorArgs: string[]): TrustSet {
 }
 
 function reasonLine(r: VerifyReason): string {
-  return `  ✖ ${r.code}: ${r.message}`;
+  return `  ✖ ${r.code}: ${escapeUntrusted(r.message)}`;
 }
 
 function describeReceipt(receipt: unknown): string[] {
   const st = (receipt as { statement?: Record<string, unknown> } | null)?.statement;
   const action = st?.action as Record<string, unknown> | undefined;
   if (!st || !action) return [];
-  const lines = [`action    ${String(action.tool)} on ${String(action.account)} (workflow ${String(action.workflow)})`];
+  // Whatever the file holds, even in a receipt that fails verification, is shown escaped.
+  const field = (v: unknown) => escapeUntrusted(String(v));
+  const lines = [`action    ${field(action.tool)} on ${field(action.account)} (workflow ${field(action.workflow)})`];
   if (typeof st.actionHash === 'string' && /^sha256:[0-9a-f]{64}$/.test(st.actionHash)) {
     lines.push(`code      ${shortCode(st.actionHash)}  ${st.actionHash}`);
   }
-  lines.push(`team      ${String(st.teamId)}   receipt ${String(st.receiptId)}`);
+  lines.push(`team      ${field(st.teamId)}   receipt ${field(st.receiptId)}`);
   return lines;
 }
 
 function humanReport(file: string, receipt: unknown, result: VerifyResult): string {
-  const lines = [`receipt   ${file}`, ...describeReceipt(receipt)];
+  const lines = [`receipt   ${escapeUntrusted(file)}`, ...describeReceipt(receipt)];
   if (result.operatorKeyId) lines.push(`operator  ${result.operatorKeyId}`);
   if (result.approverKeyId)
     lines.push(`approver  ${result.approverKeyId}${result.decision ? ` (${result.decision})` : ''}`);
@@ -192,13 +195,16 @@ export async function runVerify(argv: string[]): Promise<number> {
         decision: null,
       };
     }
-    if (json) process.stdout.write(`${JSON.stringify({ file, ...result }, null, 2)}\n`);
-    else process.stdout.write(humanReport(file, receipt, result));
+    // The receipt and the file name are input: nothing in them reaches the terminal raw.
+    if (json) process.stdout.write(`${jsonForTerminal({ file, ...result }, 2)}\n`);
+    else process.stdout.write(terminalSafe(humanReport(file, receipt, result)));
     return result.ok ? 0 : 1;
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'usage', message: err.message } }, null, 2)}\n`);
-    process.stderr.write(`heso verify: ${err.message}\nRun \`heso verify --help\` for usage.\n`);
+    const failure = { code: 'usage', message: err.message };
+    if (json) process.stdout.write(`${formatCliFailure('heso verify', failure, { json })}\n`);
+    const hint = 'Run `heso verify --help` for usage.';
+    process.stderr.write(`${formatCliFailure('heso verify', failure, { json: false, hint })}\n`);
     return 2;
   }
 }

@@ -21,7 +21,7 @@ import {
   SettledApprovalsResponse,
   WhoamiResponse,
 } from '../core/api.ts';
-import { ApproverRecord, type Cosignature, PolicyBundle, type Receipt } from '../core/schemas.ts';
+import { ApproverRecord, type Cosignature, endpointProblem, PolicyBundle, type Receipt } from '../core/schemas.ts';
 import { ControlPlaneError, kindForStatus, parseRetryAfter } from './errors.ts';
 
 export { ControlPlaneError, type ControlPlaneErrorInit, type ControlPlaneErrorKind } from './errors.ts';
@@ -80,15 +80,9 @@ export class ControlPlaneClient {
   readonly #timeoutMs: number;
 
   constructor(opts: ControlPlaneClientOptions) {
-    let url: URL;
-    try {
-      url = new URL(opts.endpoint);
-    } catch {
-      throw new TypeError(`control plane endpoint is not a URL: ${JSON.stringify(String(opts.endpoint))}`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw new TypeError(`control plane endpoint must be http:// or https://, got ${url.protocol}`);
-    if (url.username || url.password) throw new TypeError('control plane endpoint must not contain credentials');
+    const problem = endpointProblem(String(opts.endpoint));
+    if (problem !== null) throw new TypeError(`control plane endpoint: ${problem}`);
+    const url = new URL(opts.endpoint);
     if (typeof opts.apiKey !== 'string' || !/^[!-~]+$/.test(opts.apiKey))
       throw new TypeError(
         'API key is empty or contains spaces, control or non-ASCII characters; paste the whole heso_… key',
@@ -104,9 +98,15 @@ export class ControlPlaneClient {
   }
 
   /** Pushes receipts (one request; ≤ 100 per call). Per-item results say accepted, duplicate or refused. */
-  pushReceipts(team: string, receipts: Receipt[]): Promise<PushReceiptsResponse> {
+  pushReceipts(team: string, receipts: Receipt[], opts: { signal?: AbortSignal } = {}): Promise<PushReceiptsResponse> {
     const body = receipts.length === 1 ? { receipt: receipts[0] } : { receipts };
-    return this.#request({ method: 'POST', path: routes.receipts(team), body, schema: PushReceiptsResponse });
+    return this.#request({
+      method: 'POST',
+      path: routes.receipts(team),
+      body,
+      schema: PushReceiptsResponse,
+      signal: opts.signal,
+    });
   }
 
   /** Opens an approval for a suspended receipt; opening the same receipt again returns the existing approval. */

@@ -118,6 +118,49 @@ export const UnicodeString = z.string().refine((text) => !LONE_SURROGATE.test(te
 /** Free text (reason, summary, description): at most 2000 Unicode code points, no lone surrogate. */
 export const Text = UnicodeString.max(LIMITS.textLength);
 
+/**
+ * Loopback hosts: traffic to them never leaves the machine, so plain http is acceptable
+ * there (a local test or demo server). 127.0.0.0/8, ::1 and the name localhost; `URL`
+ * has already normalised other spellings (127.1, 0x7f.0.0.1) to dotted quads.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  if (host === 'localhost' || host === '[::1]') return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** Why `text` is not a usable control-plane endpoint, or null when it is. */
+export function endpointProblem(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `"${text.slice(0, 200)}" is not a URL; use e.g. https://heso.example.com`;
+  }
+  if (url.username || url.password)
+    return 'the endpoint must not contain a user name or password; the API key is sent separately';
+  if (url.protocol === 'https:') return null;
+  if (url.protocol !== 'http:') return `the endpoint must start with https://, not ${url.protocol}//`;
+  if (isLoopbackHost(url.hostname)) return null;
+  return (
+    `plain http:// is only allowed for a server on this machine (localhost, 127.0.0.1, [::1]); ` +
+    `use https://${url.host}${url.pathname === '/' ? '' : url.pathname}: over http the API key would travel in clear`
+  );
+}
+
+/**
+ * A control-plane base URL, the one rule everywhere an endpoint is accepted (client, SDK
+ * `configure`, approver `init`, the app's IPC, the CLIs): https for any host, plain http
+ * only for loopback, no credentials in the URL.
+ */
+export const Endpoint = z
+  .string()
+  .max(2000)
+  .superRefine((text, ctx) => {
+    const problem = endpointProblem(text);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
 export const Verdict = z.enum(['allow', 'block', 'suspend']);
 export type Verdict = z.infer<typeof Verdict>;
 
@@ -251,6 +294,13 @@ export const PolicyRef = z.strictObject({
 });
 export type PolicyRef = z.infer<typeof PolicyRef>;
 
+/**
+ * How the approver must confirm an approve, when a policy rule asks for more than a click:
+ * `typed-code` = type the action's short confirmation code. Absent means the default.
+ */
+export const ApproverConfirmation = z.enum(['typed-code']);
+export type ApproverConfirmation = z.infer<typeof ApproverConfirmation>;
+
 /** Signed by the operator (agent) key. */
 export const ReceiptStatement = z.strictObject({
   type: z.literal(RECEIPT_TYPE),
@@ -263,6 +313,8 @@ export const ReceiptStatement = z.strictObject({
   operatorKeyId: KeyId,
   operatorPublicKey: PublicKeyB64,
   issuedAt: Timestamp,
+  /** Optional, absent when unset (so receipts without it keep their bytes): the matched rule's `confirm`. */
+  confirm: ApproverConfirmation.optional(),
 });
 export type ReceiptStatement = z.infer<typeof ReceiptStatement>;
 
@@ -342,6 +394,8 @@ export const PolicyRule = z.strictObject({
     .optional(),
   /** Conditions on params, all of which must hold, e.g. `amount > 100`. Grammar in docs/policy.md. */
   when: z.array(z.string().min(1).max(500)).max(50).optional(),
+  /** For `suspend` rules: how the approver must confirm an approve (`typed-code`). Carried in the receipt. */
+  confirm: ApproverConfirmation.optional(),
 });
 export type PolicyRule = z.infer<typeof PolicyRule>;
 

@@ -16,6 +16,7 @@ import {
 import { b64url, toHex } from './encoding.ts';
 import {
   Action,
+  type ApproverConfirmation,
   type Cosignature,
   DECISION_TYPE,
   type Decision,
@@ -63,6 +64,8 @@ export interface BuildReceiptInput {
   action: Action;
   verdict: Verdict;
   policy: PolicyRef;
+  /** The matched rule's confirmation requirement; omitted from the statement when undefined. */
+  confirm?: ApproverConfirmation;
   receiptId?: string;
   /** RFC 3339 UTC; defaults to now. */
   issuedAt?: string;
@@ -85,6 +88,7 @@ export function buildReceipt(input: BuildReceiptInput, operatorSecretKey: Uint8A
       operatorKeyId: keyIdOf(operatorPublicKey),
       operatorPublicKey: b64url.encode(operatorPublicKey),
       issuedAt: input.issuedAt ?? timestampOf(new Date()),
+      ...(input.confirm === undefined ? {} : { confirm: input.confirm }),
     },
     'receipt',
   );

@@ -12,6 +12,7 @@
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { formatCliFailure, jsonForTerminal, terminalSafe } from '../core/terminal-text.ts';
 import {
   type ActionInput,
   configure,
@@ -99,8 +100,9 @@ const json = args.json ?? false;
 
 const time = () => new Date().toISOString().slice(11, 19);
 const say = (line: string, event?: Record<string, unknown>) => {
-  if (json) process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`);
-  else process.stdout.write(`[${time()}] ${line}\n`);
+  // Actions, approval ids and control-plane messages are shown: nothing raw reaches the terminal.
+  if (json) process.stdout.write(`${jsonForTerminal({ at: new Date().toISOString(), ...event })}\n`);
+  else process.stdout.write(`[${time()}] ${terminalSafe(line)}\n`);
 };
 
 const labels = new Map<string, string>();
@@ -262,7 +264,7 @@ main().then(
   },
   (err: unknown) => {
     const message = err instanceof HesoError || err instanceof Error ? err.message : String(err);
-    process.stderr.write(`demo agent: ${message}\n`);
+    process.stderr.write(`${formatCliFailure('demo agent', { code: 'failed', message }, { json: false })}\n`);
     process.exitCode = 1;
   },
 );

@@ -4,6 +4,7 @@
  * 1 failed, 2 bad usage. `--json` prints one JSON object on stdout.
  */
 import { parseArgs } from 'node:util';
+import { formatCliFailure, jsonForTerminal, terminalSafe } from '../core/terminal-text.ts';
 import { DEFAULT_DATA_DIR, initDataDir } from './data-dir.ts';
 import { HesoError } from './errors.ts';
 import { TrustStore } from './trust.ts';
@@ -26,9 +27,10 @@ interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
 }
+// Names, paths and keys come from the command line and files: nothing raw reaches the terminal.
 const stdio: Io = {
-  out: (t) => process.stdout.write(`${t}\n`),
-  err: (t) => process.stderr.write(`${t}\n`),
+  out: (t) => process.stdout.write(`${terminalSafe(t)}\n`),
+  err: (t) => process.stderr.write(`${terminalSafe(t)}\n`),
 };
 
 type Parsed = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
@@ -52,8 +54,8 @@ function parse(argv: string[], io: Io, help: string): Parsed | number {
 function fail(err: unknown, json: boolean, io: Io): number {
   const message = err instanceof Error ? err.message : String(err);
   const code = err instanceof HesoError ? err.code : 'error';
-  if (json) io.out(JSON.stringify({ ok: false, error: { code, message } }));
-  else io.err(`heso: ${message}`);
+  if (json) io.out(formatCliFailure('heso', { code, message }, { json }));
+  else io.err(formatCliFailure('heso', { code, message }, { json }));
   return 1;
 }
 
@@ -72,7 +74,7 @@ export async function runInit(argv: string[], io: Io = stdio): Promise<number> {
   try {
     const r = initDataDir(args.values['data-dir'] ?? DEFAULT_DATA_DIR, { gitignore: !args.values['no-gitignore'] });
     if (json) {
-      io.out(JSON.stringify({ ok: true, ...r }));
+      io.out(jsonForTerminal({ ok: true, ...r }));
       return 0;
     }
     io.out(
@@ -111,7 +113,7 @@ export async function runTrust(argv: string[], io: Io = stdio): Promise<number> 
           return 2;
         }
         const { added, approver } = store.add(rest[0]!, args.values.name ? { name: args.values.name } : {});
-        if (json) io.out(JSON.stringify({ ok: true, added, approver }));
+        if (json) io.out(jsonForTerminal({ ok: true, added, approver }));
         else
           io.out(
             `${added ? 'Pinned' : 'Already pinned'}: ${approver.name}\n  key id       ${approver.keyId}\n  fingerprint  ${approver.fingerprint}`,
@@ -120,7 +122,7 @@ export async function runTrust(argv: string[], io: Io = stdio): Promise<number> 
       }
       case 'list': {
         const approvers = store.list();
-        if (json) io.out(JSON.stringify({ ok: true, approvers }));
+        if (json) io.out(jsonForTerminal({ ok: true, approvers }));
         else if (approvers.length === 0)
           io.out('No approver keys pinned. Suspended actions cannot be approved until you run `heso trust add`.');
         else for (const a of approvers) io.out(`${a.fingerprint}  ${a.name}  (added ${a.addedAt})\n  ${a.publicKey}`);
@@ -134,11 +136,11 @@ export async function runTrust(argv: string[], io: Io = stdio): Promise<number> 
         const removed = store.remove(rest[0]!);
         if (!removed) {
           const message = `no pinned approver matches ${JSON.stringify(rest[0])}; see \`heso trust list\``;
-          if (json) io.out(JSON.stringify({ ok: false, error: { code: 'not_found', message } }));
-          else io.err(`heso: ${message}`);
+          if (json) io.out(formatCliFailure('heso', { code: 'not_found', message }, { json }));
+          else io.err(formatCliFailure('heso', { code: 'not_found', message }, { json }));
           return 1;
         }
-        if (json) io.out(JSON.stringify({ ok: true, removed }));
+        if (json) io.out(jsonForTerminal({ ok: true, removed }));
         else io.out(`Removed: ${removed.name} (${removed.fingerprint})`);
         return 0;
       }

@@ -139,12 +139,13 @@ export class HesoCloud {
   async pushReceipts(
     teamId: string,
     receipts: readonly Receipt[],
-    opts: { attempts?: number } = {},
+    opts: { attempts?: number; signal?: AbortSignal } = {},
   ): Promise<ReceiptResult[]> {
     const results: ReceiptResult[] = [];
+    const signal = opts.signal ? { signal: opts.signal } : {};
     for (let i = 0; i < receipts.length; i += LIMITS.receiptBatch) {
       const batch = receipts.slice(i, i + LIMITS.receiptBatch);
-      const res = await this.#call((c) => c.pushReceipts(teamId, batch), opts.attempts);
+      const res = await this.#call((c) => c.pushReceipts(teamId, batch, signal), opts.attempts);
       results.push(...res.results);
     }
     return results;
@@ -211,8 +212,8 @@ export class HesoCloud {
    * `signal` aborts) it resolves with the current state, perhaps still `pending`.
    * The result is the server's word only: the guard verifies the co-signature itself.
    */
-  waitForDecision(teamId: string, opened: Approval, opts: WatchOptions): Promise<Approval> {
-    return this.#watcher.wait(teamId, opened, opts);
+  waitForDecision(teamId: string, approvalId: string, opts: WatchOptions): Promise<Approval> {
+    return this.#watcher.wait(teamId, approvalId, opts);
   }
 
   /** This API key's role (operator, approver, admin or legacy), team and key id. */

@@ -97,16 +97,20 @@ export class HesoApprovalError extends HesoError {
   readonly receiptId: string;
   /** Why a co-signature was refused (empty for denied / expired / timeout). */
   readonly reasons: { code: string; message: string }[];
+  /** On `denied`: the reason the approver gave, from their verified co-signature (null when none). */
+  readonly approverReason: string | null;
   constructor(
     code: 'denied' | 'expired' | 'approval_timeout' | 'cosignature_rejected',
     message: string,
     ids: { approvalId: string; receiptId: string },
     reasons: { code: string; message: string }[] = [],
+    approverReason: string | null = null,
   ) {
     super(code, message);
     this.approvalId = ids.approvalId;
     this.receiptId = ids.receiptId;
     this.reasons = reasons;
+    this.approverReason = approverReason;
   }
 }
 

@@ -71,6 +71,29 @@ export type GuardEvent =
   | { type: 'policy_unavailable'; error: HesoError; usingCachedVersion: string | null }
   | { type: 'outbox'; event: OutboxEvent };
 
+/** Per-call waiting options for a suspended action (adapters that must answer before a client times out). */
+export interface WaitOptions {
+  /** Longest time this call waits for a decision, in ms (never past the approval's expiry). */
+  timeoutMs?: number;
+  /** Stop waiting early; the action is not run (reported like a timeout). */
+  signal?: AbortSignal;
+  /** Called once the approval is open (or resumed), before waiting. A throwing listener is ignored. */
+  onWaiting?: (pending: PendingApproval) => void;
+}
+
+/**
+ * An approval this guard opened and is (or was) waiting on: enough to resume the wait later
+ * with `resume` and to check the answer against what the server issued when it was opened.
+ */
+export interface PendingApproval {
+  approvalId: string;
+  challenge: string;
+  expiresAt: string;
+  shortCode: string;
+  /** Our own operator-signed `suspend` receipt: what the approver is asked to co-sign. */
+  receipt: Receipt;
+}
+
 /** What the guarded function receives. */
 export interface GuardContext {
   action: Action;
@@ -179,7 +202,7 @@ export class Guard {
    * Resolves with the authorising context; throws HesoBlockedError or HesoApprovalError otherwise.
    * In observe mode it always resolves.
    */
-  async authorize(input: ActionInput): Promise<GuardContext> {
+  async authorize(input: ActionInput, wait: WaitOptions = {}): Promise<GuardContext> {
     const action = capture(input, {
       ...(this.#opts.account ? { account: this.#opts.account } : {}),
       ...(this.#opts.workflow ? { workflow: this.#opts.workflow } : {}),
@@ -232,7 +255,7 @@ export class Guard {
           st.policy.ruleId,
         );
       case 'suspend':
-        return this.#awaitApproval(action, receipt);
+        return this.#openAndWait(action, receipt, wait);
       default: {
         const unreachable: never = st.verdict;
         throw new HesoError('policy', `unknown verdict ${String(unreachable)}`);
@@ -240,20 +263,67 @@ export class Guard {
     }
   }
 
-  async #awaitApproval(action: Action, receipt: Receipt): Promise<GuardContext> {
-    const cloud = this.#cloud();
-    await cloud.prepareToWait(this.teamId);
-    const opened = await cloud.openApproval(this.teamId, receipt, {
+  async #openAndWait(action: Action, receipt: Receipt, wait: WaitOptions): Promise<GuardContext> {
+    // The shared long-poll's starting point is taken first, so no decision can fall before it.
+    await this.#cloud().prepareToWait(this.teamId);
+    const approval = await this.#cloud().openApproval(this.teamId, receipt, {
       expiresInSeconds: this.#opts.approvalExpiresInSeconds ?? 900,
     });
-    const ids = { approvalId: opened.id, receiptId: receipt.statement.receiptId };
-    const code = shortCode(receipt.statement.actionHash);
-    this.#record('approval_opened', receipt, { approvalId: opened.id });
-    this.#emit({ type: 'waiting', approvalId: opened.id, shortCode: code, expiresAt: opened.expiresAt, action });
+    const opened: PendingApproval = {
+      approvalId: approval.id,
+      challenge: approval.challenge,
+      expiresAt: approval.expiresAt,
+      shortCode: shortCode(receipt.statement.actionHash),
+      receipt,
+    };
+    this.#record('approval_opened', receipt, { approvalId: opened.approvalId });
+    return this.#awaitApproval(action, opened, wait);
+  }
+
+  /**
+   * Wait again on an approval an earlier call opened and gave up waiting on (`approval_timeout`):
+   * the same receipt and approval, never a new one. The answer is checked against the id,
+   * challenge and expiry recorded when it was opened, so a swapped approval is refused.
+   */
+  async resume(pending: PendingApproval, wait: WaitOptions = {}): Promise<GuardContext> {
+    const st = pending.receipt.statement;
+    if (st.verdict !== 'suspend' || st.operatorKeyId !== this.#key.keyId || st.teamId !== this.teamId)
+      throw new HesoError('invalid_action', 'resume takes a suspended receipt this guard signed for its own team');
+    // Opened earlier: it may have settled before the shared long-poll's starting point, so look once now too.
+    await this.#cloud().prepareToWait(this.teamId);
+    return this.#awaitApproval(st.action, pending, { ...wait, lookNow: true });
+  }
+
+  async #awaitApproval(
+    action: Action,
+    opened: PendingApproval,
+    wait: WaitOptions & { lookNow?: boolean },
+  ): Promise<GuardContext> {
+    const cloud = this.#cloud();
+    const receipt = opened.receipt;
+    const ids = { approvalId: opened.approvalId, receiptId: receipt.statement.receiptId };
+    const code = opened.shortCode;
+    this.#emit({
+      type: 'waiting',
+      approvalId: opened.approvalId,
+      shortCode: code,
+      expiresAt: opened.expiresAt,
+      action,
+    });
+    try {
+      wait.onWaiting?.(opened);
+    } catch {
+      // A broken listener must not change what the guard decides.
+    }
 
     const untilExpiry = Date.parse(opened.expiresAt) - this.#clock().getTime() + 2_000;
-    const timeoutMs = Math.max(0, Math.min(this.#opts.approvalTimeoutMs ?? untilExpiry, untilExpiry));
-    const final = await cloud.waitForDecision(this.teamId, opened, { timeoutMs });
+    const wanted = wait.timeoutMs ?? this.#opts.approvalTimeoutMs ?? untilExpiry;
+    const timeoutMs = Math.max(0, Math.min(wanted, untilExpiry));
+    const final = await cloud.waitForDecision(this.teamId, opened.approvalId, {
+      timeoutMs,
+      ...(wait.signal ? { signal: wait.signal } : {}),
+      ...(wait.lookNow ? { lookNow: true } : {}),
+    });
 
     const conclude = (
       outcome: 'approved' | 'denied' | 'expired' | 'timeout' | 'cosignature_rejected',
@@ -262,14 +332,14 @@ export class Guard {
     ) => {
       this.#emit({
         type: 'decided',
-        approvalId: opened.id,
+        approvalId: opened.approvalId,
         serverStatus: final.status,
         outcome,
         approverKeyId,
         reasons: reasons.map((r) => `${r.code}: ${r.message}`),
       });
       this.#record(outcome, receipt, {
-        approvalId: opened.id,
+        approvalId: opened.approvalId,
         ...(approverKeyId ? { approverKeyId } : {}),
         reasons: reasons.map((r) => `${r.code}: ${r.message}`),
       });
@@ -279,7 +349,7 @@ export class Guard {
       conclude('timeout');
       throw new HesoApprovalError(
         'approval_timeout',
-        `no decision on approval ${opened.id} (code ${code}) in time; the action was not run`,
+        `no decision on approval ${opened.approvalId} (code ${code}) in time; the action was not run`,
         ids,
       );
     }
@@ -287,7 +357,7 @@ export class Guard {
       conclude('expired');
       throw new HesoApprovalError(
         'expired',
-        `approval ${opened.id} (code ${code}) expired undecided; the action was not run`,
+        `approval ${opened.approvalId} (code ${code}) expired undecided; the action was not run`,
         ids,
       );
     }
@@ -298,7 +368,7 @@ export class Guard {
       conclude('cosignature_rejected', reasons);
       throw new HesoApprovalError(
         'cosignature_rejected',
-        `approval ${opened.id} came back ${final.status} without a co-signature; not run`,
+        `approval ${opened.approvalId} came back ${final.status} without a co-signature; not run`,
         ids,
         reasons,
       );
@@ -311,7 +381,7 @@ export class Guard {
       bundle: this.#policy?.bundle && 'approvers' in this.#policy.bundle ? this.#policy.bundle : null,
     });
     const result = gate(cosigned, trust, {
-      expect: { approvalId: opened.id, challenge: opened.challenge, expiresAt: opened.expiresAt },
+      expect: { approvalId: opened.approvalId, challenge: opened.challenge, expiresAt: opened.expiresAt },
       now: this.#clock(),
     });
     const reasons: { code: string; message: string }[] = result.reasons.map((r) => ({
@@ -323,16 +393,20 @@ export class Guard {
     if (reasons.length === 0 && result.ok && result.verdict === 'allow' && final.status === 'approved') {
       this.outbox.enqueue(cosigned);
       conclude('approved', [], approverKeyId);
-      return { action, receipt: cosigned, verdict: 'allow', approvalId: opened.id };
+      return { action, receipt: cosigned, verdict: 'allow', approvalId: opened.approvalId };
     }
     const denied = result.valid && result.decision === 'deny' && reasons.every((r) => r.code === 'decision_denied');
     if (denied) {
       this.outbox.enqueue(cosigned);
       conclude('denied', [], approverKeyId);
+      // The reason is the approver's own words, covered by their verified signature.
+      const reason = final.cosignature.statement.reason;
       throw new HesoApprovalError(
         'denied',
-        `approval ${opened.id} (code ${code}) was denied; the action was not run`,
+        `approval ${opened.approvalId} (code ${code}) was denied${reason ? `: ${reason}` : ''}; the action was not run`,
         ids,
+        [],
+        reason ?? null,
       );
     }
     if (reasons.length === 0)
@@ -343,15 +417,15 @@ export class Guard {
     conclude('cosignature_rejected', reasons, approverKeyId);
     throw new HesoApprovalError(
       'cosignature_rejected',
-      `the co-signature for approval ${opened.id} did not verify here, so the action was not run: ${reasons.map((r) => r.message).join('; ')}`,
+      `the co-signature for approval ${opened.approvalId} did not verify here, so the action was not run: ${reasons.map((r) => r.message).join('; ')}`,
       ids,
       reasons,
     );
   }
 
   /** Authorize, then run `fn` (always in observe mode). The audit log records how it went. */
-  async run<T>(input: ActionInput, fn: (ctx: GuardContext) => Promise<T> | T): Promise<T> {
-    const ctx = await this.authorize(input);
+  async run<T>(input: ActionInput, fn: (ctx: GuardContext) => Promise<T> | T, wait: WaitOptions = {}): Promise<T> {
+    const ctx = await this.authorize(input, wait);
     try {
       const value = await fn(ctx);
       if (this.mode === 'enforce')

@@ -54,6 +54,8 @@ export {
   type GuardEvent,
   type GuardMode,
   type GuardOptions,
+  type PendingApproval,
+  type WaitOptions,
 } from './guard.ts';
 export { type ActionInput, type CaptureOptions, type Clock, capture, type SignOptions, sign } from './local.ts';
 export { type FlushResult, Outbox, type OutboxEvent, type OutboxOptions, type RefusedReceipt } from './outbox.ts';

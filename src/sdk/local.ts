@@ -2,7 +2,7 @@
  * Local work, no network and no API key: capture an action, evaluate it, sign it.
  */
 
-import { Action, type JsonObject, type Receipt } from '../core/schemas.ts';
+import { Action, type JsonObject, type PolicyRule, type Receipt } from '../core/schemas.ts';
 import { buildReceipt } from '../core/statements.ts';
 import { timestampOf } from '../core/validate.ts';
 import type { Evaluation } from '../policy/index.ts';
@@ -64,13 +64,20 @@ export interface SignOptions {
 }
 
 /** The operator-signed receipt recording the action and the policy's verdict. */
-export function sign(action: Action, evaluation: Pick<Evaluation, 'verdict' | 'policy'>, opts: SignOptions): Receipt {
+export function sign(
+  action: Action,
+  evaluation: Pick<Evaluation, 'verdict' | 'policy'> & { rule?: Pick<PolicyRule, 'confirm'> | null },
+  opts: SignOptions,
+): Receipt {
+  // A rule's `confirm` matters only to an approver, so only a suspended receipt carries it.
+  const confirm = evaluation.verdict === 'suspend' ? evaluation.rule?.confirm : undefined;
   return buildReceipt(
     {
       teamId: opts.teamId,
       action,
       verdict: evaluation.verdict,
       policy: evaluation.policy,
+      ...(confirm === undefined ? {} : { confirm }),
       issuedAt: timestampOf((opts.clock ?? (() => new Date()))()),
       ...(opts.receiptId ? { receiptId: opts.receiptId } : {}),
     },

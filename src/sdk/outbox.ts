@@ -148,10 +148,12 @@ export class Outbox {
         for (let i = 0; i < teamFiles.length; i += LIMITS.receiptBatch) {
           const batch = teamFiles.slice(i, i + LIMITS.receiptBatch);
           // One attempt per pass: the retry schedule belongs to drain() / the background loop.
+          // stop() aborts a push in flight: a server that holds the request open must not hold up close().
+          const stopping = this.#stop?.signal;
           const results = await cloud.pushReceipts(
             team,
             batch.map((f) => f.receipt),
-            { attempts: 1 },
+            { attempts: 1, ...(stopping ? { signal: stopping } : {}) },
           );
           const byId = new Map(results.map((r) => [r.receiptId, r]));
           for (const f of batch) {
@@ -242,6 +244,9 @@ export class Outbox {
         }
         // Sleep until woken by enqueue, stopped, or the backoff delay passes.
         await new Promise<void>((resolve) => {
+          // The stop may have come while the push above was in flight: an abort listener added
+          // after the abort never fires, so check first.
+          if (stop.signal.aborted) return resolve();
           const timer = delay === null ? undefined : setTimeout(done, delay);
           this.#wake = done;
           stop.signal.addEventListener('abort', done, { once: true });

@@ -8,7 +8,7 @@
  * itself. An approval the answer names but nobody here waits for, or of another team, is ignored.
  */
 import type { Approval, SettledApprovalsResponse } from '../core/api.ts';
-import { HesoError, isTransient } from './errors.ts';
+import { isTransient } from './errors.ts';
 import { type BackoffOptions, backoffDelay, sleep } from './retry.ts';
 
 /** What the watcher needs from the cloud connection (errors already mapped to SDK errors). */
@@ -25,10 +25,12 @@ export interface WatchOptions {
   /** Longest time to wait for a decision, in ms; then the current state is returned (maybe still pending). */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Also look at the approval once now (it was opened before the long-poll's starting point). */
+  lookNow?: boolean;
 }
 
 interface Waiter {
-  opened: Approval;
+  approvalId: string;
   resolve(approval: Approval): void;
   reject(err: unknown): void;
 }
@@ -63,16 +65,16 @@ class TeamWatch {
   }
 
   add(waiter: Waiter): void {
-    const set = this.waiters.get(waiter.opened.id) ?? new Set();
+    const set = this.waiters.get(waiter.approvalId) ?? new Set();
     set.add(waiter);
-    this.waiters.set(waiter.opened.id, set);
+    this.waiters.set(waiter.approvalId, set);
     if (!this.#abort) void this.#run();
   }
 
   remove(waiter: Waiter): void {
-    const set = this.waiters.get(waiter.opened.id);
+    const set = this.waiters.get(waiter.approvalId);
     set?.delete(waiter);
-    if (set?.size === 0) this.waiters.delete(waiter.opened.id);
+    if (set?.size === 0) this.waiters.delete(waiter.approvalId);
     // Nobody waits any more: end the held request, so nothing keeps the process busy.
     if (this.waiters.size === 0) this.#abort?.abort();
   }
@@ -147,7 +149,7 @@ export class ApprovalWatcher {
    * Resolves with the approval once the server reports it decided or expired; when
    * `timeoutMs` passes or `signal` aborts, with its current state (perhaps still pending).
    */
-  wait(teamId: string, opened: Approval, opts: WatchOptions): Promise<Approval> {
+  wait(teamId: string, approvalId: string, opts: WatchOptions): Promise<Approval> {
     const team = this.#team(teamId);
     return new Promise<Approval>((resolve, reject) => {
       let done = false;
@@ -160,22 +162,26 @@ export class ApprovalWatcher {
         outcome();
       };
       const waiter: Waiter = {
-        opened,
+        approvalId,
         resolve: (approval) => finish(() => resolve(approval)),
         reject: (err) => finish(() => reject(err)),
       };
       // Out of time: one last look, so a decision that raced the deadline still counts.
       const onGiveUp = () =>
         finish(() => {
-          this.#source.current(teamId, opened.id).then(resolve, (err: unknown) => {
-            if (err instanceof HesoError && !isTransient(err)) reject(err);
-            else resolve(opened);
-          });
+          this.#source.current(teamId, approvalId).then(resolve, reject);
         });
       const timer = setTimeout(onGiveUp, Math.max(0, opts.timeoutMs));
       if (opts.signal?.aborted) return onGiveUp();
       opts.signal?.addEventListener('abort', onGiveUp, { once: true });
       team.add(waiter);
+      if (opts.lookNow)
+        this.#source.current(teamId, approvalId).then(
+          (approval) => {
+            if (approval.id === approvalId && approval.status !== 'pending') waiter.resolve(approval);
+          },
+          () => undefined, // the long-poll and the deadline still cover it
+        );
     });
   }
 }

@@ -74,7 +74,7 @@ describe('createDispatcher', () => {
     assert.equal(decided.ok && (decided.value as { status: string }).status, 'accepted');
     assert.deepEqual(engine.calls.at(-1), {
       method: 'decide',
-      args: [{ approvalId: 'ap-1', decision: 'approve', reviewed: reviewed('ap-1') }],
+      args: [{ approvalId: 'ap-1', decision: 'approve', reviewed: reviewed('ap-1'), returnWhenQueued: true }],
     });
     const trusted = await dispatcher.dispatch('operators:trustItem', { approvalId: 'ap-1', fingerprint: 'AAAA BBBB' });
     assert.equal(trusted.ok, true);
@@ -83,6 +83,9 @@ describe('createDispatcher', () => {
       args: [{ approvalId: 'ap-1', fingerprint: 'AAAA BBBB' }],
     });
     assert.deepEqual(await dispatcher.dispatch('operators:list', {}), { ok: true, value: [] });
+    const withdrawn = await dispatcher.dispatch('approval:withdraw', { approvalId: 'ap-1' });
+    assert.deepEqual(withdrawn, { ok: true, value: { withdrawn: true, message: 'Withdrawn.' } });
+    assert.deepEqual(engine.calls.at(-1), { method: 'withdrawDecision', args: ['ap-1'] });
     const snap = await dispatcher.dispatch('queue:snapshot', undefined);
     assert.equal(snap.ok && (snap.value as { connection: unknown }).connection !== undefined, true);
     const set = await dispatcher.dispatch('settings:set', { launchAtLogin: true });

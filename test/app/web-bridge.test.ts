@@ -1,7 +1,8 @@
 /**
  * The browser bridge against a real web host over real HTTP (Node's fetch stands in for the
- * page's; the host sees no Origin, as for a same-origin GET). The in-page parts (token taken
- * from the URL and scrubbed) are covered by the Playwright e2e suite.
+ * page's; the host sees no Origin, as for a same-origin GET), signed in with the session
+ * cookie the one-time URL token was exchanged for. The in-page sign-in (the browser following
+ * the redirect and keeping the cookie) is covered by the Playwright e2e suite.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,16 +14,18 @@ import { startWebHost, type WebHost } from '../../src/app/host/web-host.ts';
 import { BridgeError } from '../../src/app/wire.ts';
 import type { ConnectionState } from '../../src/approver/api.ts';
 import { FAKE_CONNECTION, FakeEngine, fakeItem } from './support/fake-engine.ts';
+import { fetchWithCookie, signIn } from './support/sign-in.ts';
 
 describe('web bridge over the loopback web host', () => {
   let dir: string;
   let host: WebHost;
   let engine: FakeEngine;
   const aborts: AbortController[] = [];
-  const bridge = (token: string | null) => {
+  let session: string;
+  const bridge = (cookie: string | null) => {
     const controller = new AbortController();
     aborts.push(controller);
-    return createWebBridge(token, host.origin, { signal: controller.signal });
+    return createWebBridge(host.origin, { signal: controller.signal, fetch: fetchWithCookie(cookie) });
   };
 
   before(async () => {
@@ -30,6 +33,7 @@ describe('web bridge over the loopback web host', () => {
     engine = new FakeEngine();
     engine.items.set('ap-1', fakeItem('ap-1'));
     host = await startWebHost({ engine, rendererDir: dir });
+    session = await signIn(host);
   });
   after(async () => {
     for (const c of aborts) c.abort();
@@ -38,13 +42,13 @@ describe('web bridge over the loopback web host', () => {
   });
 
   it('invokes contract channels and unwraps results', async () => {
-    const heso = bridge(host.token);
+    const heso = bridge(session);
     assert.deepEqual(await heso.invoke('approval:get', { approvalId: 'ap-1' }), fakeItem('ap-1'));
     assert.equal((await heso.invoke('app:info', null)).shell, 'browser');
   });
 
   it('rejects with a BridgeError naming the field for bad args, and refuses unknown channels locally', async () => {
-    const heso = bridge(host.token);
+    const heso = bridge(session);
     await assert.rejects(
       heso.invoke('approval:decide', { approvalId: 'ap-1', decision: 'deny' }),
       (err: unknown) => err instanceof BridgeError && err.code === 'bad_request' && err.field === 'reason',
@@ -57,9 +61,9 @@ describe('web bridge over the loopback web host', () => {
     assert.equal(engine.calls.length, calls);
   });
 
-  it('without the right token every call is refused', async () => {
+  it('without the session cookie every call is refused', async () => {
     await assert.rejects(
-      bridge('x'.repeat(43)).invoke('app:info', null),
+      bridge(`${session.split('=')[0]}=${'x'.repeat(43)}`).invoke('app:info', null),
       (err: unknown) => err instanceof BridgeError && err.code === 'forbidden',
     );
     await assert.rejects(
@@ -69,7 +73,7 @@ describe('web bridge over the loopback web host', () => {
   });
 
   it('delivers events as payloads only, and stops after unsubscribe', async () => {
-    const heso = bridge(host.token);
+    const heso = bridge(session);
     const seen: string[] = [];
     const first = new Promise<ConnectionState>((resolve) => {
       const off = heso.on('connection', (c) => {
@@ -101,8 +105,8 @@ describe('web bridge over the loopback web host', () => {
     assert.deepEqual(seen, ['ap-1']);
   });
 
-  it('reports lost contact as a reconnecting connection state when the token is refused', async () => {
-    const heso = bridge('y'.repeat(43));
+  it('reports lost contact as a reconnecting connection state when the session is refused', async () => {
+    const heso = bridge(`${session.split('=')[0]}=${'y'.repeat(43)}`);
     const state = await new Promise<ConnectionState>((resolve) => {
       const off = heso.on('connection', (c) => {
         off();

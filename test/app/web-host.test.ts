@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startWebHost, type WebHost } from '../../src/app/host/web-host.ts';
 import { FakeEngine, fakeItem } from './support/fake-engine.ts';
+import { signIn } from './support/sign-in.ts';
 
 interface RawResponse {
   status: number;
@@ -51,7 +52,7 @@ describe('loopback web host security', () => {
     engine = new FakeEngine();
     engine.items.set('ap-1', fakeItem('ap-1'));
     host = await startWebHost({ engine, rendererDir, port: 0 });
-    own = { host: `127.0.0.1:${host.port}`, 'x-heso-token': host.token, 'content-type': 'application/json' };
+    own = { host: `127.0.0.1:${host.port}`, cookie: await signIn(host), 'content-type': 'application/json' };
   });
   after(async () => {
     await host.stop();
@@ -98,13 +99,17 @@ describe('loopback web host security', () => {
   });
 
   const refusals: Array<[string, (h: WebHost, own: Record<string, string>) => Record<string, string>]> = [
-    ['no token', (_h, o) => ({ host: o.host ?? '', 'content-type': 'application/json' })],
-    // The last character changed (to A, or B when it already is A: the token is random).
+    ['no session cookie', (_h, o) => ({ host: o.host ?? '', 'content-type': 'application/json' })],
+    // The last character changed (to A, or B when it already is A: the value is random).
     [
-      'wrong token',
-      (h, o) => ({ ...o, 'x-heso-token': `${h.token.slice(0, -1)}${h.token.endsWith('A') ? 'B' : 'A'}` }),
+      'wrong session cookie',
+      (_h, o) => ({ ...o, cookie: `${o.cookie}`.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) }),
     ],
-    ['token of another length', (_h, o) => ({ ...o, 'x-heso-token': 'short' })],
+    ['session cookie of another length', (_h, o) => ({ ...o, cookie: `${`${o.cookie}`.split('=')[0]}=short` })],
+    [
+      'the URL token as a header instead of the cookie',
+      (h, o) => ({ host: o.host ?? '', 'x-heso-token': h.token, 'content-type': 'application/json' }),
+    ],
     ['bad Host (DNS rebinding)', (h, o) => ({ ...o, host: `evil.example:${h.port}` })],
     ['Host with another port', (h, o) => ({ ...o, host: `127.0.0.1:${h.port + 1}` })],
     ['foreign Origin', (_h, o) => ({ ...o, origin: 'https://evil.example' })],
@@ -127,7 +132,7 @@ describe('loopback web host security', () => {
     });
   }
 
-  it('refuses the event stream without the token header', async () => {
+  it('refuses the event stream without the session cookie', async () => {
     const res = await raw(host.port, { path: `/events?token=${host.token}`, headers: { host: own.host ?? '' } });
     assert.equal(res.status, 403);
   });
@@ -158,29 +163,58 @@ describe('loopback web host security', () => {
     assert.equal(getRpc.status, 405);
   });
 
-  it('serves the app shell only with the token, then via the derived cookie', async () => {
-    const none = await raw(host.port, { path: '/', headers: { host: own.host ?? '' } });
-    assert.equal(none.status, 403);
-    const page = await raw(host.port, { path: `/?token=${host.token}`, headers: { host: own.host ?? '' } });
-    assert.equal(page.status, 200);
-    assert.match(page.body, /<title>HESO<\/title>/);
-    assert.match(String(page.headers['content-security-policy']), /frame-ancestors 'none'/);
-    const setCookie = String(page.headers['set-cookie']);
-    assert.match(setCookie, /HttpOnly/);
-    assert.match(setCookie, /SameSite=Strict/);
-    assert.equal(setCookie.includes(host.token), false, 'the cookie is not the RPC token');
-    const cookie = setCookie.split(';')[0] ?? '';
-    const asset = await raw(host.port, { path: '/assets/app.js', headers: { host: own.host ?? '', cookie } });
-    assert.equal(asset.status, 200);
-    assert.match(String(asset.headers['content-type']), /javascript/);
-    // The asset cookie is not an RPC credential.
-    const rpc = await raw(host.port, {
-      method: 'POST',
-      path: '/rpc/app:info',
-      headers: { host: own.host ?? '', cookie, 'content-type': 'application/json' },
-      body: 'null',
-    });
-    assert.equal(rpc.status, 403);
+  it('exchanges the one-time URL token once for an HttpOnly, SameSite=Strict session cookie', async () => {
+    const fresh = await startWebHost({ engine, rendererDir: join(dir, 'renderer'), port: 0 });
+    try {
+      const hostHeader = { host: `127.0.0.1:${fresh.port}` };
+      const signInPath = `/?token=${fresh.token}`;
+      assert.equal((await raw(fresh.port, { path: '/', headers: hostHeader })).status, 403, 'no cookie, no app');
+      const probe = await raw(fresh.port, { method: 'HEAD', path: signInPath, headers: hostHeader });
+      assert.equal(probe.status, 403, 'a HEAD does not sign in (and does not use up the token)');
+
+      const first = await raw(fresh.port, { path: signInPath, headers: hostHeader });
+      assert.equal(first.status, 303);
+      assert.equal(first.headers.location, '/', 'the token leaves the address bar');
+      const setCookie = first.headers['set-cookie'] ?? [];
+      assert.equal(setCookie.length, 1);
+      const attributes = (setCookie[0] ?? '').split(';').map((p) => p.trim());
+      assert.match(attributes[0] ?? '', new RegExp(`^heso_session_${fresh.port}=[A-Za-z0-9_-]{43}$`));
+      assert.deepEqual(attributes.slice(1).sort(), ['HttpOnly', 'Path=/', 'SameSite=Strict']);
+      assert.equal(setCookie[0]?.includes(fresh.token), false, 'the cookie is not the token');
+      const cookie = attributes[0] ?? '';
+
+      const again = await raw(fresh.port, { path: signInPath, headers: hostHeader });
+      assert.equal(again.status, 403, 'the second use of the URL token is refused');
+      assert.match(again.body, /already used/);
+      assert.equal(again.headers['set-cookie'], undefined);
+      const reopened = await raw(fresh.port, { path: signInPath, headers: { ...hostHeader, cookie } });
+      assert.equal(reopened.status, 303, 'the signed-in browser may open the printed link again');
+      assert.equal(reopened.headers['set-cookie'], undefined, 'without a new session');
+
+      const page = await raw(fresh.port, { path: '/', headers: { ...hostHeader, cookie } });
+      assert.equal(page.status, 200);
+      assert.match(page.body, /<title>HESO<\/title>/);
+      assert.match(String(page.headers['content-security-policy']), /frame-ancestors 'none'/);
+      const asset = await raw(fresh.port, { path: '/assets/app.js', headers: { ...hostHeader, cookie } });
+      assert.equal(asset.status, 200);
+      assert.match(String(asset.headers['content-type']), /javascript/);
+      const rpc = await raw(fresh.port, {
+        method: 'POST',
+        path: '/rpc/app:info',
+        headers: { ...hostHeader, cookie, 'content-type': 'application/json' },
+        body: 'null',
+      });
+      assert.equal(rpc.status, 200, 'the cookie authenticates RPC');
+      const byToken = await raw(fresh.port, {
+        method: 'POST',
+        path: '/rpc/app:info',
+        headers: { ...hostHeader, 'x-heso-token': fresh.token, 'content-type': 'application/json' },
+        body: 'null',
+      });
+      assert.equal(byToken.status, 403, 'the used token is no credential');
+    } finally {
+      await fresh.stop();
+    }
   });
 
   it('refuses path traversal', async () => {
@@ -198,10 +232,10 @@ describe('loopback web host security', () => {
     }
   });
 
-  it('streams contract events to a page with the token', async () => {
+  it('streams contract events to a signed-in page', async () => {
     const controller = new AbortController();
     const res = await fetch(`${host.origin}/events`, {
-      headers: { 'x-heso-token': host.token },
+      headers: { cookie: own.cookie ?? '' },
       signal: controller.signal,
     });
     assert.equal(res.status, 200);

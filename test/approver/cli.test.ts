@@ -9,9 +9,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { KeyringKeyStore } from '../../src/approver/key-store.ts';
+import { accounts, KeyringKeyStore } from '../../src/approver/key-store.ts';
 import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
-import { AGENT_WORKFLOW, KEYRING_SKIP, makeAgent, tempDir } from './helpers.ts';
+import { AGENT_WORKFLOW, KEYRING_SKIP, keychainOwnerOf, makeAgent, tempDir } from './helpers.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/heso-approver.mjs', import.meta.url));
 
@@ -96,7 +96,8 @@ test('init → list → show → approve → deny → history → verify-log →
   const profile = JSON.parse(init.stdout).profile;
   assert.equal(profile.keyStatus, 'pending');
   const keychain = new KeyringKeyStore();
-  assert.equal(await keychain.get(`${profile.name}:api-key`), apiKey, 'API key in the keychain');
+  const owner = await keychainOwnerOf(configDir, profile.name);
+  assert.equal(await keychain.get(accounts.apiKey(owner)), apiKey, 'API key in the keychain');
   assert.ok(!readFileSync(join(configDir, 'profiles.json'), 'utf8').includes(apiKey));
 
   await cloud.admin.activateApprover(teamId, profile.keyId);

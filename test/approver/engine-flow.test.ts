@@ -5,6 +5,7 @@
  * Also rotation and removal.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { PendingItem } from '../../src/approver/api.ts';
 import { reviewedOf } from '../../src/approver/display.ts';
@@ -15,6 +16,7 @@ import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
 import {
   approveShown,
   KEYRING_SKIP,
+  keychainOwnerOf,
   makeAgent,
   makeEngine,
   nextEvent,
@@ -50,8 +52,9 @@ test('init enrols a pending key; the status follows the admin activating it', { 
     const [record] = await cloud.admin.listApprovers(teamId);
     assert.equal(record?.publicKey, profile.publicKey);
     assert.equal(record?.status, 'pending');
-    assert.notEqual(await keyStore.get(accounts.privateKey(profile.name, profile.keyId)), null);
-    assert.equal(await keyStore.get(accounts.apiKey(profile.name)), apiKey);
+    const owner = await keychainOwnerOf(join(dir.path, 'config'), profile.name);
+    assert.notEqual(await keyStore.get(accounts.privateKey(owner, profile.keyId)), null);
+    assert.equal(await keyStore.get(accounts.apiKey(owner)), apiKey);
 
     await cloud.admin.activateApprover(teamId, profile.keyId);
     assert.equal((await engine.refreshKeyStatus(profile.name)).keyStatus, 'active');
@@ -192,8 +195,9 @@ test('rotation: new key vouched for by the old one, enrolled pending, old key re
     assert.equal(fresh?.status, 'pending');
     assert.equal(fresh?.rotation?.statement.previousKeyId, before.keyId);
     assert.equal(fresh?.rotation?.statement.newPublicKey, after.publicKey);
-    assert.equal(await keyStore.get(accounts.privateKey(before.name, before.keyId)), null, 'old private key deleted');
-    assert.notEqual(await keyStore.get(accounts.privateKey(after.name, after.keyId)), null);
+    const owner = await keychainOwnerOf(join(dir.path, 'config'), after.name);
+    assert.equal(await keyStore.get(accounts.privateKey(owner, before.keyId)), null, 'old private key deleted');
+    assert.notEqual(await keyStore.get(accounts.privateKey(owner, after.keyId)), null);
 
     const history = await engine.history(after.name);
     assert.equal(history.verification.ok, true, history.verification.problem ?? '');
@@ -205,8 +209,8 @@ test('rotation: new key vouched for by the old one, enrolled pending, old key re
     await engine.removeProfile(after.name);
     const afterRemoval = (await cloud.admin.listApprovers(teamId)).find((r) => r.keyId === after.keyId);
     assert.equal(afterRemoval?.status, 'revoked', 'a removed device no longer counts as an approver');
-    assert.equal(await keyStore.get(accounts.privateKey(after.name, after.keyId)), null);
-    assert.equal(await keyStore.get(accounts.apiKey(after.name)), null);
+    assert.equal(await keyStore.get(accounts.privateKey(owner, after.keyId)), null);
+    assert.equal(await keyStore.get(accounts.apiKey(owner)), null);
     assert.deepEqual(await engine.listProfiles(), []);
   } finally {
     await engine.removeProfile(teamId).catch(() => undefined);

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { DecisionOutcome } from '../../src/approver/api.ts';
 import { reviewedOf } from '../../src/approver/display.ts';
 import { ApproverEngine, type ApproverEngineOptions } from '../../src/approver/engine.ts';
-import { KeyringKeyStore } from '../../src/approver/key-store.ts';
+import { type KeychainOwner, KeyringKeyStore } from '../../src/approver/key-store.ts';
+import { ProfilesConfig } from '../../src/approver/profiles.ts';
 import { ControlPlaneClient } from '../../src/client/index.ts';
 import type { Approval } from '../../src/core/api.ts';
 import { b64url } from '../../src/core/encoding.ts';
@@ -135,4 +136,11 @@ export function nextEvent<T>(
       resolve(payload);
     });
   });
+}
+
+/** Whose keychain items a profile's are (name + keychain id from profiles.json), to look them up in tests. */
+export async function keychainOwnerOf(configDir: string, profileName: string): Promise<KeychainOwner> {
+  const stored = await new ProfilesConfig(configDir).get(profileName);
+  if (!stored) throw new Error(`no profile ${profileName} in ${configDir}`);
+  return { name: stored.name, keychainId: stored.keychainId };
 }

@@ -57,7 +57,8 @@ async function setup(opts: { pinAgent?: boolean } = {}) {
   const team = await setupTeam(cloud);
   const proxy = await startHostileProxy(cloud.url);
   const dir = tempDir('heso-hostile-');
-  const engine = makeEngine(dir.path, { keyStore: testKeyStore() });
+  const keyStore = testKeyStore();
+  const engine = makeEngine(dir.path, { keyStore });
   const profile = await engine.initProfile({
     endpoint: proxy.url,
     teamId: team.teamId,
@@ -73,7 +74,7 @@ async function setup(opts: { pinAgent?: boolean } = {}) {
     await proxy.stop();
     dir.cleanup();
   };
-  return { ...team, proxy, dir, engine, profile, agent, close };
+  return { ...team, proxy, dir, keyStore, engine, profile, agent, close };
 }
 
 /** Replaces `id`'s approval in every answer (single GET and pending list) with `build(real)`. */
@@ -162,6 +163,32 @@ test('challenge swap under a seen id: quarantined with the challenge named; noth
     assert.match(again?.verification.reasons.join('; ') ?? '', /challenge changed/);
     assert.equal(decisionPosts(w.proxy).length, 0);
   } finally {
+    await w.close();
+  }
+});
+
+test('an id first seen in one run stays fixed for the next run on the profile (restart, CLI)', {
+  skip: KEYRING_SKIP,
+}, async () => {
+  const w = await setup();
+  const later = makeEngine(w.dir.path, { keyStore: w.keyStore });
+  try {
+    const shown = await w.agent.open({ amount: 300 });
+    const substitute = await w.agent.open({ amount: 99_999 });
+    const seen = await w.engine.fetchItem(shown.id, w.profile.name);
+    assert.ok(seen);
+    await w.engine.stop();
+    rewriteApproval(w.proxy, shown.id, (real) => ({ ...substitute, id: real.id }));
+
+    // Another engine on the same profile (the app after a restart, or a CLI run) never saw it in memory.
+    const item = await later.fetchItem(shown.id, w.profile.name);
+    assert.equal(item?.quarantined, true);
+    assert.equal(JSON.parse(item?.canonicalAction ?? '{}').params.amount, 300);
+    const outcome = await later.decide({ approvalId: shown.id, decision: 'approve', reviewed: reviewedOf(seen) });
+    assert.equal(outcome.status, 'refused', outcome.message);
+    assert.equal(decisionPosts(w.proxy).length, 0);
+  } finally {
+    await later.stop();
     await w.close();
   }
 });

@@ -3,10 +3,13 @@
  * refused at init with a message saying which key to ask for; an approver key is shown as such.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ConnectionState } from '../../src/approver/api.ts';
 import { ApproverError } from '../../src/approver/errors.ts';
 import { accounts } from '../../src/approver/key-store.ts';
+import { PROFILES_FILE } from '../../src/approver/profiles.ts';
 import { renderProfile } from '../../src/approver/render-text.ts';
 import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
 import { KEYRING_SKIP, makeEngine, nextEvent, tempDir, testKeyStore } from './helpers.ts';
@@ -74,7 +77,11 @@ test('a queue fed an operator key stops and says which key the app needs', { ski
       displayName: 'Swapped',
     });
     // Someone replaces the keychain item with the agent's key by hand.
-    await keyStore.set(accounts.apiKey(profile.name), await cloud.admin.createApiKey(teamId, 'operator'));
+    const stored = JSON.parse(readFileSync(join(dir.path, 'config', PROFILES_FILE), 'utf8')) as {
+      profiles: { name: string; keychainId?: string }[];
+    };
+    const owner = stored.profiles.find((p) => p.name === profile.name)!;
+    await keyStore.set(accounts.apiKey(owner), await cloud.admin.createApiKey(teamId, 'operator'));
     const stopped = nextEvent<ConnectionState>(
       (l) => engine.on('connection', l),
       (c) => c.kind === 'auth_failed',

@@ -13,7 +13,16 @@ import { accounts } from '../../src/approver/key-store.ts';
 import type { Logger } from '../../src/approver/runtime.ts';
 import { b64url, toHex } from '../../src/core/index.ts';
 import { setupTeam, startCloud } from '../support/cloud.ts';
-import { KEYRING_SKIP, makeAgent, makeEngine, nextEvent, tempDir, testKeyStore, trustAgent } from './helpers.ts';
+import {
+  KEYRING_SKIP,
+  keychainOwnerOf,
+  makeAgent,
+  makeEngine,
+  nextEvent,
+  tempDir,
+  testKeyStore,
+  trustAgent,
+} from './helpers.ts';
 
 function encodings(secretB64url: string): string[] {
   const bytes = b64url.decode(secretB64url);
@@ -62,9 +71,10 @@ test('the private key appears in no request, log line, event or file during enro
     const team = await setupTeam(cloud);
     teamId = team.teamId;
     const first = await engine.initProfile({ endpoint: cloud.url, teamId, apiKey: team.apiKey, displayName: 'S' });
-    secrets.push((await keyStore.get(accounts.privateKey(first.name, first.keyId)))!);
+    const owner = await keychainOwnerOf(join(dir.path, 'config'), first.name);
+    secrets.push((await keyStore.get(accounts.privateKey(owner, first.keyId)))!);
     const rotated = await engine.rotateKey(first.name);
-    secrets.push((await keyStore.get(accounts.privateKey(rotated.name, rotated.keyId)))!);
+    secrets.push((await keyStore.get(accounts.privateKey(owner, rotated.keyId)))!);
     await cloud.admin.activateApprover(teamId, rotated.keyId);
     capture('profile', await engine.refreshKeyStatus(rotated.name));
     await engine.start(rotated.name);

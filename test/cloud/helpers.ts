@@ -1,6 +1,7 @@
 /** Shared helpers for the control-plane tests: signed fixtures, raw HTTP, a database snapshot. */
+import { connect } from 'node:net';
 import Database from 'better-sqlite3';
-import type { Approval } from '../../src/core/api.ts';
+import { type Approval, routes } from '../../src/core/api.ts';
 import {
   b64url,
   buildCosignature,
@@ -13,7 +14,7 @@ import {
   type Receipt,
   type Verdict,
 } from '../../src/core/index.ts';
-import type { CloudHandle } from '../support/cloud.ts';
+import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
 
 export const operatorKey: KeyPair = generateKeyPair();
 
@@ -53,6 +54,27 @@ export interface Approver {
 export function makeApprover(): Approver {
   const key = generateKeyPair();
   return { key, publicKey: b64url.encode(key.publicKey), keyId: keyIdOf(key.publicKey) };
+}
+
+export interface ApprovalWorld {
+  cloud: CloudHandle;
+  teamId: string;
+  apiKey: string;
+  /** An approver the team's admin activated. */
+  alice: Approver;
+  /** One pending approval, as the server returned it. */
+  approval: Approval;
+}
+
+/** A running server with a team, one active approver and one pending approval. Stop `cloud` after. */
+export async function startApprovalWorld(): Promise<ApprovalWorld> {
+  const cloud = await startCloud();
+  const { teamId, apiKey } = await setupTeam(cloud);
+  const alice = makeApprover();
+  await raw(cloud, 'POST', routes.approvers(teamId), { apiKey, body: { publicKey: alice.publicKey, name: 'Alice' } });
+  await cloud.admin.activateApprover(teamId, alice.keyId);
+  const opened = await raw(cloud, 'POST', routes.approvals(teamId), { apiKey, body: { receipt: makeReceipt(teamId) } });
+  return { cloud, teamId, apiKey, alice, approval: opened.json };
 }
 
 export function cosign(
@@ -121,4 +143,19 @@ export function manualClock(start = Date.now()): { now: () => Date; advance(ms: 
       t += ms;
     },
   };
+}
+
+/** Sends raw bytes and returns everything the server wrote before it closed the socket. */
+export function exchange(url: string, request: string): Promise<string> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1');
+    let text = '';
+    socket.on('data', (chunk) => {
+      text += chunk.toString('utf8');
+    });
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+    socket.write(request);
+  });
 }

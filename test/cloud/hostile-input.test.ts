@@ -4,42 +4,30 @@
  * silence), and none changes stored state.
  */
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { routes } from '../../src/core/api.ts';
+import { type Approval, routes } from '../../src/core/api.ts';
 import { attachCosignature } from '../../src/core/index.ts';
-import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
-import { cosign, dbSnapshot, makeApprover, makeReceipt, raw } from './helpers.ts';
-
-/** Sends raw bytes and returns everything the server wrote before it closed the socket. */
-function exchange(url: string, request: string): Promise<string> {
-  const { port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), '127.0.0.1');
-    let text = '';
-    socket.on('data', (chunk) => {
-      text += chunk.toString('utf8');
-    });
-    socket.on('close', () => resolve(text));
-    socket.on('error', reject);
-    socket.write(request);
-  });
-}
+import type { CloudHandle } from '../support/cloud.ts';
+import {
+  type Approver,
+  cosign,
+  dbSnapshot,
+  exchange,
+  makeApprover,
+  makeReceipt,
+  raw,
+  startApprovalWorld,
+} from './helpers.ts';
 
 describe('control plane: hostile and edge-case input', () => {
   let cloud: CloudHandle;
   let teamId: string;
   let apiKey: string;
-  let approval: Record<string, unknown>;
-  const alice = makeApprover();
+  let approval: Approval;
+  let alice: Approver;
 
   before(async () => {
-    cloud = await startCloud();
-    ({ teamId, apiKey } = await setupTeam(cloud));
-    await raw(cloud, 'POST', routes.approvers(teamId), { apiKey, body: { publicKey: alice.publicKey, name: 'Alice' } });
-    await cloud.admin.activateApprover(teamId, alice.keyId);
-    approval = (await raw(cloud, 'POST', routes.approvals(teamId), { apiKey, body: { receipt: makeReceipt(teamId) } }))
-      .json;
+    ({ cloud, teamId, apiKey, approval, alice } = await startApprovalWorld());
   });
   after(() => cloud.stop());
 
@@ -54,9 +42,9 @@ describe('control plane: hostile and edge-case input', () => {
   }
 
   test('a co-signed receipt with a lone surrogate in the decision reason: 400 naming the field, not 500', async () => {
-    const decided = cosign(approval as never, alice, 'approve', 'MARKER');
-    await raw(cloud, 'POST', routes.decision(teamId, String(approval.id)), { apiKey, body: decided });
-    const receipt = attachCosignature(approval.receipt as never, decided);
+    const decided = cosign(approval, alice, 'approve', 'MARKER');
+    await raw(cloud, 'POST', routes.decision(teamId, approval.id), { apiKey, body: decided });
+    const receipt = attachCosignature(approval.receipt, decided);
     const text = JSON.stringify({ receipt }).replace('MARKER', '\\ud800');
     await expect400(routes.receipts(teamId), text, 'receipt.cosignature.statement.reason', /lone UTF-16 surrogate/);
   });

@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { routes } from '../../src/core/api.ts';
+import { type Approval, routes } from '../../src/core/api.ts';
 import { attachCosignature } from '../../src/core/index.ts';
-import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
-import { cosign, dbSnapshot, makeApprover, makeReceipt, raw } from './helpers.ts';
+import type { CloudHandle } from '../support/cloud.ts';
+import { type Approver, cosign, dbSnapshot, makeApprover, makeReceipt, raw, startApprovalWorld } from './helpers.ts';
 
 const awkwardString = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 12 }),
@@ -55,24 +55,19 @@ describe('control plane JSON routes under random input', () => {
   let cloud: CloudHandle;
   let teamId: string;
   let apiKey: string;
-  let approval: Record<string, unknown>;
-  const alice = makeApprover();
+  let approval: Approval;
+  let alice: Approver;
 
   before(async () => {
-    cloud = await startCloud();
-    ({ teamId, apiKey } = await setupTeam(cloud));
-    await raw(cloud, 'POST', routes.approvers(teamId), { apiKey, body: { publicKey: alice.publicKey, name: 'Alice' } });
-    await cloud.admin.activateApprover(teamId, alice.keyId);
-    approval = (await raw(cloud, 'POST', routes.approvals(teamId), { apiKey, body: { receipt: makeReceipt(teamId) } }))
-      .json;
+    ({ cloud, teamId, apiKey, approval, alice } = await startApprovalWorld());
   });
   after(() => cloud.stop());
 
   test('never a 500; every refusal in the error shape and without a state change', async () => {
     const receipt = makeReceipt(teamId);
-    const decision = cosign(approval as never, alice, 'approve', 'ok');
-    await raw(cloud, 'POST', routes.decision(teamId, String(approval.id)), { apiKey, body: decision });
-    const cosigned = attachCosignature(approval.receipt as never, decision);
+    const decision = cosign(approval, alice, 'approve', 'ok');
+    await raw(cloud, 'POST', routes.decision(teamId, approval.id), { apiKey, body: decision });
+    const cosigned = attachCosignature(approval.receipt, decision);
     const targets = [
       {
         path: () => routes.receipts(teamId),
@@ -98,7 +93,7 @@ describe('control plane JSON routes under random input', () => {
         members: [['receipt', 'statement', 'verdict'], ['receipt', 'statement', 'teamId'], ['receipt']],
       },
       {
-        path: () => routes.decision(teamId, String(approval.id)),
+        path: () => routes.decision(teamId, approval.id),
         body: decision,
         members: [['statement', 'reason'], ['signature'], ['approverPublicKey'], ['statement', 'challenge']],
       },

@@ -167,6 +167,8 @@ describe('approver UI: deciding approvals', { skip: skip ?? false }, () => {
 
       await page.keyboard.press('Control+Shift+A');
       await page.getByTestId('approve-dialog').waitFor();
+      // The confirm control arms itself a moment after the dialog opens; a fresh press then confirms.
+      await page.locator('[data-testid=confirm-approve][data-armed=true]').waitFor();
       await page.keyboard.press('Control+Shift+A');
       await page.getByTestId('outcome').waitFor();
       assert.equal(await page.getByTestId('outcome').getAttribute('data-status'), 'accepted');
@@ -201,6 +203,11 @@ describe('approver UI: deciding approvals', { skip: skip ?? false }, () => {
       const reasons = (await page.getByTestId('quarantine-reasons').textContent()) ?? '';
       assert.ok(reasons.length > 0, 'the quarantine lists its reasons');
       assert.match(reasons, /hash/i);
+      assert.doesNotMatch(
+        (await page.getByTestId('code-help').textContent()) ?? '',
+        /same code/,
+        'a quarantined item never invites matching its code',
+      );
       assert.match(
         (await page.getByTestId('params').textContent()) ?? '',
         /99999/,

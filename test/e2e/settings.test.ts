@@ -15,6 +15,7 @@ import { ControlPlaneClient } from '../../src/client/index.ts';
 import { generateKeyPair } from '../../src/core/crypto.ts';
 import { attachCosignature, buildReceipt, verifyStatement } from '../../src/core/statements.ts';
 import { verifyReceipt } from '../../src/core/verify.ts';
+import { keychainOwnerOf } from '../approver/helpers.ts';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.ts';
 import { DEMO_POLICY } from '../support/cloud.ts';
 import { createWorld, keyringSkipReason, PROFILE_NAME, refundAction, type World } from './world.ts';
@@ -114,8 +115,9 @@ describe('approver UI: key rotation, profile removal and rate limiting', { skip:
       assert.equal(oldRecord.status, 'revoked');
       assert.ok(oldRecord.revokedAt);
       // The revoked key's private half is gone from the keychain; the new one is there.
-      assert.equal(await keyStore.get(accounts.privateKey(PROFILE_NAME, old.keyId)), null);
-      assert.notEqual(await keyStore.get(accounts.privateKey(PROFILE_NAME, rotated.keyId)), null);
+      const owner = await keychainOwnerOf(world.configDir, PROFILE_NAME);
+      assert.equal(await keyStore.get(accounts.privateKey(owner, old.keyId)), null);
+      assert.notEqual(await keyStore.get(accounts.privateKey(owner, rotated.keyId)), null);
 
       // The admin compares and activates the new key; the app follows.
       await cloud.admin.activateApprover(teamId, rotated.keyId);
@@ -147,8 +149,9 @@ describe('approver UI: key rotation, profile removal and rate limiting', { skip:
     try {
       const { page, keyStore, keychainService, engine } = world;
       const profile = world.profile!;
-      const privateKeyAccount = accounts.privateKey(PROFILE_NAME, profile.keyId);
-      const apiKeyAccount = accounts.apiKey(PROFILE_NAME);
+      const owner = await keychainOwnerOf(world.configDir, PROFILE_NAME);
+      const privateKeyAccount = accounts.privateKey(owner, profile.keyId);
+      const apiKeyAccount = accounts.apiKey(owner);
       const labelOf = (account: string) => `keyring:${account}@${keychainService}`;
       // Both items exist first, so their absence afterwards means something.
       assert.notEqual(await keyStore.get(privateKeyAccount), null);

@@ -17,10 +17,11 @@ import { ControlPlaneClient } from '../../src/client/index.ts';
 import type { Approval } from '../../src/core/api.ts';
 import { generateKeyPair, randomBytes } from '../../src/core/crypto.ts';
 import { b64url, toHex } from '../../src/core/encoding.ts';
-import type { Action, JsonObject, Receipt } from '../../src/core/schemas.ts';
+import type { Action, ApproverConfirmation, JsonObject, Receipt } from '../../src/core/schemas.ts';
 import { buildReceipt } from '../../src/core/statements.ts';
 import { openPage, RENDERER_DIR, type TrackedPage } from '../support/browser.ts';
 import { type CloudHandle, DEMO_POLICY, type StartCloudOptions, setupTeam, startCloud } from '../support/cloud.ts';
+import { type HostileProxy, startHostileProxy } from '../support/hostile-proxy.ts';
 
 /** Why keychain-backed e2e tests cannot run in this process, or null. */
 export function keyringSkipReason(): string | null {
@@ -30,8 +31,13 @@ export function keyringSkipReason(): string | null {
 }
 
 export interface WorldOptions {
-  /** Create the profile through the engine and activate its key (as an admin would) before the page opens. */
-  onboarded?: boolean;
+  /**
+   * Create the profile through the engine and activate its key (as an admin would) before the
+   * page opens; `'pending'` creates it but leaves the key pending activation.
+   */
+  onboarded?: boolean | 'pending';
+  /** Put a hostile proxy (`test/support/hostile-proxy.ts`) between the engine and the control plane. */
+  hostile?: boolean;
   /** Wraps the engine's fetch (e.g. to tamper with what the control plane returns). */
   engineFetch?: (realFetch: typeof fetch) => typeof fetch;
   colorScheme?: 'light' | 'dark';
@@ -44,14 +50,20 @@ export interface WorldOptions {
   operatorPinned?: boolean;
 }
 
+/** Optional receipt fields, e.g. a rule's `confirm: 'typed-code'`. */
+export type ReceiptExtras = { confirm?: ApproverConfirmation };
+
 export interface Agent {
   client: ControlPlaneClient;
   /** The operator public key, base64url. */
   operatorPublicKey: string;
+  /** Signs (without opening) a suspended receipt for the action with this agent's operator key. */
+  sign(action: Partial<Action> & { params: JsonObject }, extra?: ReceiptExtras): Receipt;
   /** Signs a suspended receipt for the action (the demo policy's `big-refunds` rule) and opens an approval. */
   open(
     action: Partial<Action> & { params: JsonObject },
     expiresInSeconds?: number,
+    extra?: ReceiptExtras,
   ): Promise<{ receipt: Receipt; approval: Approval }>;
 }
 
@@ -71,6 +83,8 @@ export interface World {
   agent: Agent;
   /** The profile when `onboarded`, else null until the test creates one. */
   profile: ProfileView | null;
+  /** The proxy the engine talks to, when `hostile`. */
+  proxy: HostileProxy | null;
   close(): Promise<void>;
 }
 
@@ -94,7 +108,7 @@ export async function createWorld(browser: Browser, options: WorldOptions = {}):
   // then the control plane before the engine — stopping the engine first leaves its aborted
   // long-poll on a server connection that keeps the server's close() waiting for its
   // keep-alive timeout (about 70 s).
-  const order = ['page', 'host', 'cloud', 'engine', 'files'] as const;
+  const order = ['page', 'host', 'proxy', 'cloud', 'engine', 'files'] as const;
   const cleanups = new Map<(typeof order)[number], () => Promise<void> | void>();
   const close = async () => {
     for (const slot of order) {
@@ -111,6 +125,8 @@ export async function createWorld(browser: Browser, options: WorldOptions = {}):
     const cloud = await startCloud(options.cloud);
     cleanups.set('cloud', () => cloud.stop());
     const { teamId, apiKey } = await setupTeam(cloud, 'E2E team');
+    const proxy = options.hostile ? await startHostileProxy(cloud.url) : null;
+    if (proxy) cleanups.set('proxy', () => proxy.stop());
 
     const configDir = mkdtempSync(join(tmpdir(), 'heso-e2e-app-'));
     cleanups.set('files', () => rmSync(configDir, { recursive: true, force: true }));
@@ -131,13 +147,13 @@ export async function createWorld(browser: Browser, options: WorldOptions = {}):
     let profile: ProfileView | null = null;
     if (options.onboarded) {
       profile = await engine.initProfile({
-        endpoint: cloud.url,
+        endpoint: proxy?.url ?? cloud.url,
         teamId,
         apiKey,
         displayName: 'Dana Reviewer',
         profileName: PROFILE_NAME,
       });
-      await cloud.admin.activateApprover(teamId, profile.keyId);
+      if (options.onboarded !== 'pending') await cloud.admin.activateApprover(teamId, profile.keyId);
       profile = await engine.refreshKeyStatus(PROFILE_NAME);
     }
 
@@ -146,19 +162,23 @@ export async function createWorld(browser: Browser, options: WorldOptions = {}):
 
     const operator = generateKeyPair();
     const client = new ControlPlaneClient({ endpoint: cloud.url, apiKey });
+    const sign = (partial: Partial<Action> & { params: JsonObject }, extra: ReceiptExtras = {}) =>
+      buildReceipt(
+        {
+          teamId,
+          action: refundAction(partial),
+          verdict: 'suspend',
+          policy: { version: DEMO_POLICY.version, ruleId: 'big-refunds' },
+          ...extra,
+        },
+        operator.secretKey,
+      );
     const agent: Agent = {
       client,
       operatorPublicKey: b64url.encode(operator.publicKey),
-      async open(partial, expiresInSeconds = 600) {
-        const receipt = buildReceipt(
-          {
-            teamId,
-            action: refundAction(partial),
-            verdict: 'suspend',
-            policy: { version: DEMO_POLICY.version, ruleId: 'big-refunds' },
-          },
-          operator.secretKey,
-        );
+      sign,
+      async open(partial, expiresInSeconds = 600, extra = {}) {
+        const receipt = sign(partial, extra);
         const approval = await client.openApproval(teamId, { receipt, expiresInSeconds });
         return { receipt, approval };
       },
@@ -188,6 +208,7 @@ export async function createWorld(browser: Browser, options: WorldOptions = {}):
       page: tracked.page,
       agent,
       profile,
+      proxy,
       close,
     };
   } catch (error) {

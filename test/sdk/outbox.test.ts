@@ -1,9 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SqliteCloudStore } from '../../src/cloud/sqlite-store.ts';
-import { capture, createCloud, loadOperatorKey, Outbox, type OutboxEvent, sign } from '../../src/sdk/index.ts';
+import {
+  capture,
+  createCloud,
+  createGuard,
+  loadOperatorKey,
+  Outbox,
+  type OutboxEvent,
+  sign,
+} from '../../src/sdk/index.ts';
 import { type SpawnedCloud, spawnCloud } from '../support/cloud.ts';
 import { makeDataDir, TEST_POLICY } from './helpers.ts';
 
@@ -167,6 +177,81 @@ describe('outbox against a control plane that goes down', () => {
       assert.match(refused[0]?.reason ?? '', /signature/);
     } finally {
       cleanup();
+    }
+  });
+});
+
+describe('stopping while a push is held open by the server', { timeout: 20_000 }, () => {
+  /** A control plane that accepts the receipts request and never answers it. */
+  async function startSilentServer(): Promise<{ url: string; pushes: Promise<void>; close: () => Promise<void> }> {
+    let arrived!: () => void;
+    const pushes = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const server = createServer((req) => {
+      if (req.method === 'POST' && req.url?.endsWith('/receipts')) arrived();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      pushes,
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    };
+  }
+
+  function signedReceipt(dataDir: string) {
+    const key = loadOperatorKey(dataDir);
+    const action = capture({ tool: 'x.y', params: {} }, { account: 'a', workflow: 'w' });
+    return sign(
+      action,
+      { verdict: 'allow', policy: { version: 'v', ruleId: null } },
+      {
+        teamId: 'team-silent',
+        secretKey: key.secretKey,
+      },
+    );
+  }
+
+  test('Outbox.stop() returns while the push is in flight and keeps the receipt pending', async () => {
+    const silent = await startSilentServer();
+    const { dataDir, cleanup } = makeDataDir();
+    try {
+      const outbox = new Outbox(dataDir, { cloud: createCloud('heso_test_key', silent.url, { attempts: 1 }) });
+      outbox.enqueue(signedReceipt(dataDir));
+      outbox.start();
+      await silent.pushes;
+      await outbox.stop(); // hung forever before the fix (the test runner's timeout fails it)
+      assert.equal(outbox.pending().length, 1, 'an aborted push keeps the receipt for the next run');
+    } finally {
+      cleanup();
+      await silent.close();
+    }
+  });
+
+  test('Guard.close() returns while the push is in flight', async () => {
+    const silent = await startSilentServer();
+    const { dataDir, cleanup } = makeDataDir();
+    try {
+      const guard = createGuard({
+        teamId: 'team-silent',
+        dataDir,
+        cloud: createCloud('heso_test_key', silent.url, { attempts: 1 }),
+        account: 'a',
+        workflow: 'w',
+        policy: TEST_POLICY,
+      });
+      await guard.authorize({ tool: 'x.y', params: {} }); // allowed: its receipt goes to the outbox and is pushed
+      await silent.pushes;
+      await guard.close();
+      assert.equal(guard.outbox.pending().length, 1);
+    } finally {
+      cleanup();
+      await silent.close();
     }
   });
 });

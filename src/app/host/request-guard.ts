@@ -7,12 +7,12 @@
  *  - the Origin header, when the browser sends one, is our own origin (a foreign page, or
  *    another localhost port, sends its own);
  *  - Sec-Fetch-Site, when sent, is same-origin or none (user typed / opened the URL);
- *  - the per-run token (≥128 random bits, compared in constant time) is present.
+ *  - it carries the session cookie, which only the browser that exchanged the one-time URL
+ *    token got (HttpOnly, so page scripts never see it; compared in constant time).
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
-export const TOKEN_HEADER = 'x-heso-token';
 export const TOKEN_QUERY = 'token';
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{22,128}$/;
 
@@ -33,16 +33,14 @@ export function tokensEqual(expected: string, presented: unknown): boolean {
   return timingSafeEqual(a, b);
 }
 
-/**
- * The value of the static-asset cookie: derived from the token, so it is useless for RPC if
- * it ever leaks (cookies are not port-scoped: other localhost ports see them).
- */
-export function assetCookieValue(token: string): string {
-  return createHmac('sha256', token).update('heso static assets v1').digest('base64url');
+/** Named after the port: cookies are not port-scoped, so two hosts on one machine must not overwrite each other's. */
+export function sessionCookieName(port: number): string {
+  return `heso_session_${port}`;
 }
 
-export function assetCookieName(port: number): string {
-  return `heso_assets_${port}`;
+/** HttpOnly: no page script (nor an injected one) can read it. SameSite=Strict: never sent by another site's page. */
+export function sessionCookie(port: number, value: string): string {
+  return `${sessionCookieName(port)}=${value}; Path=/; HttpOnly; SameSite=Strict`;
 }
 
 export function readCookie(header: string | undefined, name: string): string | undefined {
@@ -68,9 +66,4 @@ export function isOwnOriginRequest(headers: IncomingHttpHeaders, { port }: Origi
   const site = headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
   return true;
-}
-
-export function headerToken(headers: IncomingHttpHeaders): string | undefined {
-  const value = headers[TOKEN_HEADER];
-  return typeof value === 'string' ? value : undefined;
 }

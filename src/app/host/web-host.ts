@@ -2,13 +2,13 @@
  * The loopback web host: when no Electron binary can launch, `npm start` serves the same
  * renderer from the same engine on 127.0.0.1, so the app works in any browser.
  *
- *   GET  /?token=T      the app shell (sets a derived, HttpOnly asset cookie for its files)
- *   GET  /assets/…      the built renderer (`dist-renderer/`)
- *   POST /rpc/<channel> one invoke of the IPC contract; JSON body = args; header x-heso-token
- *   GET  /events        Server-Sent Events of the contract's events; header x-heso-token
+ *   GET  /?token=T      sign-in: the one-time token becomes the session cookie, then 303 to /
+ *   GET  /, /assets/…   the built renderer (`dist-renderer/`)
+ *   POST /rpc/<channel> one invoke of the IPC contract; JSON body = args
+ *   GET  /events        Server-Sent Events of the contract's events
  *
  * Every request must come from our own origin (Host, Origin, Sec-Fetch-Site) and carry the
- * per-run token; everything else gets 403. Every response carries the strict CSP.
+ * session cookie (see session.ts); everything else gets 403. Every response carries the strict CSP.
  */
 import { createReadStream, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -19,17 +19,16 @@ import type { EventChannel, EventContract, Settings } from '../contract.ts';
 import { createDispatcher, type Dispatcher, type SettingsPort } from '../dispatch.ts';
 import { DEFAULT_SETTINGS } from '../settings-store.ts';
 import {
-  assetCookieName,
-  assetCookieValue,
-  headerToken,
   isAcceptableToken,
   isOwnOriginRequest,
   newToken,
   readCookie,
+  sessionCookie,
+  sessionCookieName,
   TOKEN_QUERY,
-  tokensEqual,
 } from './request-guard.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
+import { OneTimeSignIn } from './session.ts';
 import { writeComment, writeEvent } from './sse.ts';
 import { resolveStatic } from './static-files.ts';
 
@@ -44,7 +43,7 @@ export interface WebHostOptions {
   port?: number;
   /** Loopback only: `127.0.0.1` (default) or `localhost`. */
   host?: string;
-  /** Per-run secret; generated (256 bits) when absent. */
+  /** The one-time sign-in token in the printed URL; generated (256 bits) when absent. */
   token?: string;
   /** Where settings live; in memory when absent. */
   settings?: SettingsPort;
@@ -91,6 +90,9 @@ function refuse(res: ServerResponse, status: number, text: string): void {
 
 const FORBIDDEN_TEXT =
   'Forbidden. Open the HESO approver with the full URL that `npm start` printed (it carries a one-time token).';
+const USED_TEXT =
+  'This one-time link was already used: the app is open in the browser that used it first. ' +
+  'To open it elsewhere, stop `npm start` and start it again for a new link.';
 
 async function readJsonBody(
   req: IncomingMessage,
@@ -132,6 +134,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     throw new Error(`The web host listens on loopback only (127.0.0.1 or localhost), not "${host}".`);
   const token = options.token ?? newToken();
   if (!isAcceptableToken(token)) throw new Error('The web host token must be 22–128 base64url characters (≥128 bits).');
+  const signIn = new OneTimeSignIn(token);
 
   const dispatcher: Dispatcher = createDispatcher(options.engine, {
     settings: options.settings ?? memorySettings(),
@@ -181,22 +184,39 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     });
   }
 
+  const signedIn = (req: IncomingMessage) => signIn.isSession(readCookie(req.headers.cookie, sessionCookieName(port)));
+
+  /** `/?token=T`: exchange the one-time token for the session cookie, then the same URL without it. */
+  function handleSignIn(req: IncomingMessage, res: ServerResponse, url: URL, presented: string): void {
+    // Only a page load signs in: a HEAD (a link preview, a probe) must not use up the token.
+    if (req.method !== 'GET') {
+      refuse(res, 403, FORBIDDEN_TEXT);
+      return;
+    }
+    const outcome = signIn.exchange(presented);
+    // The browser that already holds the session may open the printed link again: just take it in.
+    if (outcome === 'wrong' || (outcome === 'used' && !signedIn(req))) {
+      refuse(res, 403, outcome === 'used' ? USED_TEXT : FORBIDDEN_TEXT);
+      return;
+    }
+    const clean = new URL(url);
+    clean.searchParams.delete(TOKEN_QUERY);
+    const headers: Record<string, string> = { Location: `${clean.pathname}${clean.search}` };
+    if (outcome === 'granted') headers['Set-Cookie'] = sessionCookie(port, signIn.sessionValue);
+    res.writeHead(303, headers);
+    res.end();
+  }
+
   async function handleStatic(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const viaQuery = tokensEqual(token, url.searchParams.get(TOKEN_QUERY) ?? undefined);
-    const viaHeader = tokensEqual(token, headerToken(req.headers));
-    const cookie = readCookie(req.headers.cookie, assetCookieName(port));
-    const viaCookie = tokensEqual(assetCookieValue(token), cookie);
-    if (!viaQuery && !viaHeader && !viaCookie) return refuse(res, 403, FORBIDDEN_TEXT);
+    const presented = url.searchParams.get(TOKEN_QUERY);
+    if (presented !== null) return handleSignIn(req, res, url, presented);
+    if (!signedIn(req)) return refuse(res, 403, FORBIDDEN_TEXT);
     const found = await resolveStatic(options.rendererDir, url.pathname);
     if (found.kind === 'refused') return refuse(res, 403, 'Forbidden.');
     if (found.kind === 'missing') {
       return refuse(res, 404, 'Not found. If the app itself is missing, build it first: npm run build:renderer');
     }
-    const headers: Record<string, string> = { 'Content-Type': found.contentType };
-    if (viaQuery) {
-      headers['Set-Cookie'] = `${assetCookieName(port)}=${assetCookieValue(token)}; Path=/; HttpOnly; SameSite=Strict`;
-    }
-    res.writeHead(200, headers);
+    res.writeHead(200, { 'Content-Type': found.contentType });
     if (req.method === 'HEAD') return void res.end();
     createReadStream(found.path)
       .on('error', () => res.destroy())
@@ -209,7 +229,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     const rpc = /^\/rpc\/([^/]+)$/.exec(url.pathname);
     if (rpc || url.pathname === '/events') {
-      if (!tokensEqual(token, headerToken(req.headers))) return refuse(res, 403, FORBIDDEN_TEXT);
+      if (!signedIn(req)) return refuse(res, 403, FORBIDDEN_TEXT);
       if (rpc && req.method === 'POST') return handleRpc(req, res, decodeChannel(rpc[1] ?? ''));
       if (!rpc && req.method === 'GET') return handleEvents(req, res);
       res.setHeader('Allow', rpc ? 'POST' : 'GET');

@@ -71,7 +71,10 @@ async function runBrowser(configDir: string, port: number, json: boolean, reason
   const host = await startWebHost({ engine, rendererDir: `${REPO_ROOT}dist-renderer`, port, settings });
   if (json) console.log(JSON.stringify({ url: host.url, origin: host.origin, configDir }));
   say(`\nHESO approver (profiles in ${configDir})`);
-  say(`Open this URL in your browser (it carries a one-time token; keep it private):\n\n  ${host.url}\n`);
+  say(
+    `Open this URL in your browser. It signs in once: the first browser to open it gets the app,\n` +
+      `and the link then stops working (restart for a new one).\n\n  ${host.url}\n`,
+  );
   say('Press Ctrl-C to stop.');
   let stopping = false;
   const stop = async () => {

@@ -4,7 +4,7 @@ import { escapeUntrusted as esc, jsonForTerminal, reviewedOf } from '../display.
 import { InputError } from '../errors.ts';
 import { renderAuditEntry, renderItem, renderItemRow, renderProfile } from '../render-text.ts';
 import { promptHidden, promptLine, readFirstStdinLine } from '../terminal.ts';
-import { type CliContext, EXIT, fetchOrFail, output, requirePositional } from './common.ts';
+import { type CliContext, EXIT, fetchOrFail, output, requirePositional, writeText } from './common.ts';
 import { trustCommand } from './trust.ts';
 
 export async function runCommand(ctx: CliContext): Promise<number> {
@@ -108,7 +108,7 @@ async function status(ctx: CliContext): Promise<number> {
       .map((r) =>
         [
           renderProfile(r.profile),
-          r.reachable ? 'Control plane  reachable' : `Control plane  NOT reachable: ${r.error}`,
+          r.reachable ? 'Control plane  reachable' : `Control plane  NOT reachable: ${esc(r.error ?? '')}`,
         ].join('\n'),
       )
       .join('\n\n'),
@@ -133,7 +133,7 @@ async function watch(ctx: CliContext): Promise<number> {
   const { engine } = ctx;
   const print = (event: string, payload: unknown, text: string) => {
     if (ctx.json) process.stdout.write(`${jsonForTerminal({ event, payload })}\n`);
-    else process.stdout.write(`${text}\n`);
+    else writeText(text);
   };
   const row = (item: PendingItem) => renderItemRow(item, Date.now());
   engine.on('added', (item) => print('added', item, `+ ${row(item)}`));
@@ -143,14 +143,14 @@ async function watch(ctx: CliContext): Promise<number> {
   engine.on('notify', (n) => print('notify', n, `! ${esc(n.title)}: ${esc(n.body)}`));
   const ended = new Promise<number>((resolve) => {
     engine.on('connection', (c) => {
-      print('connection', c, `[${c.kind}] ${c.message}${c.retryAt ? ` (next try ${c.retryAt})` : ''}`);
+      print('connection', c, `[${c.kind}] ${esc(c.message)}${c.retryAt ? ` (next try ${c.retryAt})` : ''}`);
       if (c.kind === 'auth_failed') resolve(EXIT.remote);
     });
     const stop = () => resolve(EXIT.ok);
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  if (!ctx.json) process.stdout.write(`Following the pending queue of profile ${esc(profile.name)} (Ctrl-C to stop)\n`);
+  if (!ctx.json) writeText(`Following the pending queue of profile ${esc(profile.name)} (Ctrl-C to stop)`);
   await engine.start(profile.name);
   const code = await ended;
   await engine.stop();
@@ -178,14 +178,25 @@ async function decide(ctx: CliContext, decision: 'approve' | 'deny'): Promise<nu
     const bound = { approvalId: id, decision, reason, profile: ctx.args.values.profile, reviewed: reviewedOf(item) };
     // Decided or expired already: the engine reports that without signing anything.
     if (item.approval.status !== 'pending') return report(ctx, await ctx.engine.decide(bound));
-    if (!ctx.json) process.stdout.write(`${renderItem(item, Date.now())}\n\n`);
+    if (!ctx.json) writeText(`${renderItem(item, Date.now())}\n`);
     if (item.quarantined || !item.verification.ok) {
       // The engine refuses too, with the way forward (e.g. trusting a first-seen operator key).
       return report(ctx, await ctx.engine.decide(bound));
     }
+    // A rule may ask for the code to be typed (receipt `confirm: typed-code`): then neither --yes nor "yes" stands in for it.
+    const codeRequired = item.approval.receipt.statement.confirm === 'typed-code';
+    if (codeRequired && ctx.args.values.yes) {
+      throw new InputError(
+        `The rule "${esc(item.approval.receipt.statement.policy.ruleId ?? 'default')}" asks the approver to type the confirmation code: run this command in a terminal without --yes and type it.`,
+      );
+    }
     if (!ctx.args.values.yes) {
-      const answer = (await promptLine(`Type the short code ${item.shortCode} (or "yes") to approve: `)).trim();
-      if (answer.toUpperCase() !== item.shortCode && answer.toLowerCase() !== 'yes') {
+      const question = codeRequired
+        ? `Type the short code ${item.shortCode} to approve: `
+        : `Type the short code ${item.shortCode} (or "yes") to approve: `;
+      const answer = (await promptLine(question)).trim();
+      const typedCode = answer.replace(/[\s-]/g, '').toUpperCase() === item.shortCode.replace(/-/g, '');
+      if (!typedCode && (codeRequired || answer.toLowerCase() !== 'yes')) {
         process.stderr.write('Not approved.\n');
         return EXIT.failed;
       }
@@ -209,7 +220,7 @@ async function history(ctx: CliContext): Promise<number> {
       '',
       view.verification.ok
         ? `Log intact (${view.verification.count} entries).`
-        : `LOG DAMAGED: ${view.verification.problem}`,
+        : `LOG DAMAGED: ${esc(view.verification.problem ?? '')}`,
     ].join('\n'),
   );
   return view.verification.ok ? EXIT.ok : EXIT.failed;
@@ -222,7 +233,7 @@ async function verifyLog(ctx: CliContext): Promise<number> {
   output(ctx, { verification: v, path }, () =>
     v.ok
       ? `Audit log OK: ${v.count} entries, chain and signatures intact (${path}).`
-      : `Audit log FAILED verification (${path}): ${v.problem}`,
+      : `Audit log FAILED verification (${path}): ${esc(v.problem ?? '')}`,
   );
   return v.ok ? EXIT.ok : EXIT.failed;
 }

@@ -1,7 +1,8 @@
 /** Shared pieces of the `heso-approver` CLI: help text, exit codes, output helpers. */
 
+import { terminalSafe } from '../../core/terminal-text.ts';
 import type { PendingItem } from '../api.ts';
-import { escapeUntrusted as esc, jsonForTerminal } from '../display.ts';
+import { jsonForTerminal } from '../display.ts';
 import type { ApproverEngine } from '../engine.ts';
 import { ApproverError, InputError, KeychainUnavailableError, RemoteError } from '../errors.ts';
 import { errorMessage } from '../runtime.ts';
@@ -101,10 +102,15 @@ export function exitCodeFor(err: unknown): { code: string; exit: number; message
   return { code: 'unexpected', exit: EXIT.failed, message: `unexpected error: ${message}` };
 }
 
-/** Prints a result: the JSON document in --json mode, else the text. */
+/** Prints a result: the JSON document in --json mode, else the text (never a raw control or bidi character). */
 export function output(ctx: CliContext, jsonValue: unknown, text: () => string): void {
   if (ctx.json) process.stdout.write(`${jsonForTerminal({ ok: true, ...(jsonValue as object) })}\n`);
-  else process.stdout.write(`${text()}\n`);
+  else writeText(text());
+}
+
+/** Every line of text the CLI prints goes through here: the last guard against terminal injection. */
+export function writeText(text: string, stream: NodeJS.WritableStream = process.stdout): void {
+  stream.write(`${terminalSafe(text)}\n`);
 }
 
 export function requirePositional(ctx: CliContext, index: number, what: string): string {
@@ -117,11 +123,12 @@ export function requirePositional(ctx: CliContext, index: number, what: string):
 export async function fetchOrFail(ctx: CliContext, id: string): Promise<PendingItem> {
   const profile = await ctx.engine.resolveProfile(ctx.args.values.profile);
   const item = await ctx.engine.fetchItem(id, profile.name);
-  if (!item) throw new NotFound(`no approval "${esc(id)}" for this team`);
+  // Messages are escaped where errors are printed (formatCliFailure), so ids go in as they are.
+  if (!item) throw new NotFound(`no approval "${id}" for this team`);
   // The client already refuses another id or team; checked here too, since this is what gets shown and signed.
   if (item.approval.id !== id || item.approval.teamId !== profile.teamId) {
     throw new WrongAnswer(
-      `the control plane answered with approval "${esc(item.approval.id)}" of team "${esc(item.approval.teamId)}" when asked for "${esc(id)}" of team "${esc(profile.teamId)}"; refused, nothing was signed`,
+      `the control plane answered with approval "${item.approval.id}" of team "${item.approval.teamId}" when asked for "${id}" of team "${profile.teamId}"; refused, nothing was signed`,
     );
   }
   return item;

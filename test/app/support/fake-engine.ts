@@ -17,6 +17,7 @@ import type {
   TrustedOperatorView,
   TrustItemOperatorInput,
   TrustOperatorInput,
+  WithdrawOutcome,
 } from '../../../src/approver/api.ts';
 
 export const FAKE_CONNECTION: ConnectionState = {
@@ -127,6 +128,10 @@ export class FakeEngine implements ApproverEngineApi {
   async decide(input: DecideInput): Promise<DecisionOutcome> {
     this.#record('decide', input);
     return { status: 'accepted', message: 'Approved.', approval: null };
+  }
+  async withdrawDecision(approvalId: string): Promise<WithdrawOutcome> {
+    this.#record('withdrawDecision', approvalId);
+    return { withdrawn: true, message: 'Withdrawn.' };
   }
   async listTrustedOperators(profileName?: string): Promise<TrustedOperatorView[]> {
     this.#record('listTrustedOperators', profileName);
