@@ -17,6 +17,7 @@ import { z } from 'zod';
 import type { JsonObject } from '../core/schemas.ts';
 import type { ActionInput, Guard } from '../sdk/index.ts';
 import { refusalOf } from './outcome.ts';
+import { authorizeResumable, PendingStore } from './pending-store.ts';
 
 /** The fields HESO uses; Claude Code sends more, which are ignored. */
 export const PreToolUseInput = z.looseObject({
@@ -75,7 +76,10 @@ export function hookAction(input: PreToolUseInput): ActionInput {
 
 export async function decide(guard: Guard, input: PreToolUseInput, opts: HookOptions): Promise<PreToolUseOutput> {
   try {
-    const ctx = await guard.authorize(hookAction(input), { timeoutMs: opts.waitMs });
+    // Claude retrying the same tool call after a "still pending" answer resumes that approval.
+    const ctx = await authorizeResumable(guard, new PendingStore(guard.dataDir), hookAction(input), {
+      timeoutMs: opts.waitMs,
+    });
     if (ctx.approvalId)
       return {
         hookSpecificOutput: {
@@ -94,6 +98,11 @@ export async function decide(guard: Guard, input: PreToolUseInput, opts: HookOpt
       };
     return { hookSpecificOutput: { hookEventName: 'PreToolUse' } };
   } catch (err) {
-    return deny(refusalOf(err, opts.endpoint).message);
+    const refusal = refusalOf(err, opts.endpoint);
+    const hint =
+      refusal.kind === 'pending'
+        ? ' Once an approver has approved it, retry exactly the same tool call: it picks up this approval.'
+        : '';
+    return deny(refusal.message + hint);
   }
 }

@@ -6,8 +6,10 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { JsonObject, JsonValue } from '../core/schemas.ts';
+import { terminalSafe } from '../core/terminal-text.ts';
 import { type ActionInput, type Guard, HesoError } from '../sdk/index.ts';
 import type { RefusalKind } from './outcome.ts';
+import { authorizeResumable, PendingStore } from './pending-store.ts';
 
 /** Exit codes of `heso exec` when the command did not run (otherwise: the command's own). */
 export const EXEC_EXIT: Record<RefusalKind | 'usage', number> = {
@@ -75,7 +77,7 @@ export function runCommand(command: string[], withhold: readonly string[]): Prom
       resolve(code);
     };
     child.on('error', (err: NodeJS.ErrnoException) => {
-      process.stderr.write(`heso exec: cannot run ${command[0]}: ${err.message}\n`);
+      process.stderr.write(`heso exec: ${terminalSafe(`cannot run ${command[0]}: ${err.message}`)}\n`);
       done(err.code === 'ENOENT' ? 127 : 126);
     });
     child.on('exit', (code, signal) => done(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));
@@ -83,17 +85,13 @@ export function runCommand(command: string[], withhold: readonly string[]): Prom
 }
 
 /**
- * Authorize through the guard, push the receipts (briefly: an unreachable control plane never
- * holds the command back once it was allowed), then run; the audit log records ran / failed.
- * The guard is made with `autoPush: false`: a one-shot process pushes at these two points.
+ * Authorize through the guard (resuming the approval an earlier identical run left pending),
+ * push the receipts (briefly: an unreachable control plane never holds the command back once
+ * it was allowed), then run; the audit log records ran / failed. The guard is made with
+ * `autoPush: false`: a one-shot process pushes at this point and when it closes.
  */
 export async function guardedRun(guard: Guard, req: ExecRequest, wait: { timeoutMs?: number }, withhold: string[]) {
-  return guard.run(
-    execAction(req),
-    async () => {
-      await guard.outbox.drain({ timeoutMs: 3000 }).catch(() => undefined);
-      return runCommand(req.command, withhold);
-    },
-    wait,
-  );
+  const ctx = await authorizeResumable(guard, new PendingStore(guard.dataDir), execAction(req), wait);
+  await guard.outbox.drain({ timeoutMs: 3000 }).catch(() => undefined);
+  return guard.runAuthorized(ctx, () => runCommand(req.command, withhold));
 }

@@ -13,6 +13,7 @@ import { ControlPlaneError } from '../client/errors.ts';
 import type { ControlPlaneClient } from '../client/index.ts';
 import type { Approval } from '../core/api.ts';
 import { canonicalize } from '../core/canonical.ts';
+import { nodeVerify } from '../core/ed25519-node.ts';
 import { type Cosignature, Cosignature as CosignatureSchema, type Decision } from '../core/schemas.ts';
 import { buildCosignature } from '../core/statements.ts';
 import type { DecisionOutcome } from './api.ts';
@@ -31,7 +32,7 @@ export function signDecision(
   decidedAt: string,
   secretKey: Uint8Array,
 ): Cosignature {
-  return buildCosignature({ approval, decision, reason, decidedAt }, secretKey);
+  return buildCosignature({ approval, decision, reason, decidedAt, verify: nodeVerify }, secretKey);
 }
 
 /** Signed decisions not yet settled with the control plane, one JSON file per approval. Public material only. */

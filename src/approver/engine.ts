@@ -43,7 +43,7 @@ import { addTrust, assertTrustable, removeTrust, type TrustedOperator } from './
 import * as ops from './profile-ops.ts';
 import { currentKey, ProfilesConfig, type StoredProfile } from './profiles.ts';
 import { type Clock, isoAt, type Logger, type Random, realSleep, type Sleep, silentLogger } from './runtime.ts';
-import { Secrets } from './secrets.ts';
+import { type KeySession, Secrets } from './secrets.ts';
 import { SeenApprovals } from './seen-approvals.ts';
 import { inspectApproval } from './verify-approval.ts';
 
@@ -410,12 +410,16 @@ export class ApproverEngine implements ApproverEngineApi {
       if (refusal) return refusal;
     }
     const decidedAt = isoAt(this.#ctx.clock());
-    const cosignature = await this.#ctx.secrets.withPrivateKey(profile, profile.keyId, (sk) =>
-      signDecision(approval, input.decision, reason, decidedAt, sk),
-    );
-    await outbox.put(cosignature);
-    this.#ctx.logger.info('decision signed', { approvalId: approval.id, decision: input.decision });
-    return this.#send(profile, outbox, cosignature, input.returnWhenQueued);
+    // One keychain read for the co-signature and the decision's audit entry; zeroed when the decision ends.
+    const keys = this.#ctx.secrets.session(profile, profile.keyId);
+    try {
+      const cosignature = await keys.use((sk) => signDecision(approval, input.decision, reason, decidedAt, sk));
+      await outbox.put(cosignature);
+      this.#ctx.logger.info('decision signed', { approvalId: approval.id, decision: input.decision });
+      return await this.#send(profile, outbox, cosignature, input.returnWhenQueued, keys);
+    } finally {
+      keys.close();
+    }
   }
 
   /** Delivers a signed decision (joining a delivery already running for it); see `DecideInput.returnWhenQueued`. */
@@ -424,9 +428,10 @@ export class ApproverEngine implements ApproverEngineApi {
     outbox: DecisionOutbox,
     cosignature: Parameters<typeof submitDecision>[0],
     returnWhenQueued = false,
+    keys?: KeySession,
   ): Promise<DecisionOutcome> {
     const st = cosignature.statement;
-    const deliver: Deliver = (delivery) => this.#submit(profile, outbox, cosignature, delivery);
+    const deliver: Deliver = (delivery) => this.#submit(profile, outbox, cosignature, delivery, keys);
     return this.#deliveries.send(st.approvalId, st.expiresAt, deliver, returnWhenQueued);
   }
 
@@ -439,6 +444,7 @@ export class ApproverEngine implements ApproverEngineApi {
     outbox: DecisionOutbox,
     cosignature: Parameters<typeof submitDecision>[0],
     delivery: Pick<SubmitOptions, 'pending' | 'onQueued'> = {},
+    keys?: KeySession,
   ): Promise<DecisionOutcome> {
     const st = cosignature.statement;
     const outcome = await submitDecision(cosignature, {
@@ -459,22 +465,27 @@ export class ApproverEngine implements ApproverEngineApi {
     if (settled && this.#following?.profile.name === profile.name) {
       this.#following.queue.removeLocally(st.approvalId);
     }
-    await ops.appendAudit(this.#ctx, profile, {
-      kind: 'decision',
-      summary: `${st.decision === 'approve' ? 'Approved' : 'Denied'} ${st.approvalId} (${st.actionHash.slice(0, 19)}…): ${outcome.status}`,
-      approvalId: st.approvalId,
-      decision: st.decision,
-      details: {
-        actionHash: st.actionHash,
-        receiptId: st.receiptId,
-        ...(st.reason === undefined ? {} : { reason: st.reason }),
-        decidedAt: st.decidedAt,
-        approverKeyId: st.approverKeyId,
-        signature: cosignature.signature,
-        outcome: outcome.status,
-        outcomeMessage: outcome.message,
+    await ops.appendAudit(
+      this.#ctx,
+      profile,
+      {
+        kind: 'decision',
+        summary: `${st.decision === 'approve' ? 'Approved' : 'Denied'} ${st.approvalId} (${st.actionHash.slice(0, 19)}…): ${outcome.status}`,
+        approvalId: st.approvalId,
+        decision: st.decision,
+        details: {
+          actionHash: st.actionHash,
+          receiptId: st.receiptId,
+          ...(st.reason === undefined ? {} : { reason: st.reason }),
+          decidedAt: st.decidedAt,
+          approverKeyId: st.approverKeyId,
+          signature: cosignature.signature,
+          outcome: outcome.status,
+          outcomeMessage: outcome.message,
+        },
       },
-    });
+      keys?.signer(),
+    );
     return outcome;
   }
 

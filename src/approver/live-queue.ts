@@ -1,7 +1,8 @@
 /**
- * Following a team's pending queue: long-poll the list from the last cursor, reconcile
- * it with what we hold (added / updated / removed / expired), verify each approval
- * locally, and keep the connection state honest. Network errors and 5xx back off with
+ * Following a team's pending queue: one list, then the changes feed from its cursor
+ * (queue-feed.ts), applied to what we hold (added / updated / removed / expired) touching
+ * only the approvals that changed; each new approval is verified locally. Keeps the
+ * connection state honest. Network errors and 5xx back off with
  * jitter; 429 waits exactly Retry-After; 401/403 (and 404 for the team) stop the loop
  * with "API key rejected" instead of hammering the server.
  *
@@ -16,6 +17,7 @@ import type { Approval } from '../core/api.ts';
 import { canonicalize } from '../core/canonical.ts';
 import type { ConnectionState, PendingItem } from './api.ts';
 import type { TrustedOperator } from './operator-trust.ts';
+import { QueueFeed } from './queue-feed.ts';
 import { backoffDelay, type Clock, errorMessage, isoAt, type Logger, type Random, type Sleep } from './runtime.ts';
 import type { SeenApprovals } from './seen-approvals.ts';
 import { inspectApproval } from './verify-approval.ts';
@@ -34,7 +36,7 @@ export interface LiveQueueEvents {
 }
 
 export interface LiveQueueOptions {
-  client: Pick<ControlPlaneClient, 'listPending'>;
+  client: Pick<ControlPlaneClient, 'listPending' | 'approvalChanges'>;
   teamId: string;
   clock: Clock;
   random: Random;
@@ -63,6 +65,8 @@ export const IDLE_CONNECTION: ConnectionState = {
 
 export class LiveQueue {
   readonly items = new Map<string, PendingItem>();
+  /** Canonical text of each held approval, computed once when it arrived, to compare a re-sent one. */
+  readonly #canonical = new Map<string, string>();
   #connection: ConnectionState = IDLE_CONNECTION;
   readonly #opts: LiveQueueOptions;
   readonly #abort = new AbortController();
@@ -96,6 +100,7 @@ export class LiveQueue {
   /** The engine decided an approval: drop it now rather than at the next poll. */
   removeLocally(approvalId: string): void {
     if (this.items.delete(approvalId)) {
+      this.#canonical.delete(approvalId);
       this.#opts.events.removed(approvalId);
       this.#opts.events.changed();
     }
@@ -133,6 +138,7 @@ export class LiveQueue {
     for (const [id, item] of this.items) {
       if (Date.parse(item.approval.expiresAt) <= now) {
         this.items.delete(id);
+        this.#canonical.delete(id);
         this.#opts.events.expired(id);
         changed = true;
       }
@@ -148,7 +154,7 @@ export class LiveQueue {
   async #run(): Promise<void> {
     const { client, teamId, logger, sleep } = this.#opts;
     const signal = this.#abort.signal;
-    let cursor: string | undefined;
+    const feed = new QueueFeed({ client, teamId, limit: this.#opts.limit ?? 500, sleep });
     let failures = 0;
     // After any failure the next long-poll is short: "online" comes back within a second of the
     // control plane answering again, not at the next change or a 25 s timeout. It stays a
@@ -156,18 +162,13 @@ export class LiveQueue {
     let recovering = false;
     while (!signal.aborted) {
       try {
-        const res = await client.listPending(teamId, {
-          cursor,
-          waitSeconds: cursor === undefined ? undefined : recovering ? RECOVERY_WAIT_SECONDS : this.#pollWait(),
-          limit: this.#opts.limit ?? 500,
-          signal,
-        });
+        const update = await feed.next(recovering ? RECOVERY_WAIT_SECONDS : this.#pollWait(), signal);
         if (signal.aborted) return;
         failures = 0;
         recovering = false;
-        cursor = res.cursor;
         this.#setConnection({ kind: 'online', message: 'Connected', retryAt: null }, true);
-        this.#reconcile(res.approvals);
+        if (update.kind === 'snapshot') this.#reconcile(update.approvals);
+        else this.#applyChanges(update.approvals);
       } catch (err) {
         if (signal.aborted) return;
         recovering = true;
@@ -247,42 +248,72 @@ export class LiveQueue {
     return { kind: 'backoff', message: `${what}; retrying in ${Math.ceil(delayMs / 1000)} s.`, delayMs };
   }
 
+  /** A whole-queue snapshot: add or update what it holds, drop what it no longer holds. */
   #reconcile(approvals: Approval[]): void {
-    const { events, clock } = this.#opts;
-    const nowMs = clock();
-    const now = isoAt(nowMs);
-    const present = new Set<string>();
+    const nowMs = this.#opts.clock();
+    const seen = new Set<string>();
     let changed = false;
-    for (const fresh of approvals) {
-      if (fresh.status !== 'pending') continue;
-      present.add(fresh.id);
-      const existing = this.items.get(fresh.id);
-      const observed = this.#opts.seen.observe(fresh);
-      if (existing && !observed.newlyChanged && canonicalize(existing.approval) === canonicalize(observed.approval)) {
-        continue;
-      }
-      if (observed.newlyChanged) {
-        this.#opts.logger.warn('approval changed under its id: quarantined', {
-          approvalId: fresh.id,
-          changed: observed.changed,
-        });
-      }
-      const item = this.#inspect(observed.approval, now, existing?.receivedAt ?? now, observed.changed);
-      this.items.set(fresh.id, item);
-      if (existing) events.updated(item);
-      else events.added(item);
-      changed = true;
+    for (const approval of approvals) {
+      if (approval.status !== 'pending') continue;
+      seen.add(approval.id);
+      if (this.#upsert(approval, nowMs)) changed = true;
     }
-    for (const [id, item] of this.items) {
-      if (present.has(id)) continue;
-      this.items.delete(id);
-      if (Date.parse(item.approval.expiresAt) <= nowMs) events.expired(id);
-      else events.removed(id);
-      changed = true;
-    }
-    if (changed) events.changed();
+    for (const id of this.items.keys()) if (!seen.has(id) && this.#drop(id, nowMs, false)) changed = true;
+    if (changed) this.#opts.events.changed();
     this.#opts.seen.prune(nowMs);
     this.sweepExpired();
+  }
+
+  /** Changes only: a pending approval is added (or updated), any other status leaves the queue. Nothing else is touched. */
+  #applyChanges(approvals: Approval[]): void {
+    const nowMs = this.#opts.clock();
+    let changed = false;
+    for (const approval of approvals) {
+      const moved =
+        approval.status === 'pending'
+          ? this.#upsert(approval, nowMs)
+          : this.#drop(approval.id, nowMs, approval.status === 'expired');
+      if (moved) changed = true;
+    }
+    if (changed) this.#opts.events.changed();
+    this.#opts.seen.prune(nowMs);
+    this.sweepExpired();
+  }
+
+  /**
+   * Adds a pending approval, or updates a held one whose content differs; true when something
+   * changed. An id is immutable once seen: a changed copy is quarantined (seen-approvals.ts).
+   */
+  #upsert(fresh: Approval, nowMs: number): boolean {
+    const { events } = this.#opts;
+    const existing = this.items.get(fresh.id);
+    const observed = this.#opts.seen.observe(fresh);
+    const canonical = canonicalize(observed.approval);
+    if (existing && !observed.newlyChanged && this.#canonical.get(fresh.id) === canonical) return false;
+    if (observed.newlyChanged) {
+      this.#opts.logger.warn('approval changed under its id: quarantined', {
+        approvalId: fresh.id,
+        changed: observed.changed,
+      });
+    }
+    const now = isoAt(nowMs);
+    const item = this.#inspect(observed.approval, now, existing?.receivedAt ?? now, observed.changed);
+    this.items.set(fresh.id, item);
+    this.#canonical.set(fresh.id, canonical);
+    if (existing) events.updated(item);
+    else events.added(item);
+    return true;
+  }
+
+  /** Drops a held approval (expired when past its expiry or the server says so); true when it was held. */
+  #drop(approvalId: string, nowMs: number, expired: boolean): boolean {
+    const item = this.items.get(approvalId);
+    if (!item) return false;
+    this.items.delete(approvalId);
+    this.#canonical.delete(approvalId);
+    if (expired || Date.parse(item.approval.expiresAt) <= nowMs) this.#opts.events.expired(approvalId);
+    else this.#opts.events.removed(approvalId);
+    return true;
   }
 
   #scheduleExpiry(): void {

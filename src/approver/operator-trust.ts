@@ -43,8 +43,13 @@ export interface AddTrustInput {
 
 /** Key id and fingerprint of a base64url Ed25519 public key, or an InputError that says what is wrong. */
 export function describeOperatorKey(publicKey: string): { keyId: string; fingerprint: string } {
-  if (!PublicKeyB64.safeParse(publicKey).success) {
-    throw new InputError('operator public key: expected the 32-byte Ed25519 public key in base64url (43 characters)');
+  const parsed = PublicKeyB64.safeParse(publicKey);
+  if (!parsed.success) {
+    // Name the reason (non-canonical, small-order, …: docs/protocol.md §1.3), not only the expected shape.
+    const why = parsed.error.issues[0]?.message ?? 'invalid';
+    throw new InputError(
+      `operator public key: ${why} (expected the 32-byte Ed25519 public key in base64url, 43 characters)`,
+    );
   }
   try {
     return { keyId: keyIdOf(publicKey), fingerprint: fingerprintOf(publicKey) };

@@ -12,7 +12,7 @@ import { endpointProblem, ROTATION_TYPE, RotationStatement, type SignedRotation 
 import { signStatement } from '../core/statements.ts';
 import { parseWith } from '../core/validate.ts';
 import type { InitProfileInput } from './api.ts';
-import type { AuditAppendInput } from './audit-log.ts';
+import type { AuditAppendInput, AuditSigner } from './audit-log.ts';
 import { auditLogOf, clientFor, type EngineContext, makeClient, remoteFailure } from './context.ts';
 import { InputError, ProfileExistsError, ProfileNotFoundError, RemoteError } from './errors.ts';
 import type { TrustedOperator } from './operator-trust.ts';
@@ -45,9 +45,15 @@ function validateInit(input: InitProfileInput): { name: string; endpoint: string
   return { name, endpoint: input.endpoint.replace(/\/+$/, '') };
 }
 
-export async function appendAudit(ctx: EngineContext, profile: StoredProfile, input: AuditAppendInput): Promise<void> {
+/** Appends a signed entry; `signer` lets a decision sign it with the key it already read (one keychain read). */
+export async function appendAudit(
+  ctx: EngineContext,
+  profile: StoredProfile,
+  input: AuditAppendInput,
+  signer: AuditSigner = ctx.secrets.signer(profile, profile.keyId),
+): Promise<void> {
   try {
-    await auditLogOf(ctx, profile).append(input, ctx.secrets.signer(profile, profile.keyId), isoAt(ctx.clock()));
+    await auditLogOf(ctx, profile).append(input, signer, isoAt(ctx.clock()));
   } catch (err) {
     // The action itself already happened; a failed log write must be visible but not undo it.
     ctx.logger.error('could not append to the audit log', { profile: profile.name, error: (err as Error).message });

@@ -11,6 +11,7 @@
 import type { Approval } from '../core/api.ts';
 import { canonicalize } from '../core/canonical.ts';
 import { computeActionHash, shortCode } from '../core/crypto.ts';
+import { nodeVerify } from '../core/ed25519-node.ts';
 import { compareTimestamps } from '../core/validate.ts';
 import { verifyReceipt } from '../core/verify.ts';
 import type { LocalVerification, PendingItem } from './api.ts';
@@ -46,7 +47,8 @@ export function verifyApprovalLocally(approval: Approval, teamId: string, now: s
   const result = verifyReceipt(
     { statement: receipt.statement, signature: receipt.signature },
     { approverKeys: [] },
-    { now: new Date(Date.parse(now)) },
+    // node:crypto: the engine runs under Node or Electron's main process (same rule as noble, cross-checked in tests).
+    { now: new Date(Date.parse(now)), verify: nodeVerify },
   );
   for (const reason of result.reasons) {
     if (reason.code === 'approval_missing' || reason.code === 'verdict_block') continue;

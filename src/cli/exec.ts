@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { adapterGuard, resolveConnection } from '../adapters/connection.ts';
 import { EXEC_EXIT, guardedRun } from '../adapters/exec.ts';
 import { refusalOf } from '../adapters/outcome.ts';
+import { terminalSafe } from '../core/terminal-text.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, connectionFlags } from './adapter-options.ts';
 
 const HELP = `usage: heso exec --tool TOOL [--param KEY=VALUE …] [options] -- COMMAND [ARGS…]
@@ -39,7 +40,8 @@ const OPTIONS = {
 } as const;
 
 function say(line: string): void {
-  process.stderr.write(`heso exec: ${line}\n`);
+  // Commands, server messages and approval ids are in these lines: no raw control or bidi character.
+  process.stderr.write(`heso exec: ${terminalSafe(line)}\n`);
 }
 
 function seconds(name: string, value: string | undefined, max: number): number | undefined | null {

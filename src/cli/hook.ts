@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { decide, deny, type PreToolUseOutput, parseHookInput } from '../adapters/claude-code-hook.ts';
 import { adapterGuard, resolveConnection } from '../adapters/connection.ts';
 import { refusalOf } from '../adapters/outcome.ts';
+import { jsonForTerminal, terminalSafe } from '../core/terminal-text.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, connectionFlags } from './adapter-options.ts';
 
 const HELP = `usage: heso hook claude-code [options] < event.json
@@ -35,7 +36,7 @@ async function readStdin(): Promise<string> {
 }
 
 function answer(output: PreToolUseOutput): number {
-  process.stdout.write(`${JSON.stringify(output)}\n`);
+  process.stdout.write(`${jsonForTerminal(output)}\n`);
   return 0;
 }
 
@@ -79,7 +80,7 @@ export async function runHook(argv: string[]): Promise<number> {
       onEvent: (event) => {
         if (event.type === 'waiting')
           process.stderr.write(
-            `heso hook: ${event.action.tool} waits for approval ${event.approvalId} (code ${event.shortCode})\n`,
+            `heso hook: ${terminalSafe(`${event.action.tool} waits for approval ${event.approvalId} (code ${event.shortCode})`)}\n`,
           );
       },
     });

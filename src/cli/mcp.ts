@@ -8,6 +8,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { adapterGuard, resolveConnection } from '../adapters/connection.ts';
 import { McpGateway } from '../adapters/mcp-gateway.ts';
 import { guessServerName, McpGatewayConfig, McpMapping } from '../adapters/mcp-mapping.ts';
+import { terminalSafe } from '../core/terminal-text.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, connectionFlags } from './adapter-options.ts';
 
 const HELP = `usage: heso mcp [--config FILE] [options] -- COMMAND [ARGS…]
@@ -30,7 +31,8 @@ const OPTIONS = {
 } as const;
 
 function log(line: string): void {
-  process.stderr.write(`heso mcp: ${line}\n`);
+  // Tool names, server messages and approval ids are in these lines: no raw control or bidi character.
+  process.stderr.write(`heso mcp: ${terminalSafe(line)}\n`);
 }
 
 function readConfig(path: string | undefined): McpGatewayConfig {

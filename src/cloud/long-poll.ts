@@ -1,9 +1,17 @@
 /** A held request: a long-poll slot for the key and its role plus a change subscription, released together. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { Subscription } from './change-hub.ts';
 import { authOf, type CloudContext, type CloudLimits } from './context.ts';
 import { badRequest, HttpError } from './http-error.ts';
 import type { Exhausted } from './rate-limit.ts';
+
+/** `wait=N` in seconds, as a query string. */
+export const waitParam = z
+  .string()
+  .regex(/^\d{1,4}$/, 'must be a whole number of seconds')
+  .transform(Number)
+  .optional();
 
 /** 429 naming the budget that ran out, in the message, the body (`budget`) and `Retry-After`. */
 export function budgetExhausted(exhausted: Exhausted): HttpError {

@@ -2,15 +2,18 @@
 import { z } from 'zod';
 import {
   Approval,
+  ApprovalChangesResponse,
   DecideRequest,
   EnrolApproverRequest,
   ErrorBody,
   ListApprovalsResponse,
   ListApproversResponse,
+  ListReceiptsResponse,
   OpenApprovalRequest,
   PushReceiptsRequest,
   PushReceiptsResponse,
   SettledApprovalsResponse,
+  StoredReceipt,
   WhoamiResponse,
 } from '../core/api.ts';
 import { ApproverRecord, PolicyBundle } from '../core/schemas.ts';
@@ -23,7 +26,7 @@ interface Operation {
   request?: z.ZodType;
   /** status → response schema; error statuses use ErrorBody. */
   responses: Record<number, z.ZodType | null>;
-  query?: { name: string; description: string; schema: object }[];
+  query?: { name: string; description: string; schema: object; required?: boolean }[];
 }
 
 const team = { name: 'team', in: 'path', required: true, schema: { type: 'string' } };
@@ -68,6 +71,38 @@ const operations: Operation[] = [
     responses: { 200: PushReceiptsResponse, 400: null, 413: null },
   },
   {
+    method: 'get',
+    path: '/v1/teams/{team}/receipts',
+    summary:
+      "The team's receipts as signed, oldest first (issuedAt, then id), filtered and paginated; " +
+      'format=jsonl streams every match as JSON Lines (application/x-ndjson, one receipt per line)',
+    query: [
+      { name: 'since', description: 'issuedAt at or after this RFC 3339 UTC time', schema: { type: 'string' } },
+      { name: 'until', description: 'issuedAt before this RFC 3339 UTC time', schema: { type: 'string' } },
+      {
+        name: 'verdict',
+        description: 'the verdict the operator signed',
+        schema: { type: 'string', enum: ['allow', 'block', 'suspend'] },
+      },
+      { name: 'tool', description: 'action tool, exact', schema: { type: 'string' } },
+      { name: 'workflow', description: 'action workflow, exact', schema: { type: 'string' } },
+      { name: 'limit', description: '1–500, default 100 (JSON pages only)', schema: { type: 'integer' } },
+      { name: 'cursor', description: 'nextCursor from the previous page', schema: { type: 'string' } },
+      {
+        name: 'format',
+        description: '`json` (default) or `jsonl`',
+        schema: { type: 'string', enum: ['json', 'jsonl'] },
+      },
+    ],
+    responses: { 200: ListReceiptsResponse, 400: null },
+  },
+  {
+    method: 'get',
+    path: '/v1/teams/{team}/receipts/{id}',
+    summary: 'One receipt exactly as signed (with its co-signature once pushed); verify it yourself',
+    responses: { 200: StoredReceipt, 404: null },
+  },
+  {
     method: 'post',
     path: '/v1/teams/{team}/approvals',
     summary: 'Open an approval for an operator-signed suspend receipt (idempotent per receipt)',
@@ -85,6 +120,23 @@ const operations: Operation[] = [
       { name: 'limit', description: '1–500, default 100', schema: { type: 'integer', minimum: 1, maximum: 500 } },
     ],
     responses: { 200: ListApprovalsResponse, 400: null },
+  },
+  {
+    method: 'get',
+    path: '/v1/teams/{team}/approvals/changes',
+    summary:
+      "The approvers' changes feed: each approval whose queue state changed after `since`, once, in its current state; with wait, held until something changes",
+    query: [
+      {
+        name: 'since',
+        description: 'a cursor from a list or changes response',
+        required: true,
+        schema: { type: 'string', pattern: '^[0-9]{1,15}$' },
+      },
+      wait,
+      { name: 'limit', description: '1–500, default 100', schema: { type: 'integer', minimum: 1, maximum: 500 } },
+    ],
+    responses: { 200: ApprovalChangesResponse, 400: null },
   },
   {
     method: 'get',
@@ -159,7 +211,10 @@ export function openApiDocument(): object {
       description: `API key role: ${rule.role === 'any' ? 'any' : `${rule.role} (or admin)`}`,
       'x-heso-role': rule.role,
       security: [{ bearer: [] }],
-      parameters: [...pathParams(op.path), ...(op.query ?? []).map((q) => ({ ...q, in: 'query', required: false }))],
+      parameters: [
+        ...pathParams(op.path),
+        ...(op.query ?? []).map((q) => ({ ...q, in: 'query', required: q.required ?? false })),
+      ],
       ...(op.request
         ? {
             requestBody: {

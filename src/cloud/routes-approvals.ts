@@ -7,14 +7,10 @@ import { canonicalize } from '../core/canonical.ts';
 import { Id } from '../core/schemas.ts';
 import { authOf, type CloudContext, parseRequest, teamParam } from './context.ts';
 import { badRequest, badSignature, HttpError, notFound } from './http-error.ts';
-import { checkedWait, holdLongPoll } from './long-poll.ts';
+import { checkedWait, holdLongPoll, waitParam } from './long-poll.ts';
 import { checkDecision, checkOperatorReceipt } from './verification.ts';
 
-export const waitParam = z
-  .string()
-  .regex(/^\d{1,4}$/, 'must be a whole number of seconds')
-  .transform(Number)
-  .optional();
+export { waitParam };
 export const cursorParam = z
   .string()
   .regex(/^\d{1,20}$/, 'must be a cursor returned by this endpoint')

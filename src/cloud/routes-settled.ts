@@ -7,8 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { SettledApprovalsResponse } from '../core/api.ts';
 import { authOf, type CloudContext, parseRequest, teamParam } from './context.ts';
-import { checkedWait, holdLongPoll } from './long-poll.ts';
-import { cursorParam, limitParam, waitParam } from './routes-approvals.ts';
+import { checkedWait, holdLongPoll, waitParam } from './long-poll.ts';
+import { cursorParam, limitParam } from './routes-approvals.ts';
 
 const SettledQuery = z.strictObject({ cursor: cursorParam, wait: waitParam, limit: limitParam });
 

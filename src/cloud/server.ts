@@ -26,7 +26,9 @@ import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-l
 import { roleAllows, ruleFor, wrongRoleMessage } from './route-roles.ts';
 import { registerApprovalRoutes } from './routes-approvals.ts';
 import { registerApproverRoutes } from './routes-approvers.ts';
+import { registerChangesRoutes } from './routes-changes.ts';
 import { registerReceiptRoutes } from './routes-receipts.ts';
+import { registerReceiptReadRoutes } from './routes-receipts-read.ts';
 import { registerSettledRoute } from './routes-settled.ts';
 import type { CloudStore } from './store.ts';
 
@@ -245,6 +247,8 @@ export function createCloudServer(opts: CloudServerOptions): FastifyInstance {
   registerApproverRoutes(app, ctx);
   registerReceiptRoutes(app, ctx);
   registerSettledRoute(app, ctx);
+  registerReceiptReadRoutes(app, ctx);
   registerApprovalRoutes(app, ctx);
+  registerChangesRoutes(app, ctx);
   return app;
 }

@@ -60,11 +60,17 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX approvals_pending ON approvals(status, expires_ms);
   CREATE INDEX approvals_team_status ON approvals(team_id, status, seq);
   `,
-  /* 2: API key roles; who opened each approval and enrolled each approver key */ `
+  /* 2: the changes feed (each approval stamped with the change counter of its last change) and
+        an index for the per-team expiry probe that runs before every list */ `
+  ALTER TABLE approvals ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX approvals_changes ON approvals(team_id, change_seq);
+  CREATE INDEX approvals_team_expiry ON approvals(team_id, status, expires_ms);
+  `,
+  /* 3: API key roles; who opened each approval and enrolled each approver key */ `
   -- keys made before roles existed keep working as 'legacy' (everything) until revoked
   ALTER TABLE api_keys ADD COLUMN role TEXT NOT NULL DEFAULT 'legacy'
     CHECK (role IN ('operator', 'approver', 'admin', 'legacy'));
-  -- the API key that opened the approval (NULL: opened before migration 2)
+  -- the API key that opened the approval (NULL: opened before migration 3)
   ALTER TABLE approvals ADD COLUMN opened_by TEXT;
   -- the team change counter when the approval was decided or expired (NULL while pending)
   ALTER TABLE approvals ADD COLUMN settled_seq INTEGER;

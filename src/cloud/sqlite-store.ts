@@ -2,26 +2,35 @@
  * The embedded CloudStore: one SQLite file through better-sqlite3.
  *
  * Durability: WAL journal with `synchronous = FULL`, so every commit is fsynced to the WAL
- * before the call returns. A request is acknowledged only after its commit returned, so an
- * acknowledged write survives SIGKILL (the OS already holds it) and also power loss (it is
- * on disk). NORMAL would be enough for SIGKILL alone; FULL costs one fsync per commit.
+ * before it returns, and a request is acknowledged only after the commit holding its write
+ * returned: an acknowledged write survives SIGKILL and power loss.
  *
- * better-sqlite3 is synchronous: each method runs start to end without yielding, and the
- * multi-statement ones run inside a transaction, so two requests can never interleave.
- * One server process per database file (the admin CLI may open it alongside: busy_timeout).
+ * Throughput: writes go through group commit (group-commit.ts): the writes that arrive in
+ * the same turn of the event loop share one transaction and one fsync, each in its own
+ * savepoint, so a burst of N requests costs one fsync, not N. Verification happens in the
+ * routes before a write is queued, never inside the commit.
+ *
+ * better-sqlite3 is synchronous: a batch runs start to end without yielding, so two writes
+ * never interleave, and reads (outside the batch) see only committed data. One server
+ * process per database file (the admin CLI may open it alongside: busy_timeout).
  */
 import Database from 'better-sqlite3';
 import { ApiKeyRole, type Approval } from '../core/api.ts';
 import type { ApproverRecord, PolicyDocument } from '../core/schemas.ts';
+import { GroupCommit } from './group-commit.ts';
 import { MIGRATIONS } from './sqlite-migrations.ts';
+import { ISSUED_MS, RECEIPT_COLUMNS, type ReceiptRow, receiptRecordOf } from './sqlite-receipts.ts';
 import type {
   ApiKeyRecord,
+  ChangesPage,
   CloudStore,
   DecideOutcome,
   DecisionWrite,
   OpenApprovalOutcome,
   PendingPage,
   PutReceiptOutcome,
+  ReceiptQuery,
+  ReceiptRecord,
   ReceiptWrite,
   SettledPage,
   StoredPolicy,
@@ -59,8 +68,12 @@ const parseApprover = (record: string) => JSON.parse(record) as ApproverRecord;
 export class SqliteCloudStore implements CloudStore {
   readonly db: Database.Database;
   readonly #listeners = new Set<(teamId: string) => void>();
-  /** Teams whose change counter the running transaction bumped; announced after commit. */
-  readonly #changed = new Set<string>();
+  /** Teams whose change counter the running write bumped; moved to #batchChanged if it succeeds. */
+  readonly #writeChanged = new Set<string>();
+  /** Teams whose queue the running batch changed; announced after its commit. */
+  readonly #batchChanged = new Set<string>();
+  readonly #statements = new Map<string, Database.Statement>();
+  readonly #commits: GroupCommit;
 
   constructor(opts: SqliteStoreOptions) {
     this.db = new Database(opts.path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
@@ -71,11 +84,25 @@ export class SqliteCloudStore implements CloudStore {
       this.db.pragma('foreign_keys = ON');
       this.#migrate();
     }
+    this.#commits = new GroupCommit(this.db, {
+      afterCommit: () => this.#announce(),
+      afterRollback: () => this.#batchChanged.clear(),
+    });
+  }
+
+  /** Prepared once per SQL text: preparing costs more than running these small statements. */
+  #sql(text: string): Database.Statement {
+    let statement = this.#statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.#statements.set(text, statement);
+    }
+    return statement;
   }
 
   /** The schema version this database is at. */
   schemaVersion(): number {
-    const row = this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+    const row = this.#sql('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
     return row.v ?? 0;
   }
 
@@ -83,7 +110,22 @@ export class SqliteCloudStore implements CloudStore {
     this.db.exec(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
     );
-    const current = this.schemaVersion();
+    let current = this.schemaVersion();
+    // Databases made by the API-key-roles work before it met the changes feed recorded the roles
+    // step as version 2. Such a database has `api_keys.role` but no `approvals.change_seq`: add
+    // the changes-feed step now and record it as 3, so both steps are in and nothing runs twice.
+    if (current === 2 && this.#hasColumn('api_keys', 'role') && !this.#hasColumn('approvals', 'change_seq')) {
+      this.db
+        .transaction(() => {
+          this.db.exec(MIGRATIONS[1]!);
+          this.#sql('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(
+            3,
+            new Date().toISOString(),
+          );
+        })
+        .immediate();
+      current = 3;
+    }
     if (current > MIGRATIONS.length)
       throw new Error(
         `database schema version ${current} is newer than this heso-cloud (knows ${MIGRATIONS.length}); upgrade heso-cloud`,
@@ -93,71 +135,79 @@ export class SqliteCloudStore implements CloudStore {
       this.db
         .transaction(() => {
           this.db.exec(sql);
-          this.db
-            .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
-            .run(version, new Date().toISOString());
+          this.#sql('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(
+            version,
+            new Date().toISOString(),
+          );
         })
         .immediate();
     }
   }
 
+  #hasColumn(table: string, column: string): boolean {
+    const rows = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+    return rows.some((row) => row.name === column);
+  }
+
   /* ------------------------------------------------------------------ teams */
 
   async createTeam(team: TeamRecord): Promise<void> {
-    this.db
-      .prepare('INSERT INTO teams (id, name, created_at) VALUES (?, ?, ?)')
-      .run(team.id, team.name, team.createdAt);
+    await this.#write(() =>
+      this.#sql('INSERT INTO teams (id, name, created_at) VALUES (?, ?, ?)').run(team.id, team.name, team.createdAt),
+    );
   }
 
   async getTeam(teamId: string): Promise<TeamRecord | null> {
-    const row = this.db.prepare('SELECT id, name, created_at AS createdAt FROM teams WHERE id = ?').get(teamId);
+    const row = this.#sql('SELECT id, name, created_at AS createdAt FROM teams WHERE id = ?').get(teamId);
     return (row as TeamRecord | undefined) ?? null;
   }
 
   async listTeams(): Promise<TeamRecord[]> {
-    return this.db
-      .prepare('SELECT id, name, created_at AS createdAt FROM teams ORDER BY created_at, id')
-      .all() as TeamRecord[];
+    return this.#sql(
+      'SELECT id, name, created_at AS createdAt FROM teams ORDER BY created_at, id',
+    ).all() as TeamRecord[];
   }
 
   /* ------------------------------------------------------------------ API keys */
 
   async createApiKey(key: ApiKeyRecord): Promise<void> {
-    this.db
-      .prepare(
+    await this.#write(() =>
+      this.#sql(
         'INSERT INTO api_keys (key_id, team_id, secret_hash, role, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(key.keyId, key.teamId, key.secretHash, key.role, key.createdAt, key.revokedAt);
+      ).run(key.keyId, key.teamId, key.secretHash, key.role, key.createdAt, key.revokedAt),
+    );
   }
 
   async getApiKey(keyId: string): Promise<ApiKeyRecord | null> {
-    const row = this.db.prepare('SELECT * FROM api_keys WHERE key_id = ?').get(keyId) as ApiKeyRow | undefined;
+    const row = this.#sql('SELECT * FROM api_keys WHERE key_id = ?').get(keyId) as ApiKeyRow | undefined;
     return row ? apiKeyFromRow(row) : null;
   }
 
   async listApiKeys(teamId: string): Promise<ApiKeyRecord[]> {
-    const rows = this.db.prepare('SELECT * FROM api_keys WHERE team_id = ? ORDER BY created_at').all(teamId);
+    const rows = this.#sql('SELECT * FROM api_keys WHERE team_id = ? ORDER BY created_at').all(teamId);
     return (rows as ApiKeyRow[]).map(apiKeyFromRow);
   }
 
   async revokeApiKey(keyId: string, at: string): Promise<ApiKeyRecord | null> {
-    this.db.prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE key_id = ?').run(at, keyId);
+    await this.#write(() =>
+      this.#sql('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE key_id = ?').run(at, keyId),
+    );
     return this.getApiKey(keyId);
   }
 
   /* ------------------------------------------------------------------ policy */
 
   async setPolicy(teamId: string, document: PolicyDocument, at: string): Promise<void> {
-    this.db
-      .prepare(
+    await this.#write(() =>
+      this.#sql(
         `INSERT INTO policies (team_id, document, updated_at) VALUES (?, ?, ?)
          ON CONFLICT (team_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
-      )
-      .run(teamId, JSON.stringify(document), at);
+      ).run(teamId, JSON.stringify(document), at),
+    );
   }
 
   async getPolicy(teamId: string): Promise<StoredPolicy | null> {
-    const row = this.db.prepare('SELECT document, updated_at FROM policies WHERE team_id = ?').get(teamId) as
+    const row = this.#sql('SELECT document, updated_at FROM policies WHERE team_id = ?').get(teamId) as
       | { document: string; updated_at: string }
       | undefined;
     return row ? { document: JSON.parse(row.document) as PolicyDocument, updatedAt: row.updated_at } : null;
@@ -170,15 +220,13 @@ export class SqliteCloudStore implements CloudStore {
     record: ApproverRecord,
     enrolledBy: string,
   ): Promise<{ record: ApproverRecord; created: boolean }> {
-    return this.#tx(() => {
+    return this.#write(() => {
       const existing = this.#approver(teamId, record.keyId);
       if (existing) return { record: existing, created: false };
-      this.db
-        .prepare(
-          `INSERT INTO approvers (team_id, key_id, record, status, created_seq, enrolled_by)
+      this.#sql(
+        `INSERT INTO approvers (team_id, key_id, record, status, created_seq, enrolled_by)
              VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(created_seq), 0) + 1 FROM approvers WHERE team_id = ?), ?)`,
-        )
-        .run(teamId, record.keyId, JSON.stringify(record), record.status, teamId, enrolledBy);
+      ).run(teamId, record.keyId, JSON.stringify(record), record.status, teamId, enrolledBy);
       return { record, created: true };
     });
   }
@@ -191,7 +239,7 @@ export class SqliteCloudStore implements CloudStore {
   }
 
   #approver(teamId: string, keyId: string): ApproverRecord | null {
-    const row = this.db.prepare('SELECT record FROM approvers WHERE team_id = ? AND key_id = ?').get(teamId, keyId) as
+    const row = this.#sql('SELECT record FROM approvers WHERE team_id = ? AND key_id = ?').get(teamId, keyId) as
       | { record: string }
       | undefined;
     return row ? parseApprover(row.record) : null;
@@ -202,7 +250,7 @@ export class SqliteCloudStore implements CloudStore {
   }
 
   async listApprovers(teamId: string): Promise<ApproverRecord[]> {
-    const rows = this.db.prepare('SELECT record FROM approvers WHERE team_id = ? ORDER BY created_seq').all(teamId);
+    const rows = this.#sql('SELECT record FROM approvers WHERE team_id = ? ORDER BY created_seq').all(teamId);
     return (rows as { record: string }[]).map((r) => parseApprover(r.record));
   }
 
@@ -212,16 +260,19 @@ export class SqliteCloudStore implements CloudStore {
     status: 'active' | 'revoked',
     at: string,
   ): Promise<ApproverRecord | null> {
-    return this.#tx(() => {
+    return this.#write(() => {
       const current = this.#approver(teamId, keyId);
       if (!current) return null;
       let next: ApproverRecord = current;
       if (status === 'active' && current.status === 'pending') next = { ...current, status, activatedAt: at };
       if (status === 'revoked' && current.status !== 'revoked') next = { ...current, status, revokedAt: at };
       if (next !== current)
-        this.db
-          .prepare('UPDATE approvers SET record = ?, status = ? WHERE team_id = ? AND key_id = ?')
-          .run(JSON.stringify(next), next.status, teamId, keyId);
+        this.#sql('UPDATE approvers SET record = ?, status = ? WHERE team_id = ? AND key_id = ?').run(
+          JSON.stringify(next),
+          next.status,
+          teamId,
+          keyId,
+        );
       return next;
     });
   }
@@ -229,14 +280,12 @@ export class SqliteCloudStore implements CloudStore {
   /* ------------------------------------------------------------------ receipts */
 
   async putReceipts(teamId: string, receipts: ReceiptWrite[], receivedAt: string): Promise<PutReceiptOutcome[]> {
-    const select = this.db.prepare('SELECT canonical FROM receipts WHERE team_id = ? AND receipt_id = ?');
-    const insert = this.db.prepare(
-      'INSERT INTO receipts (team_id, receipt_id, canonical, received_at) VALUES (?, ?, ?, ?)',
-    );
-    const replace = this.db.prepare(
+    const select = this.#sql('SELECT canonical FROM receipts WHERE team_id = ? AND receipt_id = ?');
+    const insert = this.#sql('INSERT INTO receipts (team_id, receipt_id, canonical, received_at) VALUES (?, ?, ?, ?)');
+    const replace = this.#sql(
       'UPDATE receipts SET canonical = ?, received_at = ? WHERE team_id = ? AND receipt_id = ?',
     );
-    return this.#tx(() =>
+    return this.#write(() =>
       receipts.map((item): PutReceiptOutcome => {
         const existing = select.get(teamId, item.receiptId) as { canonical: string } | undefined;
         if (!existing) {
@@ -252,41 +301,88 @@ export class SqliteCloudStore implements CloudStore {
   }
 
   async getReceipt(teamId: string, receiptId: string): Promise<string | null> {
-    const row = this.db
-      .prepare('SELECT canonical FROM receipts WHERE team_id = ? AND receipt_id = ?')
-      .get(teamId, receiptId) as { canonical: string } | undefined;
+    const row = this.#sql('SELECT canonical FROM receipts WHERE team_id = ? AND receipt_id = ?').get(
+      teamId,
+      receiptId,
+    ) as { canonical: string } | undefined;
     return row?.canonical ?? null;
   }
 
+  async getReceiptRecord(teamId: string, receiptId: string): Promise<ReceiptRecord | null> {
+    const row = this.db
+      .prepare(`SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE team_id = ? AND receipt_id = ?`)
+      .get(teamId, receiptId) as ReceiptRow | undefined;
+    return row ? receiptRecordOf(row) : null;
+  }
+
+  async listReceipts(teamId: string, query: ReceiptQuery): Promise<ReceiptRecord[]> {
+    // Filters read the signed statement itself (json_extract), so nothing stored beside it can disagree.
+    const where = ['team_id = ?'];
+    const params: (string | number)[] = [teamId];
+    const add = (clause: string, ...values: (string | number)[]) => {
+      where.push(clause);
+      params.push(...values);
+    };
+    if (query.sinceMs !== undefined) add(`${ISSUED_MS} >= ?`, query.sinceMs);
+    if (query.untilMs !== undefined) add(`${ISSUED_MS} < ?`, query.untilMs);
+    if (query.verdict !== undefined) add(`json_extract(canonical, '$.statement.verdict') = ?`, query.verdict);
+    if (query.tool !== undefined) add(`json_extract(canonical, '$.statement.action.tool') = ?`, query.tool);
+    if (query.workflow !== undefined) add(`json_extract(canonical, '$.statement.action.workflow') = ?`, query.workflow);
+    if (query.after) add(`(${ISSUED_MS}, receipt_id) > (?, ?)`, query.after.issuedMs, query.after.receiptId);
+    const rows = this.db
+      .prepare(
+        `SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE ${where.join(' AND ')} ORDER BY ${ISSUED_MS}, receipt_id LIMIT ?`,
+      )
+      .all(...params, query.limit) as ReceiptRow[];
+    return rows.map(receiptRecordOf);
+  }
+
   async countReceipts(teamId: string): Promise<number> {
-    const row = this.db.prepare('SELECT COUNT(*) AS n FROM receipts WHERE team_id = ?').get(teamId) as { n: number };
+    const row = this.#sql('SELECT COUNT(*) AS n FROM receipts WHERE team_id = ?').get(teamId) as { n: number };
     return row.n;
   }
 
-  /* ------------------------------------------------------------------ approvals */
+  /* ------------------------------------------------------------------ writes and change announcements */
 
-  /** Bumps the team's change counter; returns its new value. */
-  #bump(teamId: string): number {
-    const row = this.db
-      .prepare('UPDATE teams SET change_seq = change_seq + 1 WHERE id = ? RETURNING change_seq')
-      .get(teamId) as { change_seq: number } | undefined;
-    this.#changed.add(teamId);
-    return row?.change_seq ?? 0;
+  /**
+   * Runs `fn` atomically in the next group commit; resolves once it is durable. The teams
+   * whose queue it changed are announced after that commit (a write that throws is rolled
+   * back to its savepoint and announces nothing).
+   */
+  #write<T>(fn: () => T): Promise<T> {
+    return this.#commits.write(() => {
+      this.#writeChanged.clear();
+      const result = fn();
+      for (const teamId of this.#writeChanged) this.#batchChanged.add(teamId);
+      this.#writeChanged.clear();
+      return result;
+    });
   }
 
-  /** Runs `fn` in an IMMEDIATE transaction (takes the write lock up front), then announces queue changes. */
-  #tx<T>(fn: () => T): T {
-    let result: T;
-    try {
-      result = this.db.transaction(fn).immediate();
-    } catch (err) {
-      this.#changed.clear();
-      throw err;
-    }
-    const changed = [...this.#changed];
-    this.#changed.clear();
+  /** A consistent read of several statements (a read transaction: no lock, no fsync). */
+  #read<T>(fn: () => T): T {
+    return this.db.transaction(fn).deferred();
+  }
+
+  #announce(): void {
+    const changed = [...this.#batchChanged];
+    this.#batchChanged.clear();
     for (const teamId of changed) for (const listener of this.#listeners) listener(teamId);
-    return result;
+  }
+
+  /** Bumps the team's change counter and stamps the approval with it (the changes feed's cursor); returns it. */
+  #bump(teamId: string, approvalId: string): number {
+    const row = this.#sql('UPDATE teams SET change_seq = change_seq + 1 WHERE id = ? RETURNING change_seq').get(
+      teamId,
+    ) as { change_seq: number } | undefined;
+    if (!row) throw new Error(`no team ${teamId}`);
+    this.#sql('UPDATE approvals SET change_seq = ? WHERE team_id = ? AND id = ?').run(
+      row.change_seq,
+      teamId,
+      approvalId,
+    );
+    this.#writeChanged.add(teamId);
+    return row.change_seq;
   }
 
   onQueueChange(listener: (teamId: string) => void): () => void {
@@ -294,21 +390,25 @@ export class SqliteCloudStore implements CloudStore {
     return () => this.#listeners.delete(listener);
   }
 
+  /* ------------------------------------------------------------------ approvals */
+
   #approvalRow(teamId: string, approvalId: string) {
-    return this.db
-      .prepare('SELECT body, status, expires_ms, opened_by FROM approvals WHERE team_id = ? AND id = ?')
-      .get(teamId, approvalId) as
-      | { body: string; status: string; expires_ms: number; opened_by: string | null }
-      | undefined;
+    return this.#sql('SELECT body, status, expires_ms, opened_by FROM approvals WHERE team_id = ? AND id = ?').get(
+      teamId,
+      approvalId,
+    ) as { body: string; status: string; expires_ms: number; opened_by: string | null } | undefined;
   }
 
-  /** Marks one pending approval expired; the caller is inside a transaction. */
+  /** Marks one pending approval expired; the caller is inside a write. */
   #expire(teamId: string, body: string): Approval {
     const expired: Approval = { ...parseApproval(body), status: 'expired' };
-    const seq = this.#bump(teamId);
-    this.db
-      .prepare("UPDATE approvals SET status = 'expired', body = ?, settled_seq = ? WHERE team_id = ? AND id = ?")
-      .run(JSON.stringify(expired), seq, teamId, expired.id);
+    this.#sql("UPDATE approvals SET status = 'expired', body = ? WHERE team_id = ? AND id = ?").run(
+      JSON.stringify(expired),
+      teamId,
+      expired.id,
+    );
+    const seq = this.#bump(teamId, expired.id);
+    this.#sql('UPDATE approvals SET settled_seq = ? WHERE team_id = ? AND id = ?').run(seq, teamId, expired.id);
     return expired;
   }
 
@@ -318,50 +418,52 @@ export class SqliteCloudStore implements CloudStore {
     receiptCanonical: string,
     openedBy: string,
   ): Promise<OpenApprovalOutcome> {
-    return this.#tx((): OpenApprovalOutcome => {
-      const existing = this.db
-        .prepare('SELECT body, receipt_canonical FROM approvals WHERE team_id = ? AND receipt_id = ?')
-        .get(teamId, approval.receipt.statement.receiptId) as { body: string; receipt_canonical: string } | undefined;
+    return this.#write((): OpenApprovalOutcome => {
+      const existing = this.#sql(
+        'SELECT body, receipt_canonical FROM approvals WHERE team_id = ? AND receipt_id = ?',
+      ).get(teamId, approval.receipt.statement.receiptId) as { body: string; receipt_canonical: string } | undefined;
       if (existing) {
         const kind = existing.receipt_canonical === receiptCanonical ? 'existing' : 'conflict';
         return { kind, approval: parseApproval(existing.body) };
       }
-      this.db
-        .prepare(
-          `INSERT INTO approvals (team_id, id, receipt_id, receipt_canonical, status, expires_ms, body, opened_by)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          teamId,
-          approval.id,
-          approval.receipt.statement.receiptId,
-          receiptCanonical,
-          approval.status,
-          Date.parse(approval.expiresAt),
-          JSON.stringify(approval),
-          openedBy,
-        );
-      this.#bump(teamId);
+      this.#sql(
+        `INSERT INTO approvals (team_id, id, receipt_id, receipt_canonical, status, expires_ms, body, opened_by)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        teamId,
+        approval.id,
+        approval.receipt.statement.receiptId,
+        receiptCanonical,
+        approval.status,
+        Date.parse(approval.expiresAt),
+        JSON.stringify(approval),
+        openedBy,
+      );
+      this.#bump(teamId, approval.id);
       return { kind: 'created', approval };
     });
   }
 
   async getApproval(teamId: string, approvalId: string, now: string, openedBy?: string): Promise<Approval | null> {
     const nowMs = Date.parse(now);
-    return this.#tx(() => {
-      const row = this.#approvalRow(teamId, approvalId);
-      if (!row || (openedBy !== undefined && row.opened_by !== openedBy)) return null;
-      if (row.status === 'pending' && row.expires_ms <= nowMs) return this.#expire(teamId, row.body);
-      return parseApproval(row.body);
+    const row = this.#approvalRow(teamId, approvalId);
+    if (!row || (openedBy !== undefined && row.opened_by !== openedBy)) return null;
+    if (row.status !== 'pending' || row.expires_ms > nowMs) return parseApproval(row.body);
+    // Past its expiry: mark it expired (a write), re-reading in case a decision got there first.
+    return this.#write(() => {
+      const current = this.#approvalRow(teamId, approvalId);
+      if (!current) return null;
+      if (current.status === 'pending' && current.expires_ms <= nowMs) return this.#expire(teamId, current.body);
+      return parseApproval(current.body);
     });
   }
 
   async listPending(teamId: string, limit: number, now: string): Promise<PendingPage> {
-    return this.#tx(() => {
-      this.#expireTeam(teamId, Date.parse(now));
-      const rows = this.db
-        .prepare("SELECT body FROM approvals WHERE team_id = ? AND status = 'pending' ORDER BY seq LIMIT ?")
-        .all(teamId, limit) as { body: string }[];
+    await this.#expireDueOf(teamId, Date.parse(now));
+    return this.#read(() => {
+      const rows = this.#sql(
+        "SELECT body FROM approvals WHERE team_id = ? AND status = 'pending' ORDER BY seq LIMIT ?",
+      ).all(teamId, limit) as { body: string }[];
       return { approvals: rows.map((r) => parseApproval(r.body)), changeSeq: this.#changeSeq(teamId) };
     });
   }
@@ -373,14 +475,12 @@ export class SqliteCloudStore implements CloudStore {
     limit: number,
     now: string,
   ): Promise<SettledPage> {
-    return this.#tx(() => {
-      this.#expireTeam(teamId, Date.parse(now));
-      const rows = this.db
-        .prepare(
-          `SELECT body, settled_seq FROM approvals
+    await this.#expireDueOf(teamId, Date.parse(now));
+    return this.#read((): SettledPage => {
+      const rows = this.#sql(
+        `SELECT body, settled_seq FROM approvals
             WHERE team_id = ? AND opened_by = ? AND settled_seq > ? ORDER BY settled_seq LIMIT ?`,
-        )
-        .all(teamId, openedBy, afterSeq, limit) as { body: string; settled_seq: number }[];
+      ).all(teamId, openedBy, afterSeq, limit) as { body: string; settled_seq: number }[];
       const more = rows.length === limit;
       return {
         approvals: rows.map((r) => parseApproval(r.body)),
@@ -390,8 +490,27 @@ export class SqliteCloudStore implements CloudStore {
     });
   }
 
+  async listChanges(teamId: string, since: number, limit: number, now: string): Promise<ChangesPage> {
+    await this.#expireDueOf(teamId, Date.parse(now));
+    return this.#read((): ChangesPage => {
+      const changeSeq = this.#changeSeq(teamId);
+      if (since > changeSeq) return { approvals: [], changeSeq, more: false, reset: true };
+      const rows = this.#sql(
+        'SELECT body, change_seq FROM approvals WHERE team_id = ? AND change_seq > ? ORDER BY change_seq LIMIT ?',
+      ).all(teamId, since, limit + 1) as { body: string; change_seq: number }[];
+      const more = rows.length > limit;
+      const page = more ? rows.slice(0, limit) : rows;
+      return {
+        approvals: page.map((r) => parseApproval(r.body)),
+        changeSeq: more ? page[page.length - 1]!.change_seq : changeSeq,
+        more,
+        reset: false,
+      };
+    });
+  }
+
   #changeSeq(teamId: string): number {
-    const row = this.db.prepare('SELECT change_seq FROM teams WHERE id = ?').get(teamId) as
+    const row = this.#sql('SELECT change_seq FROM teams WHERE id = ?').get(teamId) as
       | { change_seq: number }
       | undefined;
     return row?.change_seq ?? 0;
@@ -408,7 +527,7 @@ export class SqliteCloudStore implements CloudStore {
     now: string,
   ): Promise<DecideOutcome> {
     const nowMs = Date.parse(now);
-    return this.#tx((): DecideOutcome => {
+    return this.#write((): DecideOutcome => {
       const row = this.#approvalRow(teamId, approvalId);
       if (!row) return { kind: 'not_found' };
       if (row.status === 'expired') return { kind: 'expired', approval: parseApproval(row.body) };
@@ -420,37 +539,49 @@ export class SqliteCloudStore implements CloudStore {
         cosignature: decision.cosignature,
         decidedAt: decision.decidedAt,
       };
-      const seq = this.#bump(teamId);
-      const changed = this.db
-        .prepare(
-          "UPDATE approvals SET status = ?, body = ?, settled_seq = ? WHERE team_id = ? AND id = ? AND status = 'pending'",
-        )
-        .run(decision.status, JSON.stringify(decided), seq, teamId, approvalId).changes;
+      const changed = this.#sql(
+        "UPDATE approvals SET status = ?, body = ? WHERE team_id = ? AND id = ? AND status = 'pending'",
+      ).run(decision.status, JSON.stringify(decided), teamId, approvalId).changes;
       if (changed !== 1) throw new Error('approval changed inside its own transaction');
+      const seq = this.#bump(teamId, approvalId);
+      this.#sql('UPDATE approvals SET settled_seq = ? WHERE team_id = ? AND id = ?').run(seq, teamId, approvalId);
       return { kind: 'decided', approval: decided };
     });
   }
 
+  /** Expires the team's due approvals first when there are any (a cheap indexed probe otherwise). */
+  async #expireDueOf(teamId: string, nowMs: number): Promise<void> {
+    const due = this.#sql(
+      "SELECT 1 FROM approvals WHERE team_id = ? AND status = 'pending' AND expires_ms <= ? LIMIT 1",
+    ).get(teamId, nowMs);
+    if (due) await this.#write(() => this.#expireTeam(teamId, nowMs));
+  }
+
   #expireTeam(teamId: string, nowMs: number): boolean {
-    const rows = this.db
-      .prepare("SELECT body FROM approvals WHERE team_id = ? AND status = 'pending' AND expires_ms <= ?")
-      .all(teamId, nowMs) as { body: string }[];
+    const rows = this.#sql(
+      "SELECT body FROM approvals WHERE team_id = ? AND status = 'pending' AND expires_ms <= ?",
+    ).all(teamId, nowMs) as { body: string }[];
     for (const row of rows) this.#expire(teamId, row.body);
     return rows.length > 0;
   }
 
   async expireDue(now: string): Promise<string[]> {
     const nowMs = Date.parse(now);
-    return this.#tx(() => {
-      const teams = this.db
-        .prepare("SELECT DISTINCT team_id FROM approvals WHERE status = 'pending' AND expires_ms <= ?")
-        .all(nowMs) as { team_id: string }[];
+    const due = this.#sql("SELECT 1 FROM approvals WHERE status = 'pending' AND expires_ms <= ? LIMIT 1").get(nowMs);
+    if (!due) return [];
+    return this.#write(() => {
+      const teams = this.#sql(
+        "SELECT DISTINCT team_id FROM approvals WHERE status = 'pending' AND expires_ms <= ?",
+      ).all(nowMs) as { team_id: string }[];
       for (const { team_id } of teams) this.#expireTeam(team_id, nowMs);
       return teams.map((t) => t.team_id);
     });
   }
 
+  /** Commits writes still queued, then closes the file. */
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.#commits.flushNow();
+    this.db.close();
   }
 }

@@ -8,7 +8,10 @@
  *   the concurrency (the first caller to find the approval pending wins);
  * - every team-scoped read filters by team id, so one team never sees another's rows;
  * - each team has a monotonic change counter, bumped whenever its pending queue changes
- *   (approval opened, decided or expired). It is the list cursor.
+ *   (approval opened, decided or expired), and each approval remembers the counter value of
+ *   its last change. It is the cursor of the list and of the changes feed.
+ * - writes may be grouped into one transaction (group commit), but each method still resolves
+ *   only after the commit holding its write is durable.
  */
 import type { ApiKeyRole, Approval, ApprovalStatus } from '../core/api.ts';
 import type { ApproverRecord, ApproverStatus, Cosignature, PolicyDocument } from '../core/schemas.ts';
@@ -46,6 +49,30 @@ export interface ReceiptWrite {
   mayReplace: (existingCanonical: string) => boolean;
 }
 
+/** A stored receipt: its canonical JSON and when it was (last) stored. */
+export interface ReceiptRecord {
+  receiptId: string;
+  canonical: string;
+  receivedAt: string;
+  /** The operator-signed `issuedAt`, in milliseconds since the epoch: the listing order. */
+  issuedMs: number;
+}
+
+/** Filters of a receipts listing; every given one must match. Times are milliseconds since the epoch. */
+export interface ReceiptQuery {
+  /** issuedAt ≥ sinceMs */
+  sinceMs?: number;
+  /** issuedAt < untilMs */
+  untilMs?: number;
+  /** The verdict the operator signed. */
+  verdict?: string;
+  tool?: string;
+  workflow?: string;
+  /** Only receipts after this one in listing order (issuedAt, then receipt id). */
+  after?: { issuedMs: number; receiptId: string };
+  limit: number;
+}
+
 export type OpenApprovalOutcome =
   | { kind: 'created'; approval: Approval }
   /** The same receipt was opened before: the existing approval. */
@@ -78,6 +105,20 @@ export interface SettledPage {
   cursor: number;
   /** The page was full: more may follow at once. */
   more: boolean;
+}
+
+export interface ChangesPage {
+  /**
+   * Every approval whose queue state changed after the cursor, once each, in its current
+   * state (pending: in the queue; approved, denied or expired: out of it), oldest change first.
+   */
+  approvals: Approval[];
+  /** The cursor to ask from next: the team's change counter, or the last change returned when `more`. */
+  changeSeq: number;
+  /** The page was cut at the limit; ask again from `changeSeq` right away. */
+  more: boolean;
+  /** The cursor is ahead of this team's counter (not one this store issued): the caller must take a fresh list. */
+  reset: boolean;
 }
 
 export interface CloudStore {
@@ -125,6 +166,10 @@ export interface CloudStore {
   /** Canonical JSON of a stored receipt, or null. */
   getReceipt(teamId: string, receiptId: string): Promise<string | null>;
   countReceipts(teamId: string): Promise<number>;
+  /** One stored receipt with its storage facts, or null. */
+  getReceiptRecord(teamId: string, receiptId: string): Promise<ReceiptRecord | null>;
+  /** A page of the team's receipts matching `query`, ordered by issuedAt then receipt id. */
+  listReceipts(teamId: string, query: ReceiptQuery): Promise<ReceiptRecord[]>;
 
   /* approvals */
   /** Opens an approval unless one exists for the same receipt id (idempotent when the receipt is identical). */
@@ -147,6 +192,8 @@ export interface CloudStore {
   /** Pending approvals oldest first (expired ones are marked expired first, as of `now`). */
   listPending(teamId: string, limit: number, now: string): Promise<PendingPage>;
   getChangeSeq(teamId: string): Promise<number>;
+  /** What changed in the team's queue after change `since` (expired ones are marked expired first, as of `now`). */
+  listChanges(teamId: string, since: number, limit: number, now: string): Promise<ChangesPage>;
   /** Decides a pending, unexpired approval; the first caller wins. */
   decideApproval(teamId: string, approvalId: string, decision: DecisionWrite, now: string): Promise<DecideOutcome>;
   /** Marks every pending approval whose expiry is at or before `now` expired; returns the teams whose queue changed. */

@@ -62,52 +62,65 @@ function childPath(path: string, key: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 }
 
+/**
+ * Where a value sits, as a chain built while descending; spelled out (`$.a[0].b`) only when
+ * an error names it. Building the text for every key cost more than the serialisation itself.
+ */
+type PathNode = { parent: PathNode; key: string | number } | null;
+
+function pathText(node: PathNode): string {
+  if (node === null) return '$';
+  const parent = pathText(node.parent);
+  return typeof node.key === 'number' ? `${parent}[${node.key}]` : childPath(parent, node.key);
+}
+
 interface Walk {
   opts: Required<CanonicalizeOptions>;
   seen: Set<object>;
 }
 
-function serialize(value: unknown, path: string, walk: Walk, depth: number): string {
+function serialize(value: unknown, path: PathNode, walk: Walk, depth: number): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
       if (walk.opts.safeIntegersOnly && Number.isInteger(value) && !Number.isSafeInteger(value)) {
-        throw new CanonicalJsonError(path, `integer ${value} is outside ±(2^53−1); send it as a string`);
+        throw new CanonicalJsonError(pathText(path), `integer ${value} is outside ±(2^53−1); send it as a string`);
       }
-      return serializeJcsNumber(value, path);
+      return Number.isFinite(value) ? String(value) : serializeJcsNumber(value, pathText(path));
     case 'string':
-      return serializeString(value, path);
+      if (LONE_SURROGATE.test(value)) return serializeString(value, pathText(path));
+      return JSON.stringify(value);
     case 'object':
       break;
     default:
-      throw new CanonicalJsonError(path, whyNotJson(value));
+      throw new CanonicalJsonError(pathText(path), whyNotJson(value));
   }
   const { seen } = walk;
-  if (seen.has(value)) throw new CanonicalJsonError(path, 'circular reference');
+  if (seen.has(value)) throw new CanonicalJsonError(pathText(path), 'circular reference');
   if (depth >= MAX_CANONICAL_DEPTH)
-    throw new CanonicalJsonError(path, `nested deeper than ${MAX_CANONICAL_DEPTH} levels`);
+    throw new CanonicalJsonError(pathText(path), `nested deeper than ${MAX_CANONICAL_DEPTH} levels`);
   seen.add(value);
   try {
     if (Array.isArray(value)) {
       const parts: string[] = [];
-      for (let i = 0; i < value.length; i++) parts.push(serialize(value[i], `${path}[${i}]`, walk, depth + 1));
+      for (let i = 0; i < value.length; i++) parts.push(serialize(value[i], { parent: path, key: i }, walk, depth + 1));
       return `[${parts.join(',')}]`;
     }
     const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) throw new CanonicalJsonError(path, whyNotJson(value));
+    if (proto !== Object.prototype && proto !== null) throw new CanonicalJsonError(pathText(path), whyNotJson(value));
     if (Object.getOwnPropertySymbols(value).length > 0) {
-      throw new CanonicalJsonError(path, 'object has symbol keys, which JSON cannot represent');
+      throw new CanonicalJsonError(pathText(path), 'object has symbol keys, which JSON cannot represent');
     }
     // Default sort compares UTF-16 code units, which is exactly RFC 8785 §3.2.3.
     const keys = Object.keys(value).sort();
     const parts: string[] = [];
     for (const key of keys) {
-      const keyPath = childPath(path, key);
-      if (LONE_SURROGATE.test(key)) throw new CanonicalJsonError(keyPath, 'key contains a lone surrogate');
+      const keyPath: PathNode = { parent: path, key };
+      if (LONE_SURROGATE.test(key)) throw new CanonicalJsonError(pathText(keyPath), 'key contains a lone surrogate');
       const member = (value as Record<string, unknown>)[key];
-      parts.push(`${serializeString(key, keyPath)}:${serialize(member, keyPath, walk, depth + 1)}`);
+      parts.push(`${JSON.stringify(key)}:${serialize(member, keyPath, walk, depth + 1)}`);
     }
     return `{${parts.join(',')}}`;
   } finally {
@@ -118,7 +131,7 @@ function serialize(value: unknown, path: string, walk: Walk, depth: number): str
 /** The RFC 8785 canonical JSON text of `value`. Throws CanonicalJsonError naming the path of a bad value. */
 export function canonicalize(value: unknown, options: CanonicalizeOptions = {}): string {
   const opts = { safeIntegersOnly: options.safeIntegersOnly ?? true };
-  return serialize(value, '$', { opts, seen: new Set() }, 0);
+  return serialize(value, null, { opts, seen: new Set() }, 0);
 }
 
 const encoder = new TextEncoder();

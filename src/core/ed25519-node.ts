@@ -3,8 +3,8 @@
  * than the pure-JS path. Same contract and the same rule as `verifyBytes` (docs/protocol.md §1.3); not exported from index.ts so
  * browser bundles never pull in node:crypto.
  */
-import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
-import { type Ed25519Verify, type Sha256, setSha256 } from './crypto.ts';
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+import { type Ed25519Signing, type Ed25519Verify, type Sha256, setEd25519Signing, setSha256 } from './crypto.ts';
 import { publicKeyProblem } from './ed25519-rule.ts';
 
 /** DER SubjectPublicKeyInfo header for an Ed25519 key (RFC 8410); the raw 32 bytes follow. */
@@ -44,10 +44,42 @@ export const nodeVerify: Ed25519Verify = (signature, message, publicKey) => {
   }
 };
 
+/** DER PKCS#8 header for an Ed25519 private key (RFC 8410); the 32-byte seed follows. */
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/**
+ * A KeyObject for one use. The DER buffer holding the seed is zeroed at once; the KeyObject
+ * lives in OpenSSL memory until collected, the same exposure as the caller's own bytes,
+ * which the caller zeroes (secrets.ts). Private keys are never cached.
+ */
+function privateKeyObject(secretKey: Uint8Array): KeyObject {
+  const der = Buffer.concat([PKCS8_ED25519_PREFIX, secretKey]);
+  try {
+    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  } finally {
+    der.fill(0);
+  }
+}
+
+/** Ed25519 signing through node:crypto: byte-identical to @noble/ed25519 (cross-checked in tests). */
+export const nodeSigning: Ed25519Signing = {
+  sign: (message, secretKey) => new Uint8Array(sign(null, message, privateKeyObject(secretKey))),
+  publicKey: (secretKey) => {
+    const spki = createPublicKey(privateKeyObject(secretKey)).export({ format: 'der', type: 'spki' });
+    return new Uint8Array(spki.subarray(SPKI_ED25519_PREFIX.length));
+  },
+};
+
 /** SHA-256 through node:crypto; the same digest as the pure-JS one (cross-checked in tests). */
 export const nodeSha256: Sha256 = (bytes) => new Uint8Array(createHash('sha256').update(bytes).digest());
 
 /** Makes every hash in core (action hashes, key ids) use node:crypto in this process. */
 export function installNodeCrypto(): void {
   setSha256(nodeSha256);
+}
+
+/** Hashing and signing through node:crypto in this process (the approver engine under Node or Electron). */
+export function installNodeSigning(): void {
+  installNodeCrypto();
+  setEd25519Signing(nodeSigning);
 }

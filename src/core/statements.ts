@@ -110,6 +110,8 @@ export interface BuildCosignatureInput {
   reason?: string;
   /** RFC 3339 UTC; defaults to now. */
   decidedAt?: string;
+  /** Ed25519 verification for the pre-approve check; defaults to @noble/ed25519 (Node may pass `nodeVerify`). */
+  verify?: Ed25519Verify;
 }
 
 /**
@@ -125,7 +127,7 @@ export function buildCosignature(input: BuildCosignatureInput, approverSecretKey
   const { approval } = input;
   const receipt = parseWith(Receipt, approval.receipt, 'approval.receipt');
   const rs = receipt.statement;
-  if (input.decision === 'approve') assertApprovable(receipt);
+  if (input.decision === 'approve') assertApprovable(receipt, input.verify);
   if (rs.teamId !== approval.teamId) {
     throw new ValidationError('approval.teamId: differs from the receipt team', 'approval.teamId');
   }
@@ -164,9 +166,9 @@ export function buildCosignature(input: BuildCosignatureInput, approverSecretKey
 }
 
 /** What must hold before anyone signs `approve`: the operator signed it, the hash is the action's, it is suspended. */
-function assertApprovable(receipt: Receipt): void {
+function assertApprovable(receipt: Receipt, verify: Ed25519Verify = verifyBytes): void {
   const rs = receipt.statement;
-  if (!verifyStatement(rs, receipt.signature, rs.operatorPublicKey)) {
+  if (!verifyStatement(rs, receipt.signature, rs.operatorPublicKey, verify)) {
     throw new ValidationError(
       'approval.receipt.signature: the operator signature does not verify',
       'approval.receipt.signature',

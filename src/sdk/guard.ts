@@ -51,6 +51,8 @@ export interface GuardOptions {
   approvalTimeoutMs?: number;
   /** Push receipts in the background (default true). Call `close()` when done. */
   autoPush?: boolean;
+  /** How many signed receipts to keep in `<dataDir>/receipts/` after pushing (the newest; default 10 000, 0 none). */
+  keepReceipts?: number;
   onEvent?: (event: GuardEvent) => void;
 }
 
@@ -128,6 +130,7 @@ export class Guard {
     this.outbox = new Outbox(this.dataDir, {
       ...(opts.cloud ? { cloud: opts.cloud } : {}),
       onEvent: (event) => this.#emit({ type: 'outbox', event }),
+      ...(opts.keepReceipts !== undefined ? { archive: { maxReceipts: opts.keepReceipts } } : {}),
     });
   }
 
@@ -425,7 +428,11 @@ export class Guard {
 
   /** Authorize, then run `fn` (always in observe mode). The audit log records how it went. */
   async run<T>(input: ActionInput, fn: (ctx: GuardContext) => Promise<T> | T, wait: WaitOptions = {}): Promise<T> {
-    const ctx = await this.authorize(input, wait);
+    return this.runAuthorized(await this.authorize(input, wait), fn);
+  }
+
+  /** Run `fn` under a context `authorize` or `resume` returned; the audit log records how it went. */
+  async runAuthorized<T>(ctx: GuardContext, fn: (ctx: GuardContext) => Promise<T> | T): Promise<T> {
     try {
       const value = await fn(ctx);
       if (this.mode === 'enforce')

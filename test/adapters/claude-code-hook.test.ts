@@ -80,6 +80,21 @@ describe('heso hook claude-code', () => {
     );
   });
 
+  test('no decision within --wait: deny saying so; the same call retried after approval resumes it and is allowed', async () => {
+    const payload = fixture('pretooluse-write.json').replace('prod.env', 'staging.env');
+    const first = await hook(world, payload, ['--wait', '0']);
+    assert.equal(first.hookSpecificOutput.permissionDecision, 'deny');
+    const reason = first.hookSpecificOutput.permissionDecisionReason ?? '';
+    assert.match(reason, /no decision on approval apr_\w+ .*retry exactly the same tool call/);
+    const approvalId = /apr_\w+/.exec(reason)![0];
+    await world.approver.decide(await world.team.client.getApproval(world.team.teamId, approvalId), 'approve');
+    const again = await hook(world, payload, ['--wait', '0']);
+    assert.equal(again.hookSpecificOutput.permissionDecision, 'allow');
+    assert.match(again.hookSpecificOutput.permissionDecisionReason ?? '', new RegExp(approvalId));
+    const left = await world.team.client.listPending(world.team.teamId);
+    assert.deepEqual(left.approvals, [], 'no second approval was opened');
+  });
+
   test('unreachable control plane: deny (fail closed) with a clear reason', async () => {
     const gone = await startCloud();
     const url = gone.url;

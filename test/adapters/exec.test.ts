@@ -88,6 +88,19 @@ describe('heso exec', () => {
     assert.equal(existsSync(join(dir, 'expired')), false);
   });
 
+  test('no decision within --wait: exit 117; run again after the approval, it resumes that approval and runs', async () => {
+    const args = ['exec', '--tool', 'deploy.eu', '--wait', '0', '--', ...touch('resumed')];
+    const first = await runHeso(args, { env: world.env() });
+    assert.equal(first.code, EXEC_EXIT.pending, first.stderr);
+    assert.equal(existsSync(join(dir, 'resumed')), false);
+    const approvalId = /apr_\w+/.exec(first.stderr)![0];
+    await world.approver.decide(await world.team.client.getApproval(world.team.teamId, approvalId), 'approve');
+    const again = await runHeso(args, { env: world.env() });
+    assert.equal(again.code, 0, again.stderr);
+    assert.ok(existsSync(join(dir, 'resumed')));
+    assert.deepEqual((await world.team.client.listPending(world.team.teamId)).approvals, [], 'no second approval');
+  });
+
   test('unreachable control plane: exit 114; the command does not run', async () => {
     const gone = await startCloud();
     const url = gone.url;

@@ -7,7 +7,16 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { QueueSnapshot } from '../../src/approver/api.ts';
 import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
-import { KEYRING_SKIP, makeAgent, makeEngine, nextEvent, tempDir, testKeyStore } from './helpers.ts';
+import {
+  approveShown,
+  KEYRING_SKIP,
+  makeAgent,
+  makeEngine,
+  nextEvent,
+  tempDir,
+  testKeyStore,
+  trustAgent,
+} from './helpers.ts';
 
 let cloud: CloudHandle;
 before(async () => {
@@ -25,6 +34,7 @@ test('five concurrent decisions in one engine keep the audit log one chain', { s
     const profile = await engine.initProfile({ endpoint: cloud.url, teamId, apiKey, displayName: 'Alice' });
     await cloud.admin.activateApprover(teamId, profile.keyId);
     const agent = makeAgent(cloud, teamId, apiKey);
+    await trustAgent(engine, profile.name, agent);
     const queued = nextEvent<QueueSnapshot>(
       (l) => engine.on('queue', l),
       (s) => s.items.length === 5,
@@ -34,7 +44,9 @@ test('five concurrent decisions in one engine keep the audit log one chain', { s
     await queued;
     const outcomes = await Promise.all(
       opened.map((a, i) =>
-        engine.decide({ approvalId: a.id, decision: i % 2 ? 'deny' : 'approve', reason: `batch ${i}` }),
+        i % 2
+          ? engine.decide({ approvalId: a.id, decision: 'deny', reason: `batch ${i}` })
+          : approveShown(engine, a.id, { reason: `batch ${i}` }),
       ),
     );
     assert.deepEqual(

@@ -2,7 +2,8 @@
  * `heso-approver approve` shows the item, asks for confirmation, then signs: it must sign
  * the action it showed. Here a control plane (a proxy in front of the real one) serves the
  * approval honestly the first time and another validly signed action under the same id
- * afterwards; the CLI must refuse rather than sign the substitute.
+ * afterwards; the CLI must refuse rather than sign the substitute. A rule asking for the typed
+ * code is honoured too: `--yes` never stands in for it.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -11,7 +12,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { ControlPlaneClient } from '../../src/client/index.ts';
 import type { Approval } from '../../src/core/api.ts';
+import { generateKeyPair } from '../../src/core/crypto.ts';
+import { b64url } from '../../src/core/encoding.ts';
+import { buildReceipt } from '../../src/core/statements.ts';
 import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
 import { AGENT_WORKFLOW, KEYRING_SKIP, makeAgent, tempDir } from './helpers.ts';
 
@@ -109,6 +114,60 @@ test('approve refuses to sign an action other than the one it showed', { skip: K
   } finally {
     await cli([...g, 'profile', 'remove', teamId, '--yes']).catch(() => undefined);
     await proxy.stop();
+    dir.cleanup();
+  }
+});
+
+// A rule that asks for the short code to be typed (`confirm: typed-code` in the operator-signed
+// receipt): `--yes` cannot stand in for typing it, and nothing is signed.
+test('approve --yes is refused when the rule asks for the typed code; nothing is signed', {
+  skip: KEYRING_SKIP,
+}, async () => {
+  const { teamId, apiKey } = await setupTeam(cloud);
+  const dir = tempDir('heso-approver-cli-typed-code-');
+  const g = ['--config-dir', join(dir.path, 'config')];
+  try {
+    const init = await cli(
+      [...g, 'init', '--endpoint', cloud.url, '--team', teamId, '--name', 'Dee', '--json'],
+      `${apiKey}\n`,
+    );
+    assert.equal(init.code, 0, init.stdout + init.stderr);
+    await cloud.admin.activateApprover(teamId, JSON.parse(init.stdout).profile.keyId);
+    const operator = generateKeyPair();
+    const pinned = await cli([
+      ...g,
+      'trust',
+      'add-operator',
+      b64url.encode(operator.publicKey),
+      '--workflow',
+      'release-bot',
+    ]);
+    assert.equal(pinned.code, 0, pinned.stdout + pinned.stderr);
+    const client = new ControlPlaneClient({ endpoint: cloud.url, apiKey });
+    const receipt = buildReceipt(
+      {
+        teamId,
+        action: {
+          tool: 'deploy.production',
+          params: { service: 'billing', version: '4.2.0' },
+          account: 'prod-eu-1',
+          workflow: 'release-bot',
+          capturedAt: new Date().toISOString(),
+        },
+        verdict: 'suspend',
+        policy: { version: 'demo-1', ruleId: 'prod-deploys' },
+        confirm: 'typed-code',
+      },
+      operator.secretKey,
+    );
+    const approval = await client.openApproval(teamId, { receipt, expiresInSeconds: 600 });
+
+    const approve = await cli([...g, 'approve', approval.id, '--yes', '--json']);
+    assert.equal(approve.code, 2, approve.stdout + approve.stderr);
+    assert.match(approve.stdout + approve.stderr, /type the confirmation code/);
+    assert.equal((await client.getApproval(teamId, approval.id)).status, 'pending');
+  } finally {
+    await cli([...g, 'profile', 'remove', teamId, '--yes']).catch(() => undefined);
     dir.cleanup();
   }
 });

@@ -82,14 +82,21 @@ test('a queue fed an operator key stops and says which key the app needs', { ski
     };
     const owner = stored.profiles.find((p) => p.name === profile.name)!;
     await keyStore.set(accounts.apiKey(owner), await cloud.admin.createApiKey(teamId, 'operator'));
-    const stopped = nextEvent<ConnectionState>(
-      (l) => engine.on('connection', l),
-      (c) => c.kind === 'auth_failed',
-    );
-    await engine.start(profile.name);
-    const state = await stopped;
-    assert.match(state.message, /\(403\): its role may not read the queue.*--role approver/);
-    await engine.removeProfile(profile.name).catch(() => undefined); // the operator key may not revoke
+    // The API key is read once per session (engine): the next start of the app reads the swapped one.
+    await engine.stop();
+    const next = makeEngine(dir.path, { keyStore, pollWaitSeconds: 1 });
+    try {
+      const stopped = nextEvent<ConnectionState>(
+        (l) => next.on('connection', l),
+        (c) => c.kind === 'auth_failed',
+      );
+      await next.start(profile.name);
+      const state = await stopped;
+      assert.match(state.message, /\(403\): its role may not read the queue.*--role approver/);
+      await next.removeProfile(profile.name).catch(() => undefined); // the operator key may not revoke
+    } finally {
+      await next.stop();
+    }
   } finally {
     await engine.stop();
     dir.cleanup();

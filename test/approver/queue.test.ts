@@ -32,8 +32,9 @@ function tamperingFetch(): typeof fetch {
     const url = new URL(String(input));
     if ((init?.method ?? 'GET') !== 'GET' || !url.pathname.includes('/approvals') || !response.ok) return response;
     const body = (await response.json()) as JsonRecord;
-    if (Array.isArray(body.approvals)) for (const a of body.approvals) tamper(a as JsonRecord);
-    else if (body.receipt) tamper(body);
+    for (const list of [body.approvals, body.changes])
+      if (Array.isArray(list)) for (const a of list) tamper(a as JsonRecord);
+      else if (body.receipt) tamper(body);
     return new Response(JSON.stringify(body), { status: response.status, headers: response.headers });
   };
 }

@@ -49,9 +49,10 @@ describe('control plane: durability', () => {
         }
       }
     };
-    const workers = Array.from({ length: 6 }, worker);
+    // Many concurrent clients, so writes are grouped into shared commits when the kill lands.
+    const workers = Array.from({ length: 24 }, worker);
     // Kill mid-stream, once a good amount of work was acknowledged and more is in flight.
-    while (acknowledged < 60) await new Promise((r) => setTimeout(r, 10));
+    while (acknowledged < 150) await new Promise((r) => setTimeout(r, 10));
     killed = true;
     await cloud.kill('SIGKILL');
     await Promise.all(workers);

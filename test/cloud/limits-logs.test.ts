@@ -119,6 +119,7 @@ describe('control plane: limits, logs, OpenAPI', () => {
         ['post', routes.receipts(t)],
         ['post', routes.approvals(t)],
         ['get', routes.approvals(t)],
+        ['get', routes.approvalChanges(t)],
         ['get', routes.approval(t, '{id}')],
         ['post', routes.decision(t, '{id}')],
         ['post', routes.approvers(t)],

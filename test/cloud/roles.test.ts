@@ -68,6 +68,10 @@ describe('control plane: API key roles', () => {
       ['GET', '/v1/teams/:team/approvals/settled'],
     ];
     for (const [method, url] of operatorOnly) assert.equal(role(method!, url!), 'operator', `${method} ${url}`);
+    assert.equal(role('GET', '/v1/teams/:team/approvals/changes'), 'approver', 'the changes feed is the queue');
+    // The receipt archive is the team's record: every role may read it (heso receipts export with the agent's key).
+    assert.equal(role('GET', '/v1/teams/:team/receipts'), 'any');
+    assert.equal(role('GET', '/v1/teams/:team/receipts/:id'), 'any');
   });
 
   test('the table and the server agree: every table row is a route, a team route without a role cannot be registered', async () => {

@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from '@playwright/test';
+import type { Browser } from '@playwright/test';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.ts';
-import { createWorld, keyringSkipReason } from './world.ts';
+import { approveInDialog, createWorld, keyringSkipReason, openDetail } from './world.ts';
 
 const skip = browserSkipReason() ?? keyringSkipReason();
 
@@ -23,13 +23,6 @@ function flakyDecisions(offline: { on: boolean; attempts: number }) {
       }
       return realFetch(input, init);
     };
-}
-
-async function approveViaDialog(page: Page, approvalId: string): Promise<void> {
-  await page.locator(`[data-testid=queue-item][data-approval-id="${approvalId}"]`).click();
-  await page.locator('[data-testid=decision-panel][data-settled=true]').waitFor();
-  await page.getByTestId('approve-button').click();
-  await page.locator('[data-testid=confirm-approve][data-armed=true]').click();
 }
 
 describe('approver UI: offline decisions and typed codes', { skip: skip ?? false }, () => {
@@ -47,7 +40,8 @@ describe('approver UI: offline decisions and typed codes', { skip: skip ?? false
     try {
       const { page, agent, teamId } = world;
       const { approval } = await agent.open({ params: { amount: 560, currency: 'EUR', orderId: 'offline' } });
-      await approveViaDialog(page, approval.id);
+      await openDetail(page, approval.id);
+      await approveInDialog(page);
 
       const queued = page.getByTestId('queued');
       await queued.waitFor();
@@ -68,8 +62,7 @@ describe('approver UI: offline decisions and typed codes', { skip: skip ?? false
 
       // A decision that waits is delivered once the network is back, and the app shows it.
       offline.on = true;
-      await page.getByTestId('approve-button').click();
-      await page.locator('[data-testid=confirm-approve][data-armed=true]').click();
+      await approveInDialog(page);
       await page.getByTestId('queued').waitFor();
       offline.on = false;
       const outcome = page.getByTestId('outcome');
@@ -91,8 +84,7 @@ describe('approver UI: offline decisions and typed codes', { skip: skip ?? false
         600,
         { confirm: 'typed-code' },
       );
-      await page.locator(`[data-testid=queue-item][data-approval-id="${approval.id}"]`).click();
-      await page.locator('[data-testid=decision-panel][data-settled=true]').waitFor();
+      await openDetail(page, approval.id);
       await page.getByTestId('approve-button').click();
       const confirm = page.locator('[data-testid=confirm-approve][data-armed=true]');
       await confirm.waitFor();

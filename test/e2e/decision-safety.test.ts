@@ -8,19 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from '@playwright/test';
+import type { Browser } from '@playwright/test';
 import type { Approval } from '../../src/core/api.ts';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.ts';
-import { createWorld, keyringSkipReason, type World } from './world.ts';
+import { createWorld, keyringSkipReason, openDetail, type World } from './world.ts';
 
 const skip = browserSkipReason() ?? keyringSkipReason();
-
-async function openDetail(page: Page, approvalId: string): Promise<void> {
-  await page.locator(`[data-testid=queue-item][data-approval-id="${approvalId}"]`).click();
-  await page.locator(`[data-testid=detail][data-approval-id="${approvalId}"]`).waitFor();
-  // The decision buttons ignore pointer input for a moment after the view opens (a double-click's second click).
-  await page.locator('[data-testid=decision-panel][data-settled=true]').waitFor();
-}
 
 async function status(world: World, approvalId: string): Promise<Approval['status']> {
   return (await world.agent.client.getApproval(world.teamId, approvalId)).status;

@@ -238,3 +238,19 @@ export function tamperingFetch(
     return new Response(JSON.stringify(body), { status: response.status, statusText: response.statusText, headers });
   };
 }
+
+/**
+ * Opens an approval's detail from the queue and waits until its decision buttons take pointer
+ * input (they ignore it for a moment after the view opens, so a double-click cannot reach them).
+ */
+export async function openDetail(page: Page, approvalId: string): Promise<void> {
+  await page.locator(`[data-testid=queue-item][data-approval-id="${approvalId}"]`).click();
+  await page.locator(`[data-testid=detail][data-approval-id="${approvalId}"]`).waitFor();
+  await page.locator('[data-testid=decision-panel][data-settled=true]').waitFor();
+}
+
+/** Clicks Approve… and then the dialog's confirm button once it has armed itself. */
+export async function approveInDialog(page: Page): Promise<void> {
+  await page.getByTestId('approve-button').click();
+  await page.locator('[data-testid=confirm-approve][data-armed=true]').click();
+}
