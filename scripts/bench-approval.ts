@@ -30,6 +30,9 @@ import { b64url, buildReceipt, canonicalize, generateKeyPair, type Receipt } fro
 import { type SpawnedCloud, setupTeam, spawnCloud } from '../test/support/cloud.ts';
 import { benchLine, fixed, percentile, showSpread, sortedCopy, spread } from './bench-support.ts';
 
+/** The API key id recorded as the opener of each approval (the store takes it from the route). */
+const KEY = 'key_bench';
+
 if (!process.env.HESO_TEST_KEYRING && !process.env.BENCH_NO_KEYRING) {
   // The OS keychain is the default row: re-run inside a throw-away keyring session.
   const script = new URL('./with-keyring.sh', import.meta.url).pathname;
@@ -82,7 +85,7 @@ async function fillQueue(dbPath: string, teamId: string, count: number): Promise
           cosignature: null,
           decidedAt: null,
         };
-        return store.openApproval(teamId, approval, canonicalize(receipt));
+        return store.openApproval(teamId, approval, canonicalize(receipt), KEY);
       }),
     );
   } finally {

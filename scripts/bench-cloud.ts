@@ -170,7 +170,7 @@ async function main(): Promise<void> {
   const admin = new SqliteCloudStore({ path: dbPath });
   const team = await createTeam(admin, 'Bench');
   await setPolicy(admin, team.id, { version: 'bench-1', defaultVerdict: 'allow', rules: [] });
-  const { apiKey } = await createApiKey(admin, team.id);
+  const { apiKey } = await createApiKey(admin, team.id, 'admin');
   const server = await startServer(dbPath);
   const pool = new Pool(server.url, { connections: CONCURRENCY, pipelining: 1 });
   const http = lean(pool, apiKey);

@@ -19,6 +19,9 @@ import { installNodeSigning } from '../src/core/ed25519-node.ts';
 import { buildReceipt, generateKeyPair } from '../src/core/index.ts';
 import { benchLine, fixed, spread } from './bench-support.ts';
 
+/** The API key id recorded as the opener of each approval (the store takes it from the route). */
+const KEY = 'key_bench';
+
 const APPROVALS_FILL = Number(process.env.BENCH_APPROVALS_FILL ?? 100_000);
 const RECEIPTS_FILL = Number(process.env.BENCH_RECEIPTS_FILL ?? 1_000_000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 300);
@@ -72,7 +75,7 @@ async function median(fn: () => Promise<unknown>): Promise<number> {
 async function measure(store: SqliteCloudStore, teamId: string): Promise<Record<string, number>> {
   const held = await Promise.all(
     Array.from({ length: 100 }, () => pending(teamId)).map((a) =>
-      store.openApproval(teamId, a, canonicalize(a.receipt)),
+      store.openApproval(teamId, a, canonicalize(a.receipt), KEY),
     ),
   );
   const ids = held.map((o) => o.approval.id);
@@ -86,7 +89,7 @@ async function measure(store: SqliteCloudStore, teamId: string): Promise<Record<
     receipt: await median(() => store.getReceipt(teamId, `rcpt_missing_${i++}`)),
     open: await median(async () => {
       const a = pending(teamId);
-      await store.openApproval(teamId, a, canonicalize(a.receipt));
+      await store.openApproval(teamId, a, canonicalize(a.receipt), KEY);
     }),
   };
 }

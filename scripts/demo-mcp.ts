@@ -52,7 +52,7 @@ async function main(): Promise<boolean> {
     step('Control plane on 127.0.0.1, a team, an API key, and a policy: write_file through MCP needs a human');
     const endpoint = (await server.listen({ host: '127.0.0.1', port: 0 })).replace('localhost', '127.0.0.1');
     const team = await admin.createTeam(store, 'MCP demo');
-    const { apiKey } = await admin.createApiKey(store, team.id);
+    const { apiKey } = await admin.createApiKey(store, team.id, 'admin'); // the demo plays every part
     await admin.setPolicy(store, team.id, POLICY);
     say(`  ${endpoint}, team ${team.id}`);
 

@@ -179,13 +179,17 @@ async function main(): Promise<void> {
     const endpoint = await waitForListening(cloud);
     say(`  control plane at ${endpoint}`);
 
-    step('Creating a demo team, an API key and the demo policy (heso-cloud admin commands)');
+    step("Creating a demo team, two API keys (the agent's and the approver's) and the demo policy");
     const team = await cli('heso-cloud', ['team', 'create', 'Demo team', '--db', db]);
     const teamId = String(team.id);
-    const key = await cli('heso-cloud', ['key', 'create', '--team', teamId, '--db', db]);
-    const apiKey = String(key.apiKey);
+    // Separate keys: the agent's (operator) can never see the queue, decide or spend the approver's budget.
+    const keyFor = async (role: 'operator' | 'approver') =>
+      String((await cli('heso-cloud', ['key', 'create', '--team', teamId, '--role', role, '--db', db])).apiKey);
+    const agentApiKey = await keyFor('operator');
+    const apiKey = await keyFor('approver');
     await cli('heso-cloud', ['policy', 'set', '--team', teamId, join(ROOT, 'src', 'demo', 'policy.json'), '--db', db]);
-    say(`  team ${teamId}, API key created (kept in memory and the keychain only), policy src/demo/policy.json`);
+    say(`  team ${teamId}, an operator key for the agent and an approver key for the app (kept in memory and`);
+    say('  the keychain only), policy src/demo/policy.json');
 
     step('Onboarding this device as an approver (key generated into the OS keychain)');
     const profile = await engine.initProfile({
@@ -266,7 +270,7 @@ async function main(): Promise<void> {
         '--interval',
         String(Number(args.interval ?? 3000)),
       ],
-      { cwd: ROOT, env: { ...process.env, HESO_API_KEY: apiKey }, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: ROOT, env: { ...process.env, HESO_API_KEY: agentApiKey }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     children.push(agent);
     prefixLines(agent.stdout, '  [agent] ');

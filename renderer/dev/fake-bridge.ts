@@ -170,6 +170,7 @@ export function installFakeBridge(): void {
             fingerprint: fingerprintOf(approver.publicKey),
             keyStatus: 'active',
             hasApiKey: true,
+            apiKeyRole: 'approver',
           },
         ];
   let items = seedItems();
@@ -215,6 +216,7 @@ export function installFakeBridge(): void {
         fingerprint: fingerprintOf(key.publicKey),
         keyStatus: 'pending',
         hasApiKey: true,
+        apiKeyRole: 'approver',
       };
       profiles = [...profiles, profile];
       return profile;

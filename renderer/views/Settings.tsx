@@ -166,6 +166,10 @@ function ProfileCard(props: {
           <dt>API key</dt>
           <dd>{profile.hasApiKey ? 'In the OS keychain' : 'Missing — set the profile up again'}</dd>
         </div>
+        <div className="fact">
+          <dt>API key role</dt>
+          <dd>{apiKeyRoleText(profile.apiKeyRole)}</dd>
+        </div>
       </dl>
       {confirm === 'none' && <FormError message={error} />}
       <div className="profile-actions">
@@ -263,4 +267,20 @@ function ProfileCard(props: {
       )}
     </li>
   );
+}
+
+/** The key's role in words; an operator key (meant for agents) is called out with what to do. */
+function apiKeyRoleText(role: ProfileView['apiKeyRole']): string {
+  switch (role) {
+    case 'approver':
+      return 'Approver';
+    case 'admin':
+      return 'Admin';
+    case 'legacy':
+      return 'Legacy (made before key roles) — ask your team admin for an approver key';
+    case 'operator':
+      return 'Operator — meant for agents, it cannot see the queue: ask your team admin for an approver key';
+    case 'unknown':
+      return 'Not checked yet';
+  }
 }

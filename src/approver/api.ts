@@ -7,7 +7,7 @@
  * plain JSON (no class instances, no Uint8Array).
  */
 import { z } from 'zod';
-import type { Approval } from '../core/api.ts';
+import type { ApiKeyRole, Approval } from '../core/api.ts';
 import { ActionHash, type ApproverStatus, ChallengeB64, type Decision, Id, KeyId, Timestamp } from '../core/schemas.ts';
 
 export interface ProfileView {
@@ -25,6 +25,11 @@ export interface ProfileView {
   keyStatus: ApproverStatus | 'unknown';
   /** Whether the team API key is present in the keychain. */
   hasApiKey: boolean;
+  /**
+   * The API key's role as the control plane last reported it (`unknown` before the first check,
+   * or with a control plane older than key roles). The app needs `approver` (or `admin`/`legacy`).
+   */
+  apiKeyRole: ApiKeyRole | 'unknown';
 }
 
 export interface InitProfileInput {

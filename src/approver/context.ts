@@ -61,6 +61,7 @@ export async function viewOf(ctx: EngineContext, profile: StoredProfile): Promis
     fingerprint: key.fingerprint,
     keyStatus: profile.keyStatus,
     hasApiKey: await ctx.secrets.hasApiKey(profile),
+    apiKeyRole: profile.apiKeyRole ?? 'unknown',
   };
 }
 
@@ -75,6 +76,8 @@ export function remoteFailure(action: string, endpoint: string, teamId: string, 
         { cause: err },
       );
     case 'forbidden':
+      // The server's message says why: e.g. which API key role the request needs.
+      return new RemoteError('forbidden', `Could not ${action}: ${err.message}`, { cause: err });
     case 'not_found':
       return new RemoteError(
         'team_access_denied',

@@ -204,6 +204,10 @@ export class LiveQueue {
               'API key rejected (401): it is unknown or was revoked. Ask your team admin for a new API key and run `heso-approver init` again.',
           };
         case 'forbidden':
+          return {
+            kind: 'stop',
+            message: `API key refused for team "${teamId}" (403): its role may not read the queue (an operator key, meant for agents?). The app needs an approver API key: ask your team admin (heso-cloud key create --team ${teamId} --role approver) and run \`heso-approver init\` again.`,
+          };
         case 'not_found':
           return {
             kind: 'stop',

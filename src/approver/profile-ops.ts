@@ -5,6 +5,8 @@
  * neither a keychain item nor a profile behind.
  */
 import { randomBytes } from 'node:crypto';
+import { type ControlPlaneClient, ControlPlaneError } from '../client/index.ts';
+import type { ApiKeyRole } from '../core/api.ts';
 import { fingerprintOf } from '../core/crypto.ts';
 import { endpointProblem, ROTATION_TYPE, RotationStatement, type SignedRotation } from '../core/schemas.ts';
 import { signStatement } from '../core/statements.ts';
@@ -12,7 +14,7 @@ import { parseWith } from '../core/validate.ts';
 import type { InitProfileInput } from './api.ts';
 import type { AuditAppendInput, AuditSigner } from './audit-log.ts';
 import { auditLogOf, clientFor, type EngineContext, makeClient, remoteFailure } from './context.ts';
-import { InputError, ProfileExistsError, ProfileNotFoundError } from './errors.ts';
+import { InputError, ProfileExistsError, ProfileNotFoundError, RemoteError } from './errors.ts';
 import type { TrustedOperator } from './operator-trust.ts';
 import { currentKey, type StoredProfile } from './profiles.ts';
 import { errorMessage, isoAt } from './runtime.ts';
@@ -58,6 +60,31 @@ export async function appendAudit(
   }
 }
 
+/**
+ * The API key's role, asked of the control plane before anything is stored. An operator key
+ * (meant for agents) is refused with a message that says which key to ask for; a control
+ * plane older than key roles answers 404 and the role stays `unknown`.
+ */
+async function apiKeyRoleOf(
+  client: ControlPlaneClient,
+  endpoint: string,
+  teamId: string,
+): Promise<ApiKeyRole | 'unknown'> {
+  let role: ApiKeyRole;
+  try {
+    role = (await client.whoami(teamId)).role;
+  } catch (err) {
+    if (err instanceof ControlPlaneError && err.kind === 'not_found' && /no route/.test(err.message)) return 'unknown';
+    throw remoteFailure('check your API key', endpoint, teamId, err);
+  }
+  if (role === 'operator')
+    throw new RemoteError(
+      'wrong_key_role',
+      `This is an operator API key, meant for agents: with it the app could not see the queue or decide. Ask your team admin for an approver key (heso-cloud key create --team ${teamId} --role approver) and use that one.`,
+    );
+  return role;
+}
+
 export async function initProfile(ctx: EngineContext, input: InitProfileInput): Promise<StoredProfile> {
   const { name, endpoint } = validateInit(input);
   if (await ctx.config.get(name)) throw new ProfileExistsError(name);
@@ -77,6 +104,8 @@ export async function initProfile(ctx: EngineContext, input: InitProfileInput): 
     undo.push(() => ctx.secrets.deletePrivateKey(owner, key.keyId));
     await ctx.secrets.setApiKey(owner, input.apiKey);
     undo.push(() => ctx.secrets.deleteApiKey(owner));
+    // After the keychain steps (a locked keychain is the first thing to hear about), before enrolling.
+    const apiKeyRole = await apiKeyRoleOf(client, endpoint, input.teamId);
     const record = await client
       .enrolApprover(input.teamId, { publicKey: key.publicKey, name: input.displayName.trim() })
       .catch((err: unknown) => {
@@ -91,6 +120,7 @@ export async function initProfile(ctx: EngineContext, input: InitProfileInput): 
       displayName: input.displayName.trim(),
       keyId: key.keyId,
       keyStatus: record.status,
+      ...(apiKeyRole === 'unknown' ? {} : { apiKeyRole }),
       keys: [
         {
           keyId: key.keyId,
@@ -182,12 +212,14 @@ async function settleRevocations(ctx: EngineContext, profile: StoredProfile): Pr
 export async function refreshKeyStatus(ctx: EngineContext, name: string): Promise<StoredProfile> {
   const profile = await requireProfile(ctx, name);
   const client = await clientFor(ctx, profile);
+  const apiKeyRole = await apiKeyRoleOf(client, profile.endpoint, profile.teamId);
   const record = await client.getApprover(profile.teamId, profile.keyId).catch((err: unknown) => {
     throw remoteFailure('check your key status', profile.endpoint, profile.teamId, err);
   });
   await settleRevocations(ctx, profile);
   return ctx.config.update((profiles) => {
-    const next = profiles.map((p) => (p.name === name ? { ...p, keyStatus: record.status } : p));
+    const role = apiKeyRole === 'unknown' ? {} : { apiKeyRole };
+    const next = profiles.map((p) => (p.name === name ? { ...p, keyStatus: record.status, ...role } : p));
     const updated = next.find((p) => p.name === name);
     if (!updated) throw new ProfileNotFoundError(name);
     return { profiles: next, result: updated };

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ApiKeyRole } from '../core/api.ts';
 import { ApproverStatus, Id, KeyId, PublicKeyB64, Timestamp } from '../core/schemas.ts';
 import { ConfigError } from './errors.ts';
 import { TrustedOperator } from './operator-trust.ts';
@@ -32,6 +33,8 @@ export const StoredProfile = z.strictObject({
   /** The current key; also the last element of `keys`. */
   keyId: KeyId,
   keyStatus: z.union([ApproverStatus, z.literal('unknown')]),
+  /** The API key's role as last reported by the control plane (absent: not checked yet). */
+  apiKeyRole: ApiKeyRole.optional(),
   /** Every key this profile has used, oldest first: audit-log entries are checked against these. */
   keys: z.array(KeyRecord).min(1),
   /** Old key ids whose revocation on the control plane has not gone through yet. */

@@ -133,6 +133,7 @@ export function renderProfile(p: ProfileView): string {
     ['Fingerprint', p.fingerprint],
     ['Public key', p.publicKey],
     ['Key status', status],
+    ['API key role', apiKeyRoleText(p.apiKeyRole)],
     [
       'API key',
       p.hasApiKey ? 'in the OS keychain' : 'MISSING from the OS keychain: remove the profile and run init again',
@@ -142,4 +143,18 @@ export function renderProfile(p: ProfileView): string {
 
 export function renderAuditEntry(e: AuditEntryView): string {
   return `${String(e.seq).padStart(4)}  ${e.at}  ${e.kind.padEnd(8)}  ${esc(e.summary)}`;
+}
+
+function apiKeyRoleText(role: ProfileView['apiKeyRole']): string {
+  switch (role) {
+    case 'approver':
+    case 'admin':
+      return role;
+    case 'legacy':
+      return 'legacy (made before key roles; ask your team admin for an approver key)';
+    case 'operator':
+      return 'operator: meant for agents, it cannot see the queue; ask your team admin for an approver key';
+    case 'unknown':
+      return 'unknown: run `heso-approver status`';
+  }
 }

@@ -10,6 +10,7 @@ import * as admin from '../cloud/admin.ts';
 import { AdminError } from '../cloud/admin.ts';
 import { createCloudServer } from '../cloud/server.ts';
 import { SqliteCloudStore } from '../cloud/sqlite-store.ts';
+import { ISSUED_ROLES } from '../core/api.ts';
 import type { ApproverRecord } from '../core/schemas.ts';
 import { formatCliFailure, jsonForTerminal, terminalSafe } from '../core/terminal-text.ts';
 import { parseJsonText, ValidationError } from '../core/validate.ts';
@@ -22,8 +23,12 @@ Usage:
                    --init creates the database when it does not exist yet
   heso-cloud team create NAME              creates the database too, the first time
   heso-cloud team list
-  heso-cloud key create --team TEAM        prints the API key once
-  heso-cloud key list --team TEAM
+  heso-cloud key create --team TEAM --role operator|approver|admin
+                                           prints the API key once. Roles:
+                                             operator  agents: policy, receipts, their own approvals
+                                             approver  a person's app: queue, decisions, approver keys
+                                             admin     everything (both of the above)
+  heso-cloud key list --team TEAM          with each key's role (legacy: made before roles)
   heso-cloud key revoke KEYID|APIKEY
   heso-cloud policy set --team TEAM FILE   FILE is JSON (docs/policy.md); - reads stdin
   heso-cloud policy get --team TEAM
@@ -54,6 +59,7 @@ const OPTIONS = {
   port: { type: 'string', default: '8787' },
   'log-level': { type: 'string', default: 'info' },
   fingerprint: { type: 'string' },
+  role: { type: 'string' },
   'rate-limit': { type: 'string', default: '50' },
 } as const;
 
@@ -67,6 +73,7 @@ type Flags = {
   port: string;
   'log-level': string;
   fingerprint?: string;
+  role?: string;
   'rate-limit': string;
 };
 
@@ -166,7 +173,7 @@ async function runAdmin(store: SqliteCloudStore, group: string, action: string, 
       return print(
         flags.json,
         team,
-        `created team "${team.name}"\n  id: ${team.id}\nnext: heso-cloud key create --team ${team.id}`,
+        `created team "${team.name}"\n  id: ${team.id}\nnext: heso-cloud key create --team ${team.id} --role operator   (and --role approver for each person's app)`,
       );
     }
     case 'team list': {
@@ -174,17 +181,24 @@ async function runAdmin(store: SqliteCloudStore, group: string, action: string, 
       return print(flags.json, { teams }, teams.map((t) => `${t.id}  ${t.name}`).join('\n') || 'no teams yet');
     }
     case 'key create': {
-      const created = await admin.createApiKey(store, requireTeam(flags));
+      const team = requireTeam(flags);
+      const role = ISSUED_ROLES.find((r) => r === flags.role);
+      if (!role)
+        throw new UsageError(
+          `${flags.role === undefined ? '--role is required' : `unknown role ${JSON.stringify(flags.role)}`}: --role operator|approver|admin (operator for agents, approver for a person's app, admin for both)`,
+        );
+      const created = await admin.createApiKey(store, team, role);
       return print(
         flags.json,
         created,
-        `API key for team ${created.teamId} — shown once, store it in a secret manager or keychain now:\n\n  ${created.apiKey}\n\nkey id ${created.keyId} (revoke with: heso-cloud key revoke ${created.keyId})`,
+        `${created.role} API key for team ${created.teamId} — shown once, store it in a secret manager or keychain now:\n\n  ${created.apiKey}\n\nkey id ${created.keyId} (revoke with: heso-cloud key revoke ${created.keyId})`,
       );
     }
     case 'key list': {
       const keys = await admin.listApiKeys(store, requireTeam(flags));
       const lines = keys.map(
-        (k) => `${k.keyId}  created ${k.createdAt}${k.revokedAt ? `  revoked ${k.revokedAt}` : ''}`,
+        (k) =>
+          `${k.keyId}  ${k.role.padEnd(8)}  created ${k.createdAt}${k.revokedAt ? `  revoked ${k.revokedAt}` : ''}`,
       );
       return print(flags.json, { keys }, lines.join('\n') || 'no keys');
     }

@@ -21,7 +21,9 @@ import {
   type OpenApprovalRequest,
   PushReceiptsResponse,
   routes,
+  SettledApprovalsResponse,
   StoredReceipt,
+  WhoamiResponse,
 } from '../core/api.ts';
 import { ApproverRecord, type Cosignature, endpointProblem, PolicyBundle, type Receipt } from '../core/schemas.ts';
 import { ControlPlaneError, kindForStatus, parseRetryAfter } from './errors.ts';
@@ -50,6 +52,15 @@ export interface ListPendingOptions {
   cursor?: string;
   waitSeconds?: number;
   /** Most approvals to return (1–500, server default 100). */
+  limit?: number;
+  signal?: AbortSignal;
+}
+
+export interface ListSettledOptions {
+  /** The cursor from the previous response; none: answers at once with the starting cursor. */
+  cursor?: string;
+  /** Long-poll: hold the request up to this many seconds (≤ 30) until one of this key's approvals settles. */
+  waitSeconds?: number;
   limit?: number;
   signal?: AbortSignal;
 }
@@ -194,6 +205,19 @@ export class ControlPlaneClient {
     return res;
   }
 
+  /** Approvals opened with this API key that were decided or expired after `cursor` (one long-poll for all of them). */
+  listSettled(team: string, opts: ListSettledOptions = {}): Promise<SettledApprovalsResponse> {
+    const waitSeconds = clampWait(opts.waitSeconds);
+    return this.#request({
+      method: 'GET',
+      path: routes.settled(team),
+      query: { cursor: opts.cursor, wait: opts.cursor === undefined ? undefined : waitSeconds, limit: opts.limit },
+      schema: SettledApprovalsResponse,
+      waitSeconds,
+      signal: opts.signal,
+    });
+  }
+
   /**
    * The approvers' changes feed: what changed in the team's queue after cursor `since` (from a
    * list or changes response). With `waitSeconds`, held until something changes.
@@ -212,6 +236,11 @@ export class ControlPlaneClient {
     for (const approval of res.changes)
       checkApproval(`GET ${routes.approvalChanges(team)}`, approval, team, approval.id);
     return res;
+  }
+
+  /** This API key's team, key id and role (operator, approver, admin or legacy). */
+  whoami(team: string): Promise<WhoamiResponse> {
+    return this.#request({ method: 'GET', path: routes.whoami(team), schema: WhoamiResponse });
   }
 
   /** Sends a co-signed decision. 409 already_decided, 410 expired, 422 bad_signature, 403 key not active. */

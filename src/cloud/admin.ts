@@ -1,9 +1,10 @@
 /**
  * Admin operations: what `heso-cloud team|key|policy|approver …` do, straight against the
- * store. They are deliberately not on the HTTP API: an API key can never create keys,
- * change the policy or make an approver key trusted.
+ * store. They are deliberately not on the HTTP API: an API key, even an admin one, can never
+ * create keys, change the policy or make an approver key trusted.
  */
 import { randomBytes } from 'node:crypto';
+import type { ApiKeyRole, ISSUED_ROLES } from '../core/api.ts';
 import type { ApproverRecord, PolicyDocument } from '../core/schemas.ts';
 import { formatPolicyIssues, validatePolicy } from '../policy/compile.ts';
 import { generateApiKey, keyIdFrom } from './api-keys.ts';
@@ -56,24 +57,29 @@ export interface CreatedApiKey {
   apiKey: string;
   keyId: string;
   teamId: string;
+  role: ApiKeyRole;
   createdAt: string;
 }
+
+export type IssuedRole = (typeof ISSUED_ROLES)[number];
 
 export async function createApiKey(
   store: CloudStore,
   teamId: string,
+  role: IssuedRole,
   clock: Clock = systemClock,
 ): Promise<CreatedApiKey> {
   await requireTeam(store, teamId);
   const { apiKey, keyId, secretHash } = generateApiKey();
   const createdAt = clock().toISOString();
-  await store.createApiKey({ keyId, teamId, secretHash, createdAt, revokedAt: null });
-  return { apiKey, keyId, teamId, createdAt };
+  await store.createApiKey({ keyId, teamId, secretHash, role, createdAt, revokedAt: null });
+  return { apiKey, keyId, teamId, role, createdAt };
 }
 
 export interface ApiKeyInfo {
   keyId: string;
   teamId: string;
+  role: ApiKeyRole;
   createdAt: string;
   revokedAt: string | null;
 }
@@ -81,6 +87,7 @@ export interface ApiKeyInfo {
 const keyInfo = (k: ApiKeyRecord): ApiKeyInfo => ({
   keyId: k.keyId,
   teamId: k.teamId,
+  role: k.role,
   createdAt: k.createdAt,
   revokedAt: k.revokedAt,
 });

@@ -2,6 +2,7 @@
  * `Authorization: Bearer heso_<keyId>_<secret>` → the key's team. Every failure is the same
  * 401 to the caller (no hint which part was wrong) and no message ever echoes the header.
  */
+import type { ApiKeyRole } from '../core/api.ts';
 import { hashSecret, parseApiKey, secretMatches } from './api-keys.ts';
 import { HttpError } from './http-error.ts';
 import type { CloudStore } from './store.ts';
@@ -9,6 +10,7 @@ import type { CloudStore } from './store.ts';
 export interface AuthContext {
   keyId: string;
   teamId: string;
+  role: ApiKeyRole;
 }
 
 const unauthorized = (message: string) =>
@@ -28,5 +30,5 @@ export async function authenticate(store: CloudStore, header: string | undefined
   const matches = secretMatches(parsed.secret, record?.secretHash ?? DUMMY_HASH);
   if (!record || !matches) throw unauthorized('API key not recognised; ask your team admin for a valid key');
   if (record.revokedAt !== null) throw unauthorized('API key was revoked; ask your team admin for a new key');
-  return { keyId: record.keyId, teamId: record.teamId };
+  return { keyId: record.keyId, teamId: record.teamId, role: record.role };
 }

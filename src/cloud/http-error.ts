@@ -9,15 +9,25 @@ export class HttpError extends Error {
     message: string,
     readonly field?: string,
     readonly headers: Record<string, string> = {},
+    /** On 429: the budget that ran out (docs/api.md, "Budgets"). */
+    readonly budget?: string,
   ) {
     super(message);
   }
 
   body(): ErrorBody {
-    return { error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) } };
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.field ? { field: this.field } : {}),
+        ...(this.budget ? { budget: this.budget } : {}),
+      },
+    };
   }
 }
 
 export const badRequest = (message: string, field?: string) => new HttpError(400, 'bad_request', message, field);
 export const notFound = (message: string) => new HttpError(404, 'not_found', message);
+export const forbidden = (message: string, field?: string) => new HttpError(403, 'forbidden', message, field);
 export const badSignature = (message: string, field?: string) => new HttpError(422, 'bad_signature', message, field);

@@ -1,9 +1,10 @@
-/** What every long-poll route shares: the `wait` parameter and a slot per API key plus a change subscription. */
+/** A held request: a long-poll slot for the key and its role plus a change subscription, released together. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Subscription } from './change-hub.ts';
-import { authOf, type CloudContext } from './context.ts';
+import { authOf, type CloudContext, type CloudLimits } from './context.ts';
 import { badRequest, HttpError } from './http-error.ts';
+import type { Exhausted } from './rate-limit.ts';
 
 /** `wait=N` in seconds, as a query string. */
 export const waitParam = z
@@ -12,34 +13,27 @@ export const waitParam = z
   .transform(Number)
   .optional();
 
-/** The wait to honour; above the server's maximum is a 400 rather than a silent cut. */
-export function waitSeconds(ctx: CloudContext, wait: number | undefined): number {
-  if (wait === undefined) return 0;
-  if (wait > ctx.limits.maxWaitSeconds) throw badRequest(`wait: at most ${ctx.limits.maxWaitSeconds} seconds`, 'wait');
-  return wait;
+/** 429 naming the budget that ran out, in the message, the body (`budget`) and `Retry-After`. */
+export function budgetExhausted(exhausted: Exhausted): HttpError {
+  return new HttpError(
+    429,
+    'rate_limited',
+    `${exhausted.message}; budget ${exhausted.budget}, retry after ${exhausted.retryAfterSeconds} s`,
+    undefined,
+    { 'retry-after': String(exhausted.retryAfterSeconds) },
+    exhausted.budget,
+  );
 }
 
-/** Holds a long-poll slot for the key and a change subscription, both released when the request ends. */
-export function longPoll(
-  ctx: CloudContext,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  teamId: string,
-): Subscription {
-  const { keyId } = authOf(request);
-  const release = ctx.limiter.openLongPoll(keyId);
-  if (!release)
-    throw new HttpError(
-      429,
-      'rate_limited',
-      `too many long-poll requests open for this API key (at most ${ctx.limiter.options.maxLongPolls}); close some or poll without wait`,
-      undefined,
-      { 'retry-after': '1' },
-    );
-  const sub = ctx.hub.subscribe(teamId);
+/** Holds a long-poll slot and a subscription to the team's changes, both released when the request ends. */
+export function holdLongPoll(ctx: CloudContext, request: FastifyRequest, reply: FastifyReply): Subscription {
+  const auth = authOf(request);
+  const slot = ctx.limiter.openLongPoll(auth);
+  if (!('release' in slot)) throw budgetExhausted(slot);
+  const sub = ctx.hub.subscribe(auth.teamId);
   const end = () => {
     sub.cancel();
-    release();
+    slot.release();
   };
   reply.raw.once('close', end);
   return {
@@ -49,4 +43,11 @@ export function longPoll(
       end();
     },
   };
+}
+
+/** A `wait` query parameter in seconds (0 when absent); over the limit is a 400. */
+export function checkedWait(limits: CloudLimits, wait: number | undefined): number {
+  if (wait === undefined) return 0;
+  if (wait > limits.maxWaitSeconds) throw badRequest(`wait: at most ${limits.maxWaitSeconds} seconds`, 'wait');
+  return wait;
 }

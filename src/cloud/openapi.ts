@@ -12,9 +12,12 @@ import {
   OpenApprovalRequest,
   PushReceiptsRequest,
   PushReceiptsResponse,
+  SettledApprovalsResponse,
   StoredReceipt,
+  WhoamiResponse,
 } from '../core/api.ts';
 import { ApproverRecord, PolicyBundle } from '../core/schemas.ts';
+import { ruleFor } from './route-roles.ts';
 
 interface Operation {
   method: 'get' | 'post';
@@ -33,7 +36,27 @@ const wait = {
   schema: { type: 'integer', minimum: 0, maximum: 30 },
 };
 
+const cursor = { name: 'cursor', description: 'cursor from the previous response', schema: { type: 'string' } };
+
 const operations: Operation[] = [
+  {
+    method: 'get',
+    path: '/v1/teams/{team}/whoami',
+    summary: 'This API key: its team, key id and role (any role)',
+    responses: { 200: WhoamiResponse },
+  },
+  {
+    method: 'get',
+    path: '/v1/teams/{team}/approvals/settled',
+    summary:
+      'Approvals opened with this key that were decided or expired after cursor; with wait, held until one is. Without cursor: the starting cursor',
+    query: [
+      cursor,
+      wait,
+      { name: 'limit', description: '1–500, default 100', schema: { type: 'integer', minimum: 1, maximum: 500 } },
+    ],
+    responses: { 200: SettledApprovalsResponse, 400: null },
+  },
   {
     method: 'get',
     path: '/v1/teams/{team}/policy',
@@ -92,7 +115,7 @@ const operations: Operation[] = [
     summary: 'The pending queue, oldest first; with cursor and wait, held until the queue changes',
     query: [
       { name: 'status', description: 'only `pending`', schema: { type: 'string', enum: ['pending'] } },
-      { name: 'cursor', description: 'cursor from the previous response', schema: { type: 'string' } },
+      cursor,
       wait,
       { name: 'limit', description: '1–500, default 100', schema: { type: 'integer', minimum: 1, maximum: 500 } },
     ],
@@ -170,8 +193,10 @@ let cached: object | null = null;
 export function openApiDocument(): object {
   if (cached) return cached;
   const paths: Record<string, Record<string, object>> = {};
-  const common = { 401: null, 429: null, 500: null };
+  const common = { 401: null, 403: null, 429: null, 500: null };
   for (const op of operations) {
+    const rule = ruleFor(op.method.toUpperCase(), op.path.replace(/\{(\w+)\}/g, ':$1'));
+    if (!rule) throw new Error(`OpenAPI operation ${op.method} ${op.path} has no role in route-roles.ts`);
     const responses: Record<string, object> = {};
     for (const [status, schema] of Object.entries({ ...op.responses, ...common })) {
       const body = schema ?? ErrorBody;
@@ -183,6 +208,8 @@ export function openApiDocument(): object {
     paths[op.path] ??= {};
     paths[op.path]![op.method] = {
       summary: op.summary,
+      description: `API key role: ${rule.role === 'any' ? 'any' : `${rule.role} (or admin)`}`,
+      'x-heso-role': rule.role,
       security: [{ bearer: [] }],
       parameters: [
         ...pathParams(op.path),

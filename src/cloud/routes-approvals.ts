@@ -1,29 +1,33 @@
 /** Approvals: open, poll one (long-poll), list the pending queue (cursor + long-poll), decide. */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type Approval, DecideRequest, OpenApprovalRequest } from '../core/api.ts';
 import { canonicalize } from '../core/canonical.ts';
 import { Id } from '../core/schemas.ts';
-import { type CloudContext, parseRequest, teamParam } from './context.ts';
+import { authOf, type CloudContext, parseRequest, teamParam } from './context.ts';
 import { badRequest, badSignature, HttpError, notFound } from './http-error.ts';
-import { longPoll, waitParam, waitSeconds } from './long-poll.ts';
+import { checkedWait, holdLongPoll, waitParam } from './long-poll.ts';
 import { checkDecision, checkOperatorReceipt } from './verification.ts';
+
+export { waitParam };
+export const cursorParam = z
+  .string()
+  .regex(/^\d{1,20}$/, 'must be a cursor returned by this endpoint')
+  .optional();
+export const limitParam = z
+  .string()
+  .regex(/^\d{1,4}$/, 'must be a whole number')
+  .transform(Number)
+  .pipe(z.number().min(1).max(500))
+  .optional();
 
 const PollQuery = z.strictObject({ wait: waitParam });
 const ListQuery = z.strictObject({
   status: z.literal('pending', 'only status=pending is supported').optional(),
-  cursor: z
-    .string()
-    .regex(/^\d{1,20}$/, 'must be a cursor returned by this endpoint')
-    .optional(),
+  cursor: cursorParam,
   wait: waitParam,
-  limit: z
-    .string()
-    .regex(/^\d{1,4}$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().min(1).max(500))
-    .optional(),
+  limit: limitParam,
 });
 const ApprovalParams = z.object({ team: z.string(), id: Id });
 
@@ -32,6 +36,10 @@ const approvalNotFound = (id: string) => notFound(`no approval ${JSON.stringify(
 export function registerApprovalRoutes(app: FastifyInstance, ctx: CloudContext): void {
   const { store, limits } = ctx;
   const nowIso = () => ctx.now().toISOString();
+
+  const waitSeconds = (wait: number | undefined) => checkedWait(limits, wait);
+
+  const longPoll = (request: FastifyRequest, reply: FastifyReply) => holdLongPoll(ctx, request, reply);
 
   app.post('/v1/teams/:team/approvals', async (request, reply) => {
     const teamId = teamParam(request);
@@ -69,7 +77,7 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: CloudContext):
       cosignature: null,
       decidedAt: null,
     };
-    const outcome = await store.openApproval(teamId, approval, canonicalize(receipt));
+    const outcome = await store.openApproval(teamId, approval, canonicalize(receipt), authOf(request).keyId);
     switch (outcome.kind) {
       case 'created':
         return reply.status(201).send(outcome.approval);
@@ -87,23 +95,26 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: CloudContext):
 
   app.get('/v1/teams/:team/approvals/:id', async (request, reply) => {
     const { team: teamId, id } = parseRequest(ApprovalParams, request.params, 'path');
-    const wait = waitSeconds(ctx, parseRequest(PollQuery, request.query, 'query').wait);
-    let approval = await store.getApproval(teamId, id, nowIso());
+    const wait = waitSeconds(parseRequest(PollQuery, request.query, 'query').wait);
+    // An agent sees only the approvals it opened; another key's id is a 404, as for another team.
+    const { keyId, role } = authOf(request);
+    const openedBy = role === 'operator' ? keyId : undefined;
+    let approval = await store.getApproval(teamId, id, nowIso(), openedBy);
     if (!approval) throw approvalNotFound(id);
     if (wait === 0 || approval.status !== 'pending') return approval;
 
     const deadline = performance.now() + wait * 1000;
     for (;;) {
-      const sub = longPoll(ctx, request, reply, teamId);
+      const sub = longPoll(request, reply);
       try {
-        approval = await store.getApproval(teamId, id, nowIso());
+        approval = await store.getApproval(teamId, id, nowIso(), openedBy);
         if (!approval) throw approvalNotFound(id);
         const left = deadline - performance.now();
         if (approval.status !== 'pending' || left <= 0) return approval;
         // Wake at the expiry too, so the answer says `expired` as soon as it is.
         const untilExpiry = Date.parse(approval.expiresAt) - ctx.now().getTime();
         const outcome = await sub.wait(Math.min(left, Math.max(untilExpiry, 0) + 5));
-        if (outcome === 'closed') return (await store.getApproval(teamId, id, nowIso())) ?? approval;
+        if (outcome === 'closed') return (await store.getApproval(teamId, id, nowIso(), openedBy)) ?? approval;
       } finally {
         sub.cancel();
       }
@@ -113,13 +124,13 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: CloudContext):
   app.get('/v1/teams/:team/approvals', async (request, reply) => {
     const teamId = teamParam(request);
     const query = parseRequest(ListQuery, request.query, 'query');
-    const wait = waitSeconds(ctx, query.wait);
+    const wait = waitSeconds(query.wait);
     const limit = query.limit ?? 100;
     if (wait === 0 || query.cursor === undefined) {
       const page = await store.listPending(teamId, limit, nowIso());
       return { approvals: page.approvals, cursor: String(page.changeSeq) };
     }
-    const sub = longPoll(ctx, request, reply, teamId);
+    const sub = longPoll(request, reply);
     try {
       const first = await store.listPending(teamId, limit, nowIso());
       if (String(first.changeSeq) !== query.cursor)

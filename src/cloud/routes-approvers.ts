@@ -1,13 +1,16 @@
-/** Policy bundle and approver enrolment (enrol, get, list, revoke). An API key never activates a key. */
+/**
+ * Policy bundle, who-am-I, and approver enrolment (enrol, get, list, revoke). An API key never
+ * activates a key; an approver key revokes only the approver keys it enrolled.
+ */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { EnrolApproverRequest, type ListApproversResponse } from '../core/api.ts';
+import { EnrolApproverRequest, type ListApproversResponse, type WhoamiResponse } from '../core/api.ts';
 import { fingerprintOf, keyIdOf } from '../core/crypto.ts';
 import { nodeVerify } from '../core/ed25519-node.ts';
 import { type ApproverRecord, KeyId, type PolicyBundle, type SignedRotation } from '../core/schemas.ts';
 import { verifyStatement } from '../core/statements.ts';
-import { type CloudContext, parseRequest, teamParam } from './context.ts';
-import { badRequest, badSignature, notFound } from './http-error.ts';
+import { authOf, type CloudContext, parseRequest, teamParam } from './context.ts';
+import { badRequest, badSignature, forbidden, notFound } from './http-error.ts';
 import type { CloudStore } from './store.ts';
 
 const ApproverParams = z.object({ team: z.string(), keyId: KeyId });
@@ -39,6 +42,11 @@ async function checkRotation(
 
 export function registerApproverRoutes(app: FastifyInstance, ctx: CloudContext): void {
   const { store } = ctx;
+
+  app.get('/v1/teams/:team/whoami', async (request): Promise<WhoamiResponse> => {
+    const { keyId, teamId, role } = authOf(request);
+    return { teamId, keyId, role };
+  });
 
   app.get('/v1/teams/:team/policy', async (request): Promise<PolicyBundle> => {
     const teamId = teamParam(request);
@@ -82,7 +90,7 @@ export function registerApproverRoutes(app: FastifyInstance, ctx: CloudContext):
       revokedAt: null,
       rotation: body.rotation ?? null,
     };
-    const result = await store.enrolApprover(teamId, record);
+    const result = await store.enrolApprover(teamId, record, authOf(request).keyId);
     return reply.status(result.created ? 201 : 200).send(result.record);
   });
 
@@ -100,6 +108,14 @@ export function registerApproverRoutes(app: FastifyInstance, ctx: CloudContext):
   app.post('/v1/teams/:team/approvers/:keyId/revoke', async (request) => {
     const { team, keyId } = parseRequest(ApproverParams, request.params, 'path');
     parseRequest(RevokeBody, request.body, 'body');
+    const auth = authOf(request);
+    if (auth.role === 'approver' && (await store.getApprover(team, keyId)) !== null) {
+      const enrolledBy = await store.approverEnrolledBy(team, keyId);
+      if (enrolledBy !== auth.keyId)
+        throw forbidden(
+          `approver key ${keyId} was not enrolled with this API key; an approver key revokes only its own keys. Ask an admin: heso-cloud approver revoke --team ${team} ${keyId}`,
+        );
+    }
     const record = await store.setApproverStatus(team, keyId, 'revoked', ctx.now().toISOString());
     if (!record) throw notFound(`no approver key ${keyId} enrolled for this team`);
     return record;

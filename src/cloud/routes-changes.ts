@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ApprovalChangesResponse } from '../core/api.ts';
 import { type CloudContext, parseRequest, teamParam } from './context.ts';
-import { longPoll, waitParam, waitSeconds } from './long-poll.ts';
+import { checkedWait, holdLongPoll, waitParam } from './long-poll.ts';
 import type { ChangesPage } from './store.ts';
 
 /** Default and largest page: one long-poll answer stays small even after a long absence. */
@@ -37,13 +37,13 @@ export function registerChangesRoutes(app: FastifyInstance, ctx: CloudContext): 
   app.get('/v1/teams/:team/approvals/changes', async (request, reply): Promise<ApprovalChangesResponse> => {
     const teamId = teamParam(request);
     const query = parseRequest(ChangesQuery, request.query, 'query');
-    const wait = waitSeconds(ctx, query.wait);
+    const wait = checkedWait(ctx.limits, query.wait);
     const since = Number(query.since);
     const limit = query.limit ?? DEFAULT_LIMIT;
     const read = () => ctx.store.listChanges(teamId, since, limit, ctx.now().toISOString());
     if (wait === 0) return answer(await read());
     // Subscribe before reading, so a change between the read and the wait is never missed.
-    const sub = longPoll(ctx, request, reply, teamId);
+    const sub = holdLongPoll(ctx, request, reply);
     try {
       const first = await read();
       if (first.approvals.length > 0 || first.reset) return answer(first);

@@ -18,15 +18,18 @@ import { LIMITS } from '../core/schemas.ts';
 import { authenticate } from './auth.ts';
 import { ChangeHub } from './change-hub.ts';
 import { type CloudContext, type CloudLimits, setAuth, teamParam } from './context.ts';
-import { HttpError, notFound } from './http-error.ts';
+import { forbidden, HttpError, notFound } from './http-error.ts';
 import { installJsonBodyParser } from './json-body.ts';
+import { budgetExhausted } from './long-poll.ts';
 import { openApiDocument } from './openapi.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limit.ts';
+import { roleAllows, ruleFor, wrongRoleMessage } from './route-roles.ts';
 import { registerApprovalRoutes } from './routes-approvals.ts';
 import { registerApproverRoutes } from './routes-approvers.ts';
 import { registerChangesRoutes } from './routes-changes.ts';
 import { registerReceiptRoutes } from './routes-receipts.ts';
 import { registerReceiptReadRoutes } from './routes-receipts-read.ts';
+import { registerSettledRoute } from './routes-settled.ts';
 import type { CloudStore } from './store.ts';
 
 export interface CloudLoggerOptions {
@@ -211,27 +214,31 @@ export function createCloudServer(opts: CloudServerOptions): FastifyInstance {
     return reply.status(404).send(body);
   });
 
-  // Team routes: authenticate, rate-limit per key, and refuse other teams (404, never data).
+  // A team route without a row in the role table cannot be registered: the server does not start.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/v1/teams/')) return;
+    for (const method of [route.method].flat())
+      if (method !== 'HEAD' && !ruleFor(method, route.url))
+        throw new Error(`route ${method} ${route.url} has no role in src/cloud/route-roles.ts; add one`);
+  });
+
+  // Team routes: authenticate, refuse other teams (404, never data) and the wrong role (403),
+  // then charge the key's and the role's budgets. One place for every team route.
   app.addHook('onRequest', async (request, reply) => {
     if (closing)
       throw new HttpError(503, 'internal', 'the server is shutting down; retry in a moment', undefined, {
         connection: 'close',
         'retry-after': '1',
       });
-    if (!request.routeOptions.url?.startsWith('/v1/teams/')) return;
+    const url = request.routeOptions.url;
+    if (!url?.startsWith('/v1/teams/')) return;
     const auth = await authenticate(ctx.store, request.headers.authorization);
-    const retryAfter = ctx.limiter.take(auth.keyId);
-    if (retryAfter > 0)
-      throw new HttpError(
-        429,
-        'rate_limited',
-        `too many requests for this API key; retry after ${retryAfter} s`,
-        undefined,
-        {
-          'retry-after': String(retryAfter),
-        },
-      );
+    const rule = ruleFor(request.method, url);
+    if (!rule) throw new HttpError(500, 'internal', 'this route has no role; the server log has details');
+    const exhausted = ctx.limiter.take(auth);
+    if (exhausted) throw budgetExhausted(exhausted);
     if (teamParam(request) !== auth.teamId) throw notFound('no such team for this API key');
+    if (!roleAllows(auth.role, rule.role)) throw forbidden(wrongRoleMessage(rule, auth.role));
     setAuth(request, auth);
     reply.header('cache-control', 'no-store');
   });
@@ -239,6 +246,7 @@ export function createCloudServer(opts: CloudServerOptions): FastifyInstance {
   app.get('/v1/openapi.json', async () => openApiDocument());
   registerApproverRoutes(app, ctx);
   registerReceiptRoutes(app, ctx);
+  registerSettledRoute(app, ctx);
   registerReceiptReadRoutes(app, ctx);
   registerApprovalRoutes(app, ctx);
   registerChangesRoutes(app, ctx);

@@ -66,4 +66,16 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX approvals_changes ON approvals(team_id, change_seq);
   CREATE INDEX approvals_team_expiry ON approvals(team_id, status, expires_ms);
   `,
+  /* 3: API key roles; who opened each approval and enrolled each approver key */ `
+  -- keys made before roles existed keep working as 'legacy' (everything) until revoked
+  ALTER TABLE api_keys ADD COLUMN role TEXT NOT NULL DEFAULT 'legacy'
+    CHECK (role IN ('operator', 'approver', 'admin', 'legacy'));
+  -- the API key that opened the approval (NULL: opened before migration 3)
+  ALTER TABLE approvals ADD COLUMN opened_by TEXT;
+  -- the team change counter when the approval was decided or expired (NULL while pending)
+  ALTER TABLE approvals ADD COLUMN settled_seq INTEGER;
+  CREATE INDEX approvals_settled ON approvals(team_id, opened_by, settled_seq) WHERE settled_seq IS NOT NULL;
+  -- the API key that enrolled the approver key (an approver key may revoke only its own)
+  ALTER TABLE approvers ADD COLUMN enrolled_by TEXT;
+  `,
 ];

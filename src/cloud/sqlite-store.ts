@@ -15,7 +15,7 @@
  * process per database file (the admin CLI may open it alongside: busy_timeout).
  */
 import Database from 'better-sqlite3';
-import type { Approval } from '../core/api.ts';
+import { ApiKeyRole, type Approval } from '../core/api.ts';
 import type { ApproverRecord, PolicyDocument } from '../core/schemas.ts';
 import { GroupCommit } from './group-commit.ts';
 import { MIGRATIONS } from './sqlite-migrations.ts';
@@ -32,6 +32,7 @@ import type {
   ReceiptQuery,
   ReceiptRecord,
   ReceiptWrite,
+  SettledPage,
   StoredPolicy,
   TeamRecord,
 } from './store.ts';
@@ -46,6 +47,7 @@ interface ApiKeyRow {
   key_id: string;
   team_id: string;
   secret_hash: Buffer;
+  role: string;
   created_at: string;
   revoked_at: string | null;
 }
@@ -54,6 +56,8 @@ const apiKeyFromRow = (r: ApiKeyRow): ApiKeyRecord => ({
   keyId: r.key_id,
   teamId: r.team_id,
   secretHash: r.secret_hash,
+  // The column's CHECK holds the same values; parse anyway so a bad row fails loudly, never widens.
+  role: ApiKeyRole.parse(r.role),
   createdAt: r.created_at,
   revokedAt: r.revoked_at,
 });
@@ -106,7 +110,22 @@ export class SqliteCloudStore implements CloudStore {
     this.db.exec(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
     );
-    const current = this.schemaVersion();
+    let current = this.schemaVersion();
+    // Databases made by the API-key-roles work before it met the changes feed recorded the roles
+    // step as version 2. Such a database has `api_keys.role` but no `approvals.change_seq`: add
+    // the changes-feed step now and record it as 3, so both steps are in and nothing runs twice.
+    if (current === 2 && this.#hasColumn('api_keys', 'role') && !this.#hasColumn('approvals', 'change_seq')) {
+      this.db
+        .transaction(() => {
+          this.db.exec(MIGRATIONS[1]!);
+          this.#sql('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(
+            3,
+            new Date().toISOString(),
+          );
+        })
+        .immediate();
+      current = 3;
+    }
     if (current > MIGRATIONS.length)
       throw new Error(
         `database schema version ${current} is newer than this heso-cloud (knows ${MIGRATIONS.length}); upgrade heso-cloud`,
@@ -123,6 +142,11 @@ export class SqliteCloudStore implements CloudStore {
         })
         .immediate();
     }
+  }
+
+  #hasColumn(table: string, column: string): boolean {
+    const rows = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+    return rows.some((row) => row.name === column);
   }
 
   /* ------------------------------------------------------------------ teams */
@@ -149,8 +173,8 @@ export class SqliteCloudStore implements CloudStore {
   async createApiKey(key: ApiKeyRecord): Promise<void> {
     await this.#write(() =>
       this.#sql(
-        'INSERT INTO api_keys (key_id, team_id, secret_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?)',
-      ).run(key.keyId, key.teamId, key.secretHash, key.createdAt, key.revokedAt),
+        'INSERT INTO api_keys (key_id, team_id, secret_hash, role, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(key.keyId, key.teamId, key.secretHash, key.role, key.createdAt, key.revokedAt),
     );
   }
 
@@ -191,16 +215,27 @@ export class SqliteCloudStore implements CloudStore {
 
   /* ------------------------------------------------------------------ approvers */
 
-  async enrolApprover(teamId: string, record: ApproverRecord): Promise<{ record: ApproverRecord; created: boolean }> {
+  async enrolApprover(
+    teamId: string,
+    record: ApproverRecord,
+    enrolledBy: string,
+  ): Promise<{ record: ApproverRecord; created: boolean }> {
     return this.#write(() => {
       const existing = this.#approver(teamId, record.keyId);
       if (existing) return { record: existing, created: false };
       this.#sql(
-        `INSERT INTO approvers (team_id, key_id, record, status, created_seq)
-             VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(created_seq), 0) + 1 FROM approvers WHERE team_id = ?))`,
-      ).run(teamId, record.keyId, JSON.stringify(record), record.status, teamId);
+        `INSERT INTO approvers (team_id, key_id, record, status, created_seq, enrolled_by)
+             VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(created_seq), 0) + 1 FROM approvers WHERE team_id = ?), ?)`,
+      ).run(teamId, record.keyId, JSON.stringify(record), record.status, teamId, enrolledBy);
       return { record, created: true };
     });
+  }
+
+  async approverEnrolledBy(teamId: string, keyId: string): Promise<string | null> {
+    const row = this.db
+      .prepare('SELECT enrolled_by FROM approvers WHERE team_id = ? AND key_id = ?')
+      .get(teamId, keyId) as { enrolled_by: string | null } | undefined;
+    return row?.enrolled_by ?? null;
   }
 
   #approver(teamId: string, keyId: string): ApproverRecord | null {
@@ -335,8 +370,8 @@ export class SqliteCloudStore implements CloudStore {
     for (const teamId of changed) for (const listener of this.#listeners) listener(teamId);
   }
 
-  /** Bumps the team's change counter and stamps the approval with it: the changes feed's cursor. */
-  #bump(teamId: string, approvalId: string): void {
+  /** Bumps the team's change counter and stamps the approval with it (the changes feed's cursor); returns it. */
+  #bump(teamId: string, approvalId: string): number {
     const row = this.#sql('UPDATE teams SET change_seq = change_seq + 1 WHERE id = ? RETURNING change_seq').get(
       teamId,
     ) as { change_seq: number } | undefined;
@@ -347,6 +382,7 @@ export class SqliteCloudStore implements CloudStore {
       approvalId,
     );
     this.#writeChanged.add(teamId);
+    return row.change_seq;
   }
 
   onQueueChange(listener: (teamId: string) => void): () => void {
@@ -357,10 +393,10 @@ export class SqliteCloudStore implements CloudStore {
   /* ------------------------------------------------------------------ approvals */
 
   #approvalRow(teamId: string, approvalId: string) {
-    return this.#sql('SELECT body, status, expires_ms FROM approvals WHERE team_id = ? AND id = ?').get(
+    return this.#sql('SELECT body, status, expires_ms, opened_by FROM approvals WHERE team_id = ? AND id = ?').get(
       teamId,
       approvalId,
-    ) as { body: string; status: string; expires_ms: number } | undefined;
+    ) as { body: string; status: string; expires_ms: number; opened_by: string | null } | undefined;
   }
 
   /** Marks one pending approval expired; the caller is inside a write. */
@@ -371,11 +407,17 @@ export class SqliteCloudStore implements CloudStore {
       teamId,
       expired.id,
     );
-    this.#bump(teamId, expired.id);
+    const seq = this.#bump(teamId, expired.id);
+    this.#sql('UPDATE approvals SET settled_seq = ? WHERE team_id = ? AND id = ?').run(seq, teamId, expired.id);
     return expired;
   }
 
-  async openApproval(teamId: string, approval: Approval, receiptCanonical: string): Promise<OpenApprovalOutcome> {
+  async openApproval(
+    teamId: string,
+    approval: Approval,
+    receiptCanonical: string,
+    openedBy: string,
+  ): Promise<OpenApprovalOutcome> {
     return this.#write((): OpenApprovalOutcome => {
       const existing = this.#sql(
         'SELECT body, receipt_canonical FROM approvals WHERE team_id = ? AND receipt_id = ?',
@@ -385,8 +427,8 @@ export class SqliteCloudStore implements CloudStore {
         return { kind, approval: parseApproval(existing.body) };
       }
       this.#sql(
-        `INSERT INTO approvals (team_id, id, receipt_id, receipt_canonical, status, expires_ms, body)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO approvals (team_id, id, receipt_id, receipt_canonical, status, expires_ms, body, opened_by)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         teamId,
         approval.id,
@@ -395,16 +437,17 @@ export class SqliteCloudStore implements CloudStore {
         approval.status,
         Date.parse(approval.expiresAt),
         JSON.stringify(approval),
+        openedBy,
       );
       this.#bump(teamId, approval.id);
       return { kind: 'created', approval };
     });
   }
 
-  async getApproval(teamId: string, approvalId: string, now: string): Promise<Approval | null> {
+  async getApproval(teamId: string, approvalId: string, now: string, openedBy?: string): Promise<Approval | null> {
     const nowMs = Date.parse(now);
     const row = this.#approvalRow(teamId, approvalId);
-    if (!row) return null;
+    if (!row || (openedBy !== undefined && row.opened_by !== openedBy)) return null;
     if (row.status !== 'pending' || row.expires_ms > nowMs) return parseApproval(row.body);
     // Past its expiry: mark it expired (a write), re-reading in case a decision got there first.
     return this.#write(() => {
@@ -422,6 +465,28 @@ export class SqliteCloudStore implements CloudStore {
         "SELECT body FROM approvals WHERE team_id = ? AND status = 'pending' ORDER BY seq LIMIT ?",
       ).all(teamId, limit) as { body: string }[];
       return { approvals: rows.map((r) => parseApproval(r.body)), changeSeq: this.#changeSeq(teamId) };
+    });
+  }
+
+  async listSettled(
+    teamId: string,
+    openedBy: string,
+    afterSeq: number,
+    limit: number,
+    now: string,
+  ): Promise<SettledPage> {
+    await this.#expireDueOf(teamId, Date.parse(now));
+    return this.#read((): SettledPage => {
+      const rows = this.#sql(
+        `SELECT body, settled_seq FROM approvals
+            WHERE team_id = ? AND opened_by = ? AND settled_seq > ? ORDER BY settled_seq LIMIT ?`,
+      ).all(teamId, openedBy, afterSeq, limit) as { body: string; settled_seq: number }[];
+      const more = rows.length === limit;
+      return {
+        approvals: rows.map((r) => parseApproval(r.body)),
+        cursor: more ? rows[rows.length - 1]!.settled_seq : this.#changeSeq(teamId),
+        more,
+      };
     });
   }
 
@@ -478,7 +543,8 @@ export class SqliteCloudStore implements CloudStore {
         "UPDATE approvals SET status = ?, body = ? WHERE team_id = ? AND id = ? AND status = 'pending'",
       ).run(decision.status, JSON.stringify(decided), teamId, approvalId).changes;
       if (changed !== 1) throw new Error('approval changed inside its own transaction');
-      this.#bump(teamId, approvalId);
+      const seq = this.#bump(teamId, approvalId);
+      this.#sql('UPDATE approvals SET settled_seq = ? WHERE team_id = ? AND id = ?').run(seq, teamId, approvalId);
       return { kind: 'decided', approval: decided };
     });
   }

@@ -13,7 +13,7 @@
  * - writes may be grouped into one transaction (group commit), but each method still resolves
  *   only after the commit holding its write is durable.
  */
-import type { Approval, ApprovalStatus } from '../core/api.ts';
+import type { ApiKeyRole, Approval, ApprovalStatus } from '../core/api.ts';
 import type { ApproverRecord, ApproverStatus, Cosignature, PolicyDocument } from '../core/schemas.ts';
 
 export interface TeamRecord {
@@ -28,6 +28,8 @@ export interface ApiKeyRecord {
   teamId: string;
   /** SHA-256 of the secret part. The secret itself is never stored. */
   secretHash: Buffer;
+  /** What the key may do (docs/api.md, "Roles"); keys made before roles are `legacy`. */
+  role: ApiKeyRole;
   createdAt: string;
   revokedAt: string | null;
 }
@@ -96,6 +98,15 @@ export interface PendingPage {
   changeSeq: number;
 }
 
+export interface SettledPage {
+  /** Approvals opened by the key that settled after the cursor, in the order they settled. */
+  approvals: Approval[];
+  /** Where the next read starts: the last approval's settle sequence when the page is full, else the team's change counter. */
+  cursor: number;
+  /** The page was full: more may follow at once. */
+  more: boolean;
+}
+
 export interface ChangesPage {
   /**
    * Every approval whose queue state changed after the cursor, once each, in its current
@@ -129,7 +140,13 @@ export interface CloudStore {
 
   /* approvers */
   /** Inserts a new approver, or returns the one already enrolled with this key id (created: false). */
-  enrolApprover(teamId: string, record: ApproverRecord): Promise<{ record: ApproverRecord; created: boolean }>;
+  enrolApprover(
+    teamId: string,
+    record: ApproverRecord,
+    enrolledBy: string,
+  ): Promise<{ record: ApproverRecord; created: boolean }>;
+  /** The API key id that enrolled the approver key (null: unknown, or enrolled before key roles). */
+  approverEnrolledBy(teamId: string, keyId: string): Promise<string | null>;
   getApprover(teamId: string, keyId: string): Promise<ApproverRecord | null>;
   listApprovers(teamId: string): Promise<ApproverRecord[]>;
   /**
@@ -156,9 +173,22 @@ export interface CloudStore {
 
   /* approvals */
   /** Opens an approval unless one exists for the same receipt id (idempotent when the receipt is identical). */
-  openApproval(teamId: string, approval: Approval, receiptCanonical: string): Promise<OpenApprovalOutcome>;
-  /** The approval, with a pending one past its expiry marked expired first (as of `now`). */
-  getApproval(teamId: string, approvalId: string, now: string): Promise<Approval | null>;
+  openApproval(
+    teamId: string,
+    approval: Approval,
+    receiptCanonical: string,
+    openedBy: string,
+  ): Promise<OpenApprovalOutcome>;
+  /**
+   * The approval, with a pending one past its expiry marked expired first (as of `now`).
+   * With `openedBy`, an approval opened with another API key is null (operators see their own only).
+   */
+  getApproval(teamId: string, approvalId: string, now: string, openedBy?: string): Promise<Approval | null>;
+  /**
+   * Approvals opened with `openedBy` that were decided or expired after change `afterSeq`
+   * (the team's due approvals are expired first, as of `now`).
+   */
+  listSettled(teamId: string, openedBy: string, afterSeq: number, limit: number, now: string): Promise<SettledPage>;
   /** Pending approvals oldest first (expired ones are marked expired first, as of `now`). */
   listPending(teamId: string, limit: number, now: string): Promise<PendingPage>;
   getChangeSeq(teamId: string): Promise<number>;

@@ -39,8 +39,31 @@ export const routes = {
     `${API_PREFIX}/teams/${encodeURIComponent(team)}/approvers/${encodeURIComponent(keyId)}`,
   approverRevoke: (team: string, keyId: string) =>
     `${API_PREFIX}/teams/${encodeURIComponent(team)}/approvers/${encodeURIComponent(keyId)}/revoke`,
+  /** Approvals opened with the calling key that settled after a cursor (the operator's one long-poll). */
+  settled: (team: string) => `${API_PREFIX}/teams/${encodeURIComponent(team)}/approvals/settled`,
+  whoami: (team: string) => `${API_PREFIX}/teams/${encodeURIComponent(team)}/whoami`,
   openapi: () => `${API_PREFIX}/openapi.json`,
 } as const;
+
+/* ---------------------------------------------------------------------------------- API key roles */
+
+/**
+ * What an API key may do. `operator`: an agent (policy, receipts, its own approvals);
+ * `approver`: a person's app (queue, decisions, approver keys); `admin`: everything;
+ * `legacy`: a key made before roles existed, allowed everything until it is revoked.
+ */
+export const ApiKeyRole = z.enum(['operator', 'approver', 'admin', 'legacy']);
+export type ApiKeyRole = z.infer<typeof ApiKeyRole>;
+/** The roles `heso-cloud key create --role` offers (legacy is never issued). */
+export const ISSUED_ROLES = ['operator', 'approver', 'admin'] as const satisfies readonly ApiKeyRole[];
+
+/** `GET …/whoami`: which key this is and what it may do (no secret). */
+export const WhoamiResponse = z.strictObject({
+  teamId: Id,
+  keyId: z.string().max(64),
+  role: ApiKeyRole,
+});
+export type WhoamiResponse = z.infer<typeof WhoamiResponse>;
 
 /** Longest a long-poll may hold a request, in seconds. */
 export const MAX_WAIT_SECONDS = 30;
@@ -68,6 +91,8 @@ export const ErrorBody = z.strictObject({
     message: z.string(),
     /** Dotted path of the offending field, when one is to blame. */
     field: z.string().optional(),
+    /** On 429: which budget ran out, e.g. `key:requests`, `role:operator:long-polls`. */
+    budget: z.string().max(100).optional(),
   }),
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;
@@ -182,6 +207,19 @@ export const ListApprovalsResponse = z.strictObject({
   cursor: z.string().max(64),
 });
 export type ListApprovalsResponse = z.infer<typeof ListApprovalsResponse>;
+
+/**
+ * `GET …/approvals/settled?cursor=C&wait=N&limit=L`: approvals opened with the calling API key
+ * that were decided or expired after cursor `C`, in the order they settled. Without a cursor
+ * it answers at once with the current cursor and no approvals (the starting point). With
+ * `wait`, held until one settles. `more`: the page was full; ask again at once with `cursor`.
+ */
+export const SettledApprovalsResponse = z.strictObject({
+  approvals: z.array(Approval),
+  cursor: z.string().max(64),
+  more: z.boolean(),
+});
+export type SettledApprovalsResponse = z.infer<typeof SettledApprovalsResponse>;
 
 /**
  * `GET …/approvals/changes?since=C&wait=N&limit=L`: the approvers' changes feed. Every

@@ -87,7 +87,9 @@ if (!endpoint || !teamId) {
   process.exit(2);
 }
 if (!apiKey) {
-  process.stderr.write('demo agent: set HESO_API_KEY to the team API key (heso-cloud apikey create --team …)\n');
+  process.stderr.write(
+    'demo agent: set HESO_API_KEY to an operator API key (heso-cloud key create --team … --role operator)\n',
+  );
   process.exit(2);
 }
 const count = intOption('count', args.count, 10, 1);

@@ -7,11 +7,13 @@
  * transient failures (network, 5xx, 429) are retried with backoff and jitter, waiting what
  * `Retry-After` asks. The API key lives in a private field and is scrubbed from every message.
  */
+import { Agent, fetch as undiciFetch } from 'undici';
 import { ControlPlaneClient, ControlPlaneError } from '../client/index.ts';
-import type { Approval, ReceiptResult } from '../core/api.ts';
+import { type Approval, MAX_WAIT_SECONDS, type ReceiptResult, type WhoamiResponse } from '../core/api.ts';
 import { LIMITS, type PolicyBundle, type Receipt } from '../core/schemas.ts';
 import { fromControlPlaneError, HesoCloudError, HesoError, isTransient, redact } from './errors.ts';
 import { type BackoffOptions, backoffDelay, sleep } from './retry.ts';
+import { ApprovalWatcher, type WatchOptions } from './watch.ts';
 
 export interface CloudOptions {
   /** Injected fetch (tests serve crafted responses with it). */
@@ -39,23 +41,49 @@ export interface OpenApprovalOptions {
   expiresInSeconds?: number;
 }
 
+/** How long a call may wait for its turn on the connection, on top of its own timeout. */
+const QUEUE_ALLOWANCE_MS = 10 * 60_000;
+
+/**
+ * A fetch over its own connection of one socket. Calls beyond it queue instead of opening
+ * more sockets, so a burst of a thousand calls never floods the control plane. The request
+ * timeout runs from when a request is sent (undici's headers/body timeouts), not while it
+ * waits its turn.
+ */
+function pooledFetch(timeoutMs: number): typeof fetch {
+  const dispatcher = new Agent({ connections: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  // undici's fetch is the one Node's global fetch is built on; only the declared types differ.
+  return ((input, init) => undiciFetch(input as never, { ...init, dispatcher } as never)) as typeof fetch;
+}
+
 export class HesoCloud {
   readonly endpoint: string;
+  /** Calls that answer at once (policy, receipts, opening approvals): one connection, queued. */
   readonly #client: ControlPlaneClient;
+  /** The one long-poll on all of this connection's open approvals: its own connection. */
+  readonly #watchClient: ControlPlaneClient;
+  /** `pollApproval` on a single id: one request per call, as many as the caller makes. */
+  readonly #pollClient: ControlPlaneClient;
   readonly #secrets: string[];
   readonly #attempts: number;
   readonly #backoff: BackoffOptions;
+  readonly #watcher: ApprovalWatcher;
 
   constructor(apiKey: string, endpoint: string, opts: CloudOptions = {}) {
     if (typeof apiKey !== 'string' || apiKey.trim() === '')
       throw new HesoError('not_configured', 'no API key given: pass the team API key to configure(apiKey, endpoint)');
-    try {
-      this.#client = new ControlPlaneClient({
+    const timeoutMs = opts.requestTimeoutMs ?? 30_000;
+    const client = (fetchImpl: typeof fetch | undefined, queued: boolean) =>
+      new ControlPlaneClient({
         apiKey,
         endpoint,
-        ...(opts.fetch ? { fetch: opts.fetch } : {}),
-        ...(opts.requestTimeoutMs ? { timeoutMs: opts.requestTimeoutMs } : {}),
+        ...(fetchImpl ? { fetch: fetchImpl } : {}),
+        timeoutMs: queued && !opts.fetch ? timeoutMs + QUEUE_ALLOWANCE_MS : timeoutMs,
       });
+    try {
+      this.#pollClient = client(opts.fetch, false);
+      this.#client = client(opts.fetch ?? pooledFetch(timeoutMs), true);
+      this.#watchClient = client(opts.fetch ?? pooledFetch(timeoutMs + MAX_WAIT_SECONDS * 1000), true);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       throw new HesoError('not_configured', redact(message, [apiKey]));
@@ -64,13 +92,24 @@ export class HesoCloud {
     this.#secrets = [apiKey];
     this.#attempts = Math.max(1, opts.attempts ?? 3);
     this.#backoff = { maxMs: opts.maxRetryDelayMs ?? 30_000, ...opts.backoff };
+    this.#watcher = new ApprovalWatcher(
+      {
+        settled: (teamId, o) => this.#call((c) => c.listSettled(teamId, o), 1, this.#watchClient),
+        current: (teamId, approvalId) => this.getApproval(teamId, approvalId),
+      },
+      this.#backoff,
+    );
   }
 
   /** Runs one client call, mapping errors to typed SDK errors and retrying transient ones. */
-  async #call<T>(fn: (client: ControlPlaneClient) => Promise<T>, attempts = this.#attempts): Promise<T> {
+  async #call<T>(
+    fn: (client: ControlPlaneClient) => Promise<T>,
+    attempts = this.#attempts,
+    client = this.#client,
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await fn(this.#client);
+        return await fn(client);
       } catch (raw) {
         const err = this.toSdkError(raw);
         if (!isTransient(err) || attempt + 1 >= attempts) throw err;
@@ -140,7 +179,7 @@ export class HesoCloud {
       const remainingMs = deadline - now();
       const waitSeconds = Math.max(0, Math.min(30, Math.floor(remainingMs / 1000)));
       try {
-        last = await this.#client.getApproval(teamId, approvalId, {
+        last = await this.#pollClient.getApproval(teamId, approvalId, {
           ...(waitSeconds > 0 ? { waitSeconds } : {}),
           ...(opts.signal ? { signal: opts.signal } : {}),
         });
@@ -157,6 +196,29 @@ export class HesoCloud {
       }
       if (now() >= deadline || opts.signal?.aborted) return last;
     }
+  }
+
+  /**
+   * Call before opening approvals you will wait on with `waitForDecision`: from then on no
+   * decision can be missed. One quick request the first time per team, nothing afterwards.
+   */
+  prepareToWait(teamId: string): Promise<void> {
+    return this.#watcher.prime(teamId);
+  }
+
+  /**
+   * Waits for the approval's decision or expiry, sharing ONE long-poll with every other
+   * approval this connection waits on (`GET …/approvals/settled`). After `timeoutMs` (or when
+   * `signal` aborts) it resolves with the current state, perhaps still `pending`.
+   * The result is the server's word only: the guard verifies the co-signature itself.
+   */
+  waitForDecision(teamId: string, approvalId: string, opts: WatchOptions): Promise<Approval> {
+    return this.#watcher.wait(teamId, approvalId, opts);
+  }
+
+  /** This API key's role (operator, approver, admin or legacy), team and key id. */
+  whoami(teamId: string): Promise<WhoamiResponse> {
+    return this.#call((c) => c.whoami(teamId));
   }
 }
 

@@ -4,7 +4,8 @@
  *   capture → evaluate → sign → outbox
  *   allow   → run the function
  *   block   → throw HesoBlockedError
- *   suspend → open an approval, show the short code, long-poll, then verify the returned
+ *   suspend → open an approval, show the short code, wait (one long-poll shared by every
+ *             approval of the process, see watch.ts), then verify the returned
  *             co-signature HERE, against the locally pinned approver keys, our own receipt,
  *             the approval id and challenge we were issued, and the clock: the server's
  *             "approved" alone never runs anything.
@@ -266,6 +267,8 @@ export class Guard {
   }
 
   async #openAndWait(action: Action, receipt: Receipt, wait: WaitOptions): Promise<GuardContext> {
+    // The shared long-poll's starting point is taken first, so no decision can fall before it.
+    await this.#cloud().prepareToWait(this.teamId);
     const approval = await this.#cloud().openApproval(this.teamId, receipt, {
       expiresInSeconds: this.#opts.approvalExpiresInSeconds ?? 900,
     });
@@ -289,10 +292,16 @@ export class Guard {
     const st = pending.receipt.statement;
     if (st.verdict !== 'suspend' || st.operatorKeyId !== this.#key.keyId || st.teamId !== this.teamId)
       throw new HesoError('invalid_action', 'resume takes a suspended receipt this guard signed for its own team');
-    return this.#awaitApproval(st.action, pending, wait);
+    // Opened earlier: it may have settled before the shared long-poll's starting point, so look once now too.
+    await this.#cloud().prepareToWait(this.teamId);
+    return this.#awaitApproval(st.action, pending, { ...wait, lookNow: true });
   }
 
-  async #awaitApproval(action: Action, opened: PendingApproval, wait: WaitOptions): Promise<GuardContext> {
+  async #awaitApproval(
+    action: Action,
+    opened: PendingApproval,
+    wait: WaitOptions & { lookNow?: boolean },
+  ): Promise<GuardContext> {
     const cloud = this.#cloud();
     const receipt = opened.receipt;
     const ids = { approvalId: opened.approvalId, receiptId: receipt.statement.receiptId };
@@ -313,9 +322,10 @@ export class Guard {
     const untilExpiry = Date.parse(opened.expiresAt) - this.#clock().getTime() + 2_000;
     const wanted = wait.timeoutMs ?? this.#opts.approvalTimeoutMs ?? untilExpiry;
     const timeoutMs = Math.max(0, Math.min(wanted, untilExpiry));
-    const final = await cloud.pollApproval(this.teamId, opened.approvalId, {
+    const final = await cloud.waitForDecision(this.teamId, opened.approvalId, {
       timeoutMs,
       ...(wait.signal ? { signal: wait.signal } : {}),
+      ...(wait.lookNow ? { lookNow: true } : {}),
     });
 
     const conclude = (

@@ -151,8 +151,9 @@ test('401: a revoked API key stops the queue with "API key rejected" instead of 
 });
 
 test('429: the queue waits exactly Retry-After and says it is rate limited', { skip: KEYRING_SKIP }, async () => {
-  // Burst 2: the enrolment and the first list pass, the next request is limited (1 token per 4 s).
-  const cloud = await startCloud({ rateLimit: { burst: 2, perSecond: 0.25 } });
+  // Burst 3: the key-role check, the enrolment and the first list pass, the next request is
+  // limited (1 token per 4 s).
+  const cloud = await startCloud({ rateLimit: { burst: 3, perSecond: 0.25 } });
   const dir = tempDir();
   const slept: number[] = [];
   const engine = makeEngine(dir.path, {

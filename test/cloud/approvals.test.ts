@@ -163,6 +163,9 @@ describe('control plane: approvals', () => {
   }
 
   test('after expiry a decision gets 410 and the approval is marked expired, never denied', async () => {
+    // The server's clock is frozen at the start of this file; catch it up with real time first,
+    // so the co-signature below is made before the approval's expiry however slow the machine.
+    clock.advance(Math.max(0, Date.now() - clock.now().getTime()));
     const approval = await client.openApproval(teamId, { receipt: makeReceipt(teamId), expiresInSeconds: 10 });
     const late = cosign(approval, alice); // signed in time, delivered late
     clock.advance(11_000);

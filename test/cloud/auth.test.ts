@@ -45,6 +45,8 @@ describe('control plane: API keys and team isolation', () => {
       { method: 'GET', path: routes.approvers(t) },
       { method: 'GET', path: routes.approver(t, approverB.keyId) },
       { method: 'POST', path: routes.approverRevoke(t, approverB.keyId), body: {} },
+      { method: 'GET', path: routes.whoami(t) },
+      { method: 'GET', path: `${routes.settled(t)}?cursor=0` },
     ];
   }
 

@@ -73,17 +73,25 @@ describe('heso-cloud CLI', () => {
       badPolicyFile,
       JSON.stringify({ ...DEMO_POLICY, rules: [{ id: 'x', verdict: 'allow', when: ['a >> 1'] }] }),
     );
-    const [key, policy, badPolicy, noTeam, usage, help] = await Promise.all([
-      cli(['key', 'create', '--team', teamId, '--db', db, '--json']),
+    const [key, policy, badPolicy, noTeam, usage, help, noRole, badRole] = await Promise.all([
+      cli(['key', 'create', '--team', teamId, '--role', 'admin', '--db', db, '--json']),
       cli(['policy', 'set', '--team', teamId, policyFile, '--db', db]),
       cli(['policy', 'set', '--team', teamId, badPolicyFile, '--db', db]),
-      cli(['key', 'create', '--team', 'team_nope', '--db', db]),
+      cli(['key', 'create', '--team', 'team_nope', '--role', 'operator', '--db', db]),
       cli(['key', 'create', '--db', db]),
       cli(['--help']),
+      cli(['key', 'create', '--team', teamId, '--db', db]),
+      cli(['key', 'create', '--team', teamId, '--role', 'root', '--db', db]),
     ]);
     assert.equal(key.code, 0, key.stderr);
-    const { apiKey, keyId } = JSON.parse(key.stdout);
+    const { apiKey, keyId, role } = JSON.parse(key.stdout);
     assert.match(apiKey, /^heso_[0-9a-f]{12}_/);
+    assert.equal(role, 'admin');
+    assert.equal(noRole.code, 2);
+    assert.match(noRole.stderr, /--role is required: --role operator\|approver\|admin/);
+    assert.equal(badRole.code, 2);
+    assert.match(badRole.stderr, /unknown role "root"/);
+    assert.match(help.stdout, /--role operator\|approver\|admin/);
     assert.equal(policy.code, 0, policy.stderr);
     assert.match(policy.stdout, /demo-1/);
     assert.equal(badPolicy.code, 1);
@@ -127,6 +135,9 @@ describe('heso-cloud CLI', () => {
       assert.equal(activate.code, 0, activate.stderr);
       assert.ok(activate.stdout.includes(fingerprint), 'activate prints the fingerprint to compare');
       assert.equal((await client.getApprover(teamId, approver.keyId)).status, 'active');
+
+      const keys = await cli(['key', 'list', '--team', teamId, '--db', db]);
+      assert.match(keys.stdout, new RegExp(`${keyId}\\s+admin\\s+created`), 'key list shows the role');
 
       const revoke = await cli(['key', 'revoke', keyId, '--db', db, '--json']);
       assert.equal(revoke.code, 0, revoke.stderr);

@@ -11,6 +11,9 @@ import type { Approval } from '../../src/core/api.ts';
 import { canonicalize } from '../../src/core/canonical.ts';
 import { makeReceipt } from './helpers.ts';
 
+/** The API key id recorded as the opener of each approval (the store takes it from the route). */
+const KEY = 'key_test';
+
 function pendingApproval(teamId: string, receipt = makeReceipt(teamId)): Approval {
   const now = Date.now();
   return {
@@ -50,7 +53,9 @@ describe('SQLite store: group commit', () => {
     store.onQueueChange((teamId) => announced.push(teamId));
 
     const approvals = Array.from({ length: 40 }, () => pendingApproval(team.id));
-    const outcomes = await Promise.all(approvals.map((a) => store.openApproval(team.id, a, canonicalize(a.receipt))));
+    const outcomes = await Promise.all(
+      approvals.map((a) => store.openApproval(team.id, a, canonicalize(a.receipt), KEY)),
+    );
     assert.deepEqual(
       outcomes.map((o) => o.kind),
       approvals.map(() => 'created'),
@@ -71,10 +76,10 @@ describe('SQLite store: group commit', () => {
     const team = await createTeam(store, 'Alone');
     const good = [pendingApproval(team.id), pendingApproval(team.id)];
     const results = await Promise.allSettled([
-      store.openApproval(team.id, good[0]!, canonicalize(good[0]!.receipt)),
+      store.openApproval(team.id, good[0]!, canonicalize(good[0]!.receipt), KEY),
       // No such team: the foreign key fails inside this write only.
-      store.openApproval('team_missing', pendingApproval('team_missing'), '{}'),
-      store.openApproval(team.id, good[1]!, canonicalize(good[1]!.receipt)),
+      store.openApproval('team_missing', pendingApproval('team_missing'), '{}', KEY),
+      store.openApproval(team.id, good[1]!, canonicalize(good[1]!.receipt), KEY),
     ]);
     assert.deepEqual(
       results.map((r) => r.status),
@@ -91,8 +96,8 @@ describe('SQLite store: group commit', () => {
     const team = await createTeam(store, 'Twice');
     const receipt = makeReceipt(team.id);
     const [a, b] = await Promise.all([
-      store.openApproval(team.id, pendingApproval(team.id, receipt), canonicalize(receipt)),
-      store.openApproval(team.id, pendingApproval(team.id, receipt), canonicalize(receipt)),
+      store.openApproval(team.id, pendingApproval(team.id, receipt), canonicalize(receipt), KEY),
+      store.openApproval(team.id, pendingApproval(team.id, receipt), canonicalize(receipt), KEY),
     ]);
     assert.equal(a.kind, 'created');
     assert.equal(b.kind, 'existing');
@@ -112,7 +117,7 @@ describe('SQLite store: group commit', () => {
     other.exec('BEGIN IMMEDIATE');
     const approvals = [pendingApproval(team.id), pendingApproval(team.id)];
     const results = await Promise.allSettled(
-      approvals.map((a) => store.openApproval(team.id, a, canonicalize(a.receipt))),
+      approvals.map((a) => store.openApproval(team.id, a, canonicalize(a.receipt), KEY)),
     );
     other.exec('ROLLBACK');
     other.close();

@@ -36,4 +36,33 @@ describe('SQLite store', () => {
     db.close();
     assert.throws(() => new SqliteCloudStore({ path }), /newer than this heso-cloud/);
   });
+
+  test('a database at any earlier schema migrates: 1, 2 (changes feed), and the roles work recorded as 2', async () => {
+    const starts = {
+      'schema 1': [MIGRATIONS[0]!],
+      'schema 2 (changes feed)': [MIGRATIONS[0]!, MIGRATIONS[1]!],
+      // made by the API key roles work before it met the changes feed: its roles step was number 2
+      'roles recorded as 2': [MIGRATIONS[0]!, MIGRATIONS[2]!],
+    };
+    for (const [name, steps] of Object.entries(starts)) {
+      const path = join(dir, `${name.replace(/\W+/g, '-')}.db`);
+      const db = new Database(path);
+      db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+      steps.forEach((sql, i) => {
+        db.exec(sql);
+        db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(i + 1, 'earlier');
+      });
+      db.close();
+      const store = new SqliteCloudStore({ path });
+      const columns = (table: string) =>
+        (store.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+      assert.equal(store.schemaVersion(), MIGRATIONS.length, name);
+      for (const column of ['change_seq', 'opened_by', 'settled_seq'])
+        assert.ok(columns('approvals').includes(column), `${name}: ${column}`);
+      assert.ok(columns('api_keys').includes('role'), `${name}: api_keys.role`);
+      assert.ok(columns('approvers').includes('enrolled_by'), `${name}: approvers.enrolled_by`);
+      await store.close();
+      new SqliteCloudStore({ path }).db.close(); // and opens again without migrating twice
+    }
+  });
 });

@@ -17,17 +17,29 @@ import { type CloudHandle, startCloud } from '../support/cloud.ts';
 import { makeApprover, makeDataDir, makeTeam, type TestApprover, type TestTeam } from './helpers.ts';
 
 /**
- * A fetch in front of the real server that rewrites every approval poll answer: what a
- * compromised or buggy control plane could send. The poll is made without `wait`, so the
- * real server answers at once.
+ * A fetch in front of the real server that rewrites every approval answer: what a compromised
+ * or buggy control plane could send. Polls are made without `wait`, so the real server answers
+ * at once; the agent's one long-poll (`approvals/settled`) is answered at once with the
+ * rewritten approvals this fetch saw opened, as if they had just been decided.
  */
 function tamperWithPolls(rewrite: (approval: Approval) => Approval): typeof fetch {
+  const opened: Approval[] = [];
   return async (input, init) => {
     const url = new URL(String(input instanceof Request ? input.url : input));
-    if (init?.method !== 'GET' || !/\/approvals\/apr_/.test(url.pathname)) return fetch(input, init);
+    if (init?.method === 'POST' && url.pathname.endsWith('/approvals')) {
+      const res = await fetch(input, init);
+      const body = (await res.clone().json()) as Approval;
+      if (res.ok) opened.push(body);
+      return res;
+    }
+    if (init?.method !== 'GET' || !/\/approvals\/apr_|\/approvals\/settled$/.test(url.pathname))
+      return fetch(input, init);
     url.searchParams.delete('wait');
     const res = await fetch(url, init);
-    return Response.json(rewrite((await res.json()) as Approval));
+    if (!url.pathname.endsWith('/settled')) return Response.json(rewrite((await res.json()) as Approval));
+    const page = (await res.json()) as { cursor: string };
+    const lies = url.searchParams.has('cursor') ? opened.splice(0).map(rewrite) : [];
+    return Response.json({ approvals: lies, cursor: page.cursor, more: false });
   };
 }
 

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { IssuedRole } from '../../src/cloud/admin.ts';
 import * as adminOps from '../../src/cloud/admin.ts';
 import type { CloudLimits } from '../../src/cloud/context.ts';
 import type { RateLimitOptions } from '../../src/cloud/rate-limit.ts';
@@ -21,8 +22,8 @@ import type { ApproverRecord, PolicyDocument } from '../../src/core/schemas.ts';
 export interface CloudAdmin {
   /** Creates a team; returns its id. */
   createTeam(name?: string): Promise<string>;
-  /** Creates an API key for the team; returns the full key (`heso_…`). */
-  createApiKey(teamId: string): Promise<string>;
+  /** Creates an API key for the team (default role `admin`: may call every route); returns the full key (`heso_…`). */
+  createApiKey(teamId: string, role?: IssuedRole): Promise<string>;
   /** Revokes by full API key or key id; effective on the next request. */
   revokeApiKey(apiKeyOrKeyId: string): Promise<void>;
   /** Validates (rule language included) and stores the team policy. */
@@ -80,7 +81,8 @@ function tempDb(): { dbPath: string; cleanup: () => void } {
 function adminFor(withStore: <T>(fn: (store: CloudStore) => Promise<T>) => Promise<T>, now: () => Date): CloudAdmin {
   return {
     createTeam: (name = 'Test team') => withStore(async (s) => (await adminOps.createTeam(s, name, now)).id),
-    createApiKey: (teamId) => withStore(async (s) => (await adminOps.createApiKey(s, teamId, now)).apiKey),
+    createApiKey: (teamId, role = 'admin') =>
+      withStore(async (s) => (await adminOps.createApiKey(s, teamId, role, now)).apiKey),
     revokeApiKey: (key) => withStore(async (s) => void (await adminOps.revokeApiKey(s, key, now))),
     setPolicy: (teamId, doc) => withStore(async (s) => void (await adminOps.setPolicy(s, teamId, doc, now))),
     activateApprover: (teamId, keyId) => withStore((s) => adminOps.activateApprover(s, teamId, keyId, now)),

@@ -89,6 +89,7 @@ export class FakeEngine implements ApproverEngineApi {
       fingerprint: 'AAAA BBBB CCCC DDDD',
       keyStatus: 'pending',
       hasApiKey: true,
+      apiKeyRole: 'approver',
     };
     this.profiles.push(view);
     return view;
