@@ -89,7 +89,19 @@ function receipt(teamId: string, n: number): Receipt {
 /** The real CLI server in its own process. */
 async function startServer(dbPath: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const cli = new URL('../bin/heso-cloud.mjs', import.meta.url).pathname;
-  const args = [cli, 'serve', '--port', '0', '--db', dbPath, '--log-level', 'warn', '--rate-limit', '1000000'];
+  const args = [
+    cli,
+    'serve',
+    '--init',
+    '--port',
+    '0',
+    '--db',
+    dbPath,
+    '--log-level',
+    'warn',
+    '--rate-limit',
+    '1000000',
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';

@@ -10,7 +10,8 @@
  * 5. the approver app, already onboarded: Electron where it can launch, else the browser URL.
  * Ctrl-C stops everything and removes the temp data (keychain items included).
  *
- * On a headless machine: sh scripts/with-keyring.sh npm run demo
+ * On Linux with no reachable keychain it reruns itself in a private throw-away keyring session
+ * (the same as `sh scripts/with-keyring.sh npm run demo`), announcing it.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,6 +24,11 @@ import { startWebHost, type WebHost } from '../src/app/host/web-host.ts';
 import { ensureBuilt } from '../src/app/launcher/build-steps.ts';
 import { findElectronBinary } from '../src/app/launcher/electron-binary.ts';
 import { HEADLESS_KEYCHAIN_HINT, probeKeychain } from '../src/app/launcher/keychain-probe.ts';
+import {
+  canUsePrivateKeyring,
+  PRIVATE_KEYRING_NOTICE,
+  rerunInPrivateKeyring,
+} from '../src/app/launcher/keyring-session.ts';
 import { DEMO_WORKFLOW } from '../src/demo/actions.ts';
 
 const HELP = `usage: npm run demo [-- options]
@@ -32,7 +38,8 @@ const HELP = `usage: npm run demo [-- options]
   --browser       use the browser even if an Electron binary is available
   -h, --help      this help
 
-On a headless Linux machine run it inside a keyring session:
+On Linux with no reachable keychain (a server, a container), the demo starts itself in a
+private throw-away keyring session and says so; the same by hand:
   sh scripts/with-keyring.sh npm run demo`;
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -109,6 +116,12 @@ async function main(): Promise<void> {
   say('HESO demo — control plane, demo agent and approver app on this machine.');
 
   const keychain = await probeKeychain();
+  if (!keychain.ok && canUsePrivateKeyring()) {
+    say(`\nThe OS keychain is not reachable here (${keychain.message}).`);
+    say(PRIVATE_KEYRING_NOTICE);
+    const entry = [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)];
+    process.exit(await rerunInPrivateKeyring(ROOT, entry));
+  }
   if (!keychain.ok) {
     process.stderr.write(
       `\n✖ The OS keychain is not reachable, and the approver keeps its keys only there.\n  ${keychain.message}\n\n  ${HEADLESS_KEYCHAIN_HINT}\n`,
@@ -150,6 +163,7 @@ async function main(): Promise<void> {
       [
         join(ROOT, 'bin', 'heso-cloud.mjs'),
         'serve',
+        '--init',
         '--host',
         '127.0.0.1',
         '--port',

@@ -1,22 +1,24 @@
 #!/bin/sh
 # Runs "$@" inside a private D-Bus session with an unlocked, throw-away gnome-keyring,
-# so tests use the real OS keychain (Secret Service) without touching the user's own.
-# Needs: dbus, gnome-keyring, libsecret-tools (installed by .ci/run; see README).
+# so tests (and the demo on a headless machine) use the real OS keychain (Secret Service)
+# without touching the user's own.
+#   sh scripts/with-keyring.sh npm run demo
+# Needs: dbus, gnome-keyring, libsecret-tools (see README).
+#
+# Two halves. Outside the session, scripts/keyring-session.mjs stays the top process: it
+# makes the scratch folder, starts dbus-run-session, passes Ctrl-C / SIGTERM on to the
+# command, and removes the scratch folder on every way out. Inside the session (below), this
+# script starts the keyring and then becomes the command.
 set -eu
 if [ -z "${HESO_KEYRING_SESSION:-}" ]; then
-  command -v dbus-run-session >/dev/null 2>&1 || {
-    echo "with-keyring: dbus-run-session not found. Install: apt-get install -y dbus gnome-keyring libsecret-tools" >&2
-    exit 127
-  }
-  exec dbus-run-session -- env HESO_KEYRING_SESSION=1 sh "$0" "$@"
+  exec node "$(dirname "$0")/keyring-session.mjs" "$@"
 fi
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/heso-keyring.XXXXXX")
+scratch=${HESO_KEYRING_SCRATCH:?with-keyring: start it as sh scripts/with-keyring.sh COMMAND}
 mkdir -p "$scratch/home" "$scratch/run"
 chmod 700 "$scratch/run"
 export HOME="$scratch/home" XDG_RUNTIME_DIR="$scratch/run"
 export XDG_DATA_HOME="$scratch/home/.local/share" XDG_CONFIG_HOME="$scratch/home/.config"
-trap 'rm -rf "$scratch"' EXIT
 
 echo -n heso-test-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null
 
@@ -32,4 +34,10 @@ until dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedes
   sleep 0.1
 done
 export HESO_TEST_KEYRING=1
-"$@"
+# The launcher signals this pid; exec keeps it the command's own. fd 3 is the real stderr
+# (fd 2 is the launcher's filter for the session daemons' noise).
+echo $$ >"$scratch/command.pid"
+if { true >&3; } 2>/dev/null; then
+  exec "$@" 2>&3 3>&-
+fi
+exec "$@"

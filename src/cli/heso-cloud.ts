@@ -3,7 +3,8 @@
  * activation). Admin commands work on the database file directly; they are not on the HTTP API.
  * Exit codes: 0 done, 1 failed (not found, conflict, bad file), 2 usage error.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as admin from '../cloud/admin.ts';
 import { AdminError } from '../cloud/admin.ts';
@@ -16,9 +17,10 @@ import { parseJsonText, ValidationError } from '../core/validate.ts';
 const HELP = `heso-cloud — the HESO control plane
 
 Usage:
-  heso-cloud serve [--host 127.0.0.1] [--port 8787] [--db FILE] [--log-level info]
+  heso-cloud serve [--init] [--host 127.0.0.1] [--port 8787] [--db FILE] [--log-level info]
                    [--rate-limit 50]       requests per second per API key (bursts of 12×)
-  heso-cloud team create NAME
+                   --init creates the database when it does not exist yet
+  heso-cloud team create NAME              creates the database too, the first time
   heso-cloud team list
   heso-cloud key create --team TEAM        prints the API key once
   heso-cloud key list --team TEAM
@@ -30,7 +32,9 @@ Usage:
   heso-cloud approver revoke --team TEAM KEYID
 
 Options (every command):
-  --db FILE    SQLite database (default ./heso-cloud.db)
+  --db FILE    SQLite database (default $HESO_CLOUD_DB, else ./heso-cloud.db). Only
+               \`serve --init\` and \`team create\` create it; every other command
+               refuses a database that does not exist (a typo or another directory).
   --json       machine-readable output
   --help       this help
 
@@ -38,8 +42,11 @@ Exit codes: 0 done, 1 failed, 2 usage error.`;
 
 class UsageError extends Error {}
 
+const DEFAULT_DB = './heso-cloud.db';
+
 const OPTIONS = {
-  db: { type: 'string', default: './heso-cloud.db' },
+  db: { type: 'string' },
+  init: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   team: { type: 'string' },
@@ -51,7 +58,8 @@ const OPTIONS = {
 } as const;
 
 type Flags = {
-  db: string;
+  db?: string;
+  init: boolean;
   json: boolean;
   help: boolean;
   team?: string;
@@ -78,7 +86,27 @@ function requireArg(args: string[], index: number, name: string): string {
   return value;
 }
 
-function openStore(path: string): SqliteCloudStore {
+/** The database path and where it came from, for messages that say where we looked. */
+function databaseOf(flags: Flags): { path: string; source: string } {
+  if (flags.db !== undefined) return { path: flags.db, source: '--db' };
+  const fromEnv = process.env.HESO_CLOUD_DB;
+  if (fromEnv) return { path: fromEnv, source: 'HESO_CLOUD_DB' };
+  return { path: DEFAULT_DB, source: 'the default, in the current directory' };
+}
+
+/** Opens the database; only the commands that may create one get a new file, the others say where they looked. */
+function openStore(flags: Flags, mayCreate: boolean): SqliteCloudStore {
+  const { path, source } = databaseOf(flags);
+  if (!mayCreate && path !== ':memory:' && !existsSync(path))
+    throw new AdminError(
+      'not_found',
+      `no database at ${resolve(path)} (${source}). Give --db FILE or set HESO_CLOUD_DB to your database, ` +
+        'or create one with `heso-cloud team create NAME` or `heso-cloud serve --init`.',
+    );
+  return openStoreAt(path);
+}
+
+function openStoreAt(path: string): SqliteCloudStore {
   try {
     return new SqliteCloudStore({ path });
   } catch (err) {
@@ -98,7 +126,7 @@ async function serve(flags: Flags): Promise<void> {
   if (!level) throw new UsageError(`--log-level must be one of ${levels.join(', ')}`);
   const perSecond = Number(flags['rate-limit']);
   if (!(perSecond > 0)) throw new UsageError('--rate-limit must be a positive number of requests per second');
-  const store = openStore(flags.db);
+  const store = openStore(flags, flags.init);
   // Logs go to stderr so stdout carries only this command's own output (the listening line).
   const app = createCloudServer({
     store,
@@ -115,7 +143,7 @@ async function serve(flags: Flags): Promise<void> {
       `cannot listen on ${flags.host}:${port}: ${err instanceof Error ? err.message : err}`,
     );
   }
-  print(flags.json, { listening: address, db: flags.db }, `listening ${address}`);
+  print(flags.json, { listening: address, db: databaseOf(flags).path }, `listening ${address}`);
   let closing = false;
   const shutdown = async () => {
     if (closing) return;
@@ -244,7 +272,7 @@ async function main(argv: string[]): Promise<number> {
       await serve(flags);
       return -1; // keeps running
     }
-    const store = openStore(flags.db);
+    const store = openStore(flags, `${group} ${action}` === 'team create');
     try {
       await runAdmin(store, group, action, rest, flags);
     } finally {

@@ -15,7 +15,7 @@ interface Subcommand {
 
 // ─── Subcommands ─────────────────────────────────────────────────────────────────────
 // One line each. Owners: verify → core (src/cli/verify.ts); init, trust → SDK (src/sdk/cli.ts);
-// mcp, hook, exec → adapters (src/adapters/, entry points here).
+// receipts → client + SDK (src/cli/receipts.ts); mcp, hook, exec → adapters (src/adapters/, entry points here).
 const SUBCOMMANDS: Record<string, Subcommand> = {
   verify: {
     summary: 'verify a receipt offline against pinned keys',
@@ -23,6 +23,10 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   },
   init: { summary: 'create the operator data dir', load: async () => (await import('../sdk/cli.ts')).runInit },
   trust: { summary: 'pin, list or remove approver keys', load: async () => (await import('../sdk/cli.ts')).runTrust },
+  receipts: {
+    summary: 'get a receipt or export receipts (JSON Lines) to verify',
+    load: async () => (await import('./receipts.ts')).runReceipts,
+  },
   mcp: {
     summary: "MCP gateway: gate a stdio MCP server's tool calls",
     load: async () => (await import('./mcp.ts')).runMcp,

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { installNodeCrypto, nodeVerify } from '../core/ed25519-node.ts';
+import { installNodeCrypto } from '../core/ed25519-node.ts';
 import {
   LIMITS,
   PublicKeyB64,
@@ -15,27 +15,32 @@ import {
   parseWith,
   shortCode,
   TrustSet,
-  ValidationError,
   type VerifyReason,
   type VerifyResult,
-  verifyReceipt,
 } from '../core/index.ts';
 import { escapeUntrusted, formatCliFailure, jsonForTerminal, terminalSafe } from '../core/terminal-text.ts';
+import { TrustFile } from '../sdk/trust.ts';
+import { isJsonLines, readReceiptInput, verifyLines, verifyText } from './verify-lines.ts';
 
-const HELP = `usage: heso verify RECEIPT.json --trust PUBKEY_OR_FILE ... [--operator PUBKEY_OR_FILE ...] [--json]
+const HELP = `usage: heso verify RECEIPT.json|RECEIPTS.jsonl|- --trust PUBKEY_OR_FILE ... [--operator PUBKEY_OR_FILE ...] [--json]
 
-Verifies a HESO receipt offline (no network, no account) and re-derives its verdict.
+Verifies HESO receipts offline (no network, no account) and re-derives their verdicts.
+One receipt (a JSON file), or many as JSON Lines (one receipt per line, as written by
+\`heso receipts export\`); - reads standard input.
 
   --trust KEY|FILE     an approver public key (base64url, 32 bytes) whose co-signature you
-                       accept, or a file: a JSON trust set {"approverKeys": [...],
-                       "operatorKeys": [...]} or a text file with one base64url key per line
-                       (blank lines and lines starting with # are ignored). Repeatable.
+                       accept, or a file: an agent's .heso/trusted-approvers.json, a JSON trust
+                       set {"approverKeys": [...], "operatorKeys": [...]}, or a text file with
+                       one base64url key per line (blank lines and lines starting with # are
+                       ignored). Repeatable.
   --operator KEY|FILE  accept only receipts signed by this operator key (same forms). Repeatable.
                        Without it, any operator key whose signature verifies is accepted.
   --json               print the result as JSON.
   -h, --help           show this help.
 
-Exit status: 0 valid and allowed · 1 not allowed (invalid, blocked, suspended or denied) · 2 usage error.
+Exit status, one receipt: 0 valid and allowed · 1 not allowed (invalid, blocked, suspended or denied).
+Exit status, JSON Lines: 0 every receipt valid (whatever its verdict) · 1 any invalid, or none.
+2 usage error.
 `;
 
 class UsageError extends Error {}
@@ -76,7 +81,11 @@ function loadKeys(value: string, flag: string): { approverKeys: string[]; operat
   const text = readSmallFile(value, `${flag} file`);
   if (text.trimStart().startsWith('{')) {
     try {
-      const trust = parseWith(TrustSet, parseJsonText(text, value), value);
+      const json = parseJsonText(text, value);
+      const pinned = TrustFile.safeParse(json);
+      // The agent's own pinned-keys file (heso trust add) is a trust root as it stands.
+      if (pinned.success) return { approverKeys: pinned.data.approvers.map((a) => a.publicKey), operatorKeys: [] };
+      const trust = parseWith(TrustSet, json, value);
       return { approverKeys: trust.approverKeys, operatorKeys: trust.operatorKeys ?? [] };
     } catch (err) {
       throw new UsageError(`${flag} file ${err instanceof Error ? err.message : String(err)}`);
@@ -171,30 +180,13 @@ export async function runVerify(argv: string[]): Promise<number> {
       process.stdout.write(HELP);
       return 0;
     }
-    if (positionals.length !== 1) throw new UsageError('give exactly one receipt file');
+    if (positionals.length !== 1) throw new UsageError('give exactly one receipt file (or - for standard input)');
     const file = positionals[0]!;
     const trust = buildTrust(values.trust ?? [], values.operator ?? []);
-    const text = readSmallFile(file, 'receipt');
-    let receipt: unknown;
-    let result: VerifyResult;
-    try {
-      receipt = parseJsonText(text, 'receipt');
-      installNodeCrypto();
-      result = verifyReceipt(receipt, trust, { verify: nodeVerify });
-    } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
-      receipt = null;
-      result = {
-        ok: false,
-        valid: false,
-        verdict: 'block',
-        claimedVerdict: null,
-        reasons: [{ code: 'malformed', message: err.message, field: 'receipt' }],
-        operatorKeyId: null,
-        approverKeyId: null,
-        decision: null,
-      };
-    }
+    const text = await readReceiptInput(file, (message) => new UsageError(message));
+    installNodeCrypto();
+    if (isJsonLines(file, text)) return verifyLines(file, text, trust, json);
+    const { receipt, result } = verifyText(text, 'receipt', trust);
     // The receipt and the file name are input: nothing in them reaches the terminal raw.
     if (json) process.stdout.write(`${jsonForTerminal({ file, ...result }, 2)}\n`);
     else process.stdout.write(terminalSafe(humanReport(file, receipt, result)));

@@ -15,10 +15,13 @@ import {
   ErrorBody,
   ListApprovalsResponse,
   ListApproversResponse,
+  type ListReceiptsFilter,
+  ListReceiptsResponse,
   MAX_WAIT_SECONDS,
   type OpenApprovalRequest,
   PushReceiptsResponse,
   routes,
+  StoredReceipt,
 } from '../core/api.ts';
 import { ApproverRecord, type Cosignature, endpointProblem, PolicyBundle, type Receipt } from '../core/schemas.ts';
 import { ControlPlaneError, kindForStatus, parseRetryAfter } from './errors.ts';
@@ -47,6 +50,14 @@ export interface ListPendingOptions {
   cursor?: string;
   waitSeconds?: number;
   /** Most approvals to return (1–500, server default 100). */
+  limit?: number;
+  signal?: AbortSignal;
+}
+
+export interface ListReceiptsOptions extends ListReceiptsFilter {
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+  /** Page size, 1–500 (server default 100). */
   limit?: number;
   signal?: AbortSignal;
 }
@@ -106,6 +117,40 @@ export class ControlPlaneClient {
       schema: PushReceiptsResponse,
       signal: opts.signal,
     });
+  }
+
+  /**
+   * One stored receipt. Refuses an answer about another receipt or team (a control plane is
+   * never trusted for integrity); the signatures are for the caller to verify.
+   */
+  async getReceipt(team: string, receiptId: string): Promise<StoredReceipt> {
+    const what = `GET ${routes.receipt(team, receiptId)}`;
+    const stored = await this.#request({ method: 'GET', path: routes.receipt(team, receiptId), schema: StoredReceipt });
+    const st = stored.receipt.statement;
+    if (st.receiptId !== receiptId || st.teamId !== team)
+      throw wrongAnswer(
+        what,
+        `receipt "${st.receiptId}" of team "${st.teamId}"`,
+        `receipt "${receiptId}" of team "${team}"`,
+      );
+    return stored;
+  }
+
+  /** One page of the team's receipts; refuses a page holding receipts that do not match what was asked. */
+  async listReceipts(team: string, opts: ListReceiptsOptions = {}): Promise<ListReceiptsResponse> {
+    const { signal, ...query } = opts;
+    const path = routes.receipts(team);
+    const page = await this.#request({ method: 'GET', path, query, schema: ListReceiptsResponse, signal });
+    for (const { receipt } of page.receipts) {
+      const mismatch = receiptFilterMismatch(receipt, team, opts);
+      if (mismatch)
+        throw wrongAnswer(
+          `GET ${path}`,
+          `receipt "${receipt.statement.receiptId}", which ${mismatch}`,
+          'receipts matching the filter',
+        );
+    }
+    return page;
   }
 
   /** Opens an approval for a suspended receipt; opening the same receipt again returns the existing approval. */
@@ -246,6 +291,20 @@ export class ControlPlaneClient {
     }
     return parsed.data;
   }
+}
+
+/** Why a listed receipt is not one the filter asked for, or null when it is. */
+export function receiptFilterMismatch(receipt: Receipt, team: string, filter: ListReceiptsFilter): string | null {
+  const st = receipt.statement;
+  const issued = Date.parse(st.issuedAt);
+  if (st.teamId !== team) return `belongs to team ${st.teamId}, not ${team}`;
+  if (filter.since !== undefined && issued < Date.parse(filter.since)) return `was issued before ${filter.since}`;
+  if (filter.until !== undefined && issued >= Date.parse(filter.until)) return `was issued at or after ${filter.until}`;
+  if (filter.verdict !== undefined && st.verdict !== filter.verdict) return `has verdict ${st.verdict}`;
+  if (filter.tool !== undefined && st.action.tool !== filter.tool) return `is for tool ${st.action.tool}`;
+  if (filter.workflow !== undefined && st.action.workflow !== filter.workflow)
+    return `is from workflow ${st.action.workflow}`;
+  return null;
 }
 
 /** `approval` if it is the one asked for (id) and belongs to the team asked for (approval and receipt). */

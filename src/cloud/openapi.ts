@@ -8,9 +8,11 @@ import {
   ErrorBody,
   ListApprovalsResponse,
   ListApproversResponse,
+  ListReceiptsResponse,
   OpenApprovalRequest,
   PushReceiptsRequest,
   PushReceiptsResponse,
+  StoredReceipt,
 } from '../core/api.ts';
 import { ApproverRecord, PolicyBundle } from '../core/schemas.ts';
 
@@ -44,6 +46,38 @@ const operations: Operation[] = [
     summary: 'Push one receipt or a batch; each is re-verified; per-item results',
     request: PushReceiptsRequest,
     responses: { 200: PushReceiptsResponse, 400: null, 413: null },
+  },
+  {
+    method: 'get',
+    path: '/v1/teams/{team}/receipts',
+    summary:
+      "The team's receipts as signed, oldest first (issuedAt, then id), filtered and paginated; " +
+      'format=jsonl streams every match as JSON Lines (application/x-ndjson, one receipt per line)',
+    query: [
+      { name: 'since', description: 'issuedAt at or after this RFC 3339 UTC time', schema: { type: 'string' } },
+      { name: 'until', description: 'issuedAt before this RFC 3339 UTC time', schema: { type: 'string' } },
+      {
+        name: 'verdict',
+        description: 'the verdict the operator signed',
+        schema: { type: 'string', enum: ['allow', 'block', 'suspend'] },
+      },
+      { name: 'tool', description: 'action tool, exact', schema: { type: 'string' } },
+      { name: 'workflow', description: 'action workflow, exact', schema: { type: 'string' } },
+      { name: 'limit', description: '1–500, default 100 (JSON pages only)', schema: { type: 'integer' } },
+      { name: 'cursor', description: 'nextCursor from the previous page', schema: { type: 'string' } },
+      {
+        name: 'format',
+        description: '`json` (default) or `jsonl`',
+        schema: { type: 'string', enum: ['json', 'jsonl'] },
+      },
+    ],
+    responses: { 200: ListReceiptsResponse, 400: null },
+  },
+  {
+    method: 'get',
+    path: '/v1/teams/{team}/receipts/{id}',
+    summary: 'One receipt exactly as signed (with its co-signature once pushed); verify it yourself',
+    responses: { 200: StoredReceipt, 404: null },
   },
   {
     method: 'post',

@@ -26,6 +26,7 @@ import { registerApprovalRoutes } from './routes-approvals.ts';
 import { registerApproverRoutes } from './routes-approvers.ts';
 import { registerChangesRoutes } from './routes-changes.ts';
 import { registerReceiptRoutes } from './routes-receipts.ts';
+import { registerReceiptReadRoutes } from './routes-receipts-read.ts';
 import type { CloudStore } from './store.ts';
 
 export interface CloudLoggerOptions {
@@ -238,6 +239,7 @@ export function createCloudServer(opts: CloudServerOptions): FastifyInstance {
   app.get('/v1/openapi.json', async () => openApiDocument());
   registerApproverRoutes(app, ctx);
   registerReceiptRoutes(app, ctx);
+  registerReceiptReadRoutes(app, ctx);
   registerApprovalRoutes(app, ctx);
   registerChangesRoutes(app, ctx);
   return app;

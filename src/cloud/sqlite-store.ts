@@ -19,6 +19,7 @@ import type { Approval } from '../core/api.ts';
 import type { ApproverRecord, PolicyDocument } from '../core/schemas.ts';
 import { GroupCommit } from './group-commit.ts';
 import { MIGRATIONS } from './sqlite-migrations.ts';
+import { ISSUED_MS, RECEIPT_COLUMNS, type ReceiptRow, receiptRecordOf } from './sqlite-receipts.ts';
 import type {
   ApiKeyRecord,
   ChangesPage,
@@ -28,6 +29,8 @@ import type {
   OpenApprovalOutcome,
   PendingPage,
   PutReceiptOutcome,
+  ReceiptQuery,
+  ReceiptRecord,
   ReceiptWrite,
   StoredPolicy,
   TeamRecord,
@@ -268,6 +271,35 @@ export class SqliteCloudStore implements CloudStore {
       receiptId,
     ) as { canonical: string } | undefined;
     return row?.canonical ?? null;
+  }
+
+  async getReceiptRecord(teamId: string, receiptId: string): Promise<ReceiptRecord | null> {
+    const row = this.db
+      .prepare(`SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE team_id = ? AND receipt_id = ?`)
+      .get(teamId, receiptId) as ReceiptRow | undefined;
+    return row ? receiptRecordOf(row) : null;
+  }
+
+  async listReceipts(teamId: string, query: ReceiptQuery): Promise<ReceiptRecord[]> {
+    // Filters read the signed statement itself (json_extract), so nothing stored beside it can disagree.
+    const where = ['team_id = ?'];
+    const params: (string | number)[] = [teamId];
+    const add = (clause: string, ...values: (string | number)[]) => {
+      where.push(clause);
+      params.push(...values);
+    };
+    if (query.sinceMs !== undefined) add(`${ISSUED_MS} >= ?`, query.sinceMs);
+    if (query.untilMs !== undefined) add(`${ISSUED_MS} < ?`, query.untilMs);
+    if (query.verdict !== undefined) add(`json_extract(canonical, '$.statement.verdict') = ?`, query.verdict);
+    if (query.tool !== undefined) add(`json_extract(canonical, '$.statement.action.tool') = ?`, query.tool);
+    if (query.workflow !== undefined) add(`json_extract(canonical, '$.statement.action.workflow') = ?`, query.workflow);
+    if (query.after) add(`(${ISSUED_MS}, receipt_id) > (?, ?)`, query.after.issuedMs, query.after.receiptId);
+    const rows = this.db
+      .prepare(
+        `SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE ${where.join(' AND ')} ORDER BY ${ISSUED_MS}, receipt_id LIMIT ?`,
+      )
+      .all(...params, query.limit) as ReceiptRow[];
+    return rows.map(receiptRecordOf);
   }
 
   async countReceipts(teamId: string): Promise<number> {

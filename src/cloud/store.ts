@@ -47,6 +47,30 @@ export interface ReceiptWrite {
   mayReplace: (existingCanonical: string) => boolean;
 }
 
+/** A stored receipt: its canonical JSON and when it was (last) stored. */
+export interface ReceiptRecord {
+  receiptId: string;
+  canonical: string;
+  receivedAt: string;
+  /** The operator-signed `issuedAt`, in milliseconds since the epoch: the listing order. */
+  issuedMs: number;
+}
+
+/** Filters of a receipts listing; every given one must match. Times are milliseconds since the epoch. */
+export interface ReceiptQuery {
+  /** issuedAt ≥ sinceMs */
+  sinceMs?: number;
+  /** issuedAt < untilMs */
+  untilMs?: number;
+  /** The verdict the operator signed. */
+  verdict?: string;
+  tool?: string;
+  workflow?: string;
+  /** Only receipts after this one in listing order (issuedAt, then receipt id). */
+  after?: { issuedMs: number; receiptId: string };
+  limit: number;
+}
+
 export type OpenApprovalOutcome =
   | { kind: 'created'; approval: Approval }
   /** The same receipt was opened before: the existing approval. */
@@ -125,6 +149,10 @@ export interface CloudStore {
   /** Canonical JSON of a stored receipt, or null. */
   getReceipt(teamId: string, receiptId: string): Promise<string | null>;
   countReceipts(teamId: string): Promise<number>;
+  /** One stored receipt with its storage facts, or null. */
+  getReceiptRecord(teamId: string, receiptId: string): Promise<ReceiptRecord | null>;
+  /** A page of the team's receipts matching `query`, ordered by issuedAt then receipt id. */
+  listReceipts(teamId: string, query: ReceiptQuery): Promise<ReceiptRecord[]>;
 
   /* approvals */
   /** Opens an approval unless one exists for the same receipt id (idempotent when the receipt is identical). */

@@ -17,6 +17,7 @@ import {
   SignedRotation,
   Timestamp,
   UnicodeString,
+  Verdict,
 } from './schemas.ts';
 
 export const API_PREFIX = '/v1';
@@ -25,6 +26,8 @@ export const API_PREFIX = '/v1';
 export const routes = {
   policy: (team: string) => `${API_PREFIX}/teams/${encodeURIComponent(team)}/policy`,
   receipts: (team: string) => `${API_PREFIX}/teams/${encodeURIComponent(team)}/receipts`,
+  receipt: (team: string, id: string) =>
+    `${API_PREFIX}/teams/${encodeURIComponent(team)}/receipts/${encodeURIComponent(id)}`,
   approvals: (team: string) => `${API_PREFIX}/teams/${encodeURIComponent(team)}/approvals`,
   approvalChanges: (team: string) => `${API_PREFIX}/teams/${encodeURIComponent(team)}/approvals/changes`,
   approval: (team: string, id: string) =>
@@ -94,6 +97,41 @@ export type ReceiptResult = z.infer<typeof ReceiptResult>;
 /** 200 when every item was accepted or a duplicate; 207-style per-item results otherwise (status 200 still). */
 export const PushReceiptsResponse = z.strictObject({ results: z.array(ReceiptResult) });
 export type PushReceiptsResponse = z.infer<typeof PushReceiptsResponse>;
+
+/** A receipt as the control plane keeps it: the receipt exactly as signed (co-signature included once pushed). */
+export const StoredReceipt = z.strictObject({
+  receipt: Receipt,
+  /** When the control plane last stored it (the co-signed version replaces the plain one). */
+  receivedAt: Timestamp,
+});
+export type StoredReceipt = z.infer<typeof StoredReceipt>;
+
+/** `GET …/receipts/{id}`: 404 when this team has no such receipt. */
+export const GetReceiptResponse = StoredReceipt;
+
+/** Largest page of `GET …/receipts`. */
+export const MAX_RECEIPTS_PAGE = 500;
+
+/**
+ * `GET …/receipts?since&until&verdict&tool&workflow&limit&cursor[&format=jsonl]` filters, as sent.
+ * `since` (inclusive) and `until` (exclusive) apply to the operator-signed `issuedAt`; `verdict`
+ * is the verdict the operator signed (`suspend` receipts may carry a co-signature).
+ */
+export const ListReceiptsFilter = z.strictObject({
+  since: Timestamp.optional(),
+  until: Timestamp.optional(),
+  verdict: Verdict.optional(),
+  tool: Id.optional(),
+  workflow: Id.optional(),
+});
+export type ListReceiptsFilter = z.infer<typeof ListReceiptsFilter>;
+
+/** Oldest first by `issuedAt`, then receipt id; `nextCursor` is null on the last page. */
+export const ListReceiptsResponse = z.strictObject({
+  receipts: z.array(StoredReceipt).max(MAX_RECEIPTS_PAGE),
+  nextCursor: z.string().max(512).nullable(),
+});
+export type ListReceiptsResponse = z.infer<typeof ListReceiptsResponse>;
 
 /* ---------------------------------------------------------------------------------- approvals */
 

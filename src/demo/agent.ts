@@ -6,7 +6,7 @@
  *
  *   HESO_API_KEY=heso_… npm run demo:agent -- --endpoint http://127.0.0.1:8787 --team T
  *
- * Options: --data-dir DIR (default .heso-demo), --count N (default 10), --interval MS
+ * Options: --data-dir DIR (default .heso, the same as `heso init` and `heso trust`), --count N (default 10), --interval MS
  * (default 1500), --once (one of each case, then exit), --seed N, --approval-seconds S,
  * --observe, --json (one JSON event per line).
  */
@@ -17,6 +17,7 @@ import {
   type ActionInput,
   configure,
   createGuard,
+  DEFAULT_DATA_DIR,
   dataDirPaths,
   type GuardEvent,
   HesoApprovalError,
@@ -30,7 +31,7 @@ const HELP = `usage: HESO_API_KEY=… npm run demo:agent -- --endpoint URL --tea
 
   --endpoint URL          control plane base URL (or HESO_ENDPOINT)
   --team TEAM             team id
-  --data-dir DIR          operator data dir, created if missing (default .heso-demo)
+  --data-dir DIR          operator data dir, created if missing (default .heso, as for heso init/trust)
   --count N               how many actions to send (default 10)
   --interval MS           pause between actions (default 1500)
   --once                  send one action of each kind, then exit
@@ -93,7 +94,8 @@ const count = intOption('count', args.count, 10, 1);
 const interval = intOption('interval', args.interval, 1500, 0);
 const seed = intOption('seed', args.seed, Math.floor(Math.random() * 1e9), 0);
 const approvalSeconds = intOption('approval-seconds', args['approval-seconds'], 300, 10);
-const dataDir = args['data-dir'] ?? '.heso-demo';
+// One data directory for every operator command: `heso init` and `heso trust add` pin keys here too.
+const dataDir = args['data-dir'] ?? DEFAULT_DATA_DIR;
 const json = args.json ?? false;
 
 const time = () => new Date().toISOString().slice(11, 19);
@@ -184,7 +186,8 @@ function onEvent(e: GuardEvent): void {
 
 async function main(): Promise<number> {
   if (!existsSync(dataDirPaths(dataDir).operatorKey)) {
-    const r = initDataDir(dataDir);
+    // Never edits a tracked .gitignore: the data dir ignores itself (its own .gitignore is `*`).
+    const r = initDataDir(dataDir, { gitignore: false });
     say(`Created operator data in ${r.dataDir} (key ${r.fingerprint})`, { event: 'init', keyId: r.keyId });
   }
   configure(apiKey!, endpoint!);

@@ -8,6 +8,7 @@
  *     audit.jsonl              one line per guarded action and outcome (no secrets)
  *     outbox/pending/          receipts not yet accepted by the control plane
  *     outbox/refused/          receipts the control plane refused, with the reason
+ *     receipts/                a copy of every receipt signed here (newest 10 000; see receipt-archive.ts)
  *
  * `initDataDir` is idempotent and never replaces an existing key.
  */
@@ -41,6 +42,7 @@ export interface DataDirPaths {
   auditLog: string;
   outboxPending: string;
   outboxRefused: string;
+  receipts: string;
 }
 
 export function dataDirPaths(dir: string): DataDirPaths {
@@ -52,6 +54,7 @@ export function dataDirPaths(dir: string): DataDirPaths {
     auditLog: join(root, 'audit.jsonl'),
     outboxPending: join(root, 'outbox', 'pending'),
     outboxRefused: join(root, 'outbox', 'refused'),
+    receipts: join(root, 'receipts'),
   };
 }
 

@@ -50,6 +50,8 @@ export interface GuardOptions {
   approvalTimeoutMs?: number;
   /** Push receipts in the background (default true). Call `close()` when done. */
   autoPush?: boolean;
+  /** How many signed receipts to keep in `<dataDir>/receipts/` after pushing (the newest; default 10 000, 0 none). */
+  keepReceipts?: number;
   onEvent?: (event: GuardEvent) => void;
 }
 
@@ -127,6 +129,7 @@ export class Guard {
     this.outbox = new Outbox(this.dataDir, {
       ...(opts.cloud ? { cloud: opts.cloud } : {}),
       onEvent: (event) => this.#emit({ type: 'outbox', event }),
+      ...(opts.keepReceipts !== undefined ? { archive: { maxReceipts: opts.keepReceipts } } : {}),
     });
   }
 

@@ -59,4 +59,5 @@ export {
 } from './guard.ts';
 export { type ActionInput, type CaptureOptions, type Clock, capture, type SignOptions, sign } from './local.ts';
 export { type FlushResult, Outbox, type OutboxEvent, type OutboxOptions, type RefusedReceipt } from './outbox.ts';
+export { DEFAULT_KEPT_RECEIPTS, ReceiptArchive, type ReceiptArchiveOptions } from './receipt-archive.ts';
 export { type PinnedApprover, type TrustReport, TrustStore } from './trust.ts';

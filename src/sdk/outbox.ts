@@ -10,13 +10,12 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { sha256 } from '../core/crypto.ts';
-import { toHex, utf8 } from '../core/encoding.ts';
 import { LIMITS, Receipt } from '../core/schemas.ts';
 import { configuredCloud, type HesoCloud } from './cloud.ts';
 import { dataDirPaths } from './data-dir.ts';
 import { HesoError, isTransient } from './errors.ts';
 import { fsyncDir, writeFileDurable } from './fsutil.ts';
+import { ReceiptArchive, type ReceiptArchiveOptions, readReceipt, receiptFileName } from './receipt-archive.ts';
 import { type BackoffOptions, backoffDelay, sleep } from './retry.ts';
 
 export interface OutboxOptions {
@@ -25,6 +24,8 @@ export interface OutboxOptions {
   backoff?: BackoffOptions;
   /** Called on every push attempt outcome (for logs; contains no secrets). */
   onEvent?: (event: OutboxEvent) => void;
+  /** The local copy of every enqueued receipt, kept after it is pushed (default: the newest 10 000). */
+  archive?: ReceiptArchiveOptions;
 }
 
 export type OutboxEvent =
@@ -48,12 +49,13 @@ export interface RefusedReceipt {
   refusedAt: string;
 }
 
-const fileNameFor = (receiptId: string) => `${toHex(sha256(utf8.encode(receiptId))).slice(0, 40)}.json`;
+const fileNameFor = receiptFileName;
 
 export class Outbox {
   readonly #pendingDir: string;
   readonly #refusedDir: string;
   readonly #opts: OutboxOptions;
+  readonly #archive: ReceiptArchive;
   #flushing: Promise<FlushResult> | null = null;
   #loop: Promise<void> | null = null;
   #stop: AbortController | null = null;
@@ -64,6 +66,7 @@ export class Outbox {
     this.#pendingDir = paths.outboxPending;
     this.#refusedDir = paths.outboxRefused;
     this.#opts = opts;
+    this.#archive = new ReceiptArchive(dataDir, opts.archive);
     if (!existsSync(paths.root))
       throw new HesoError('data_dir', `no data directory at ${paths.root}: run \`heso init\` first`);
     mkdirSync(this.#pendingDir, { recursive: true, mode: 0o700 });
@@ -80,6 +83,7 @@ export class Outbox {
     const file = join(this.#pendingDir, fileNameFor(valid.statement.receiptId));
     if (!existsSync(file) || (valid.cosignature && !readPending(file)?.cosignature))
       writeFileDurable(file, JSON.stringify(valid));
+    this.#archive.keep(valid);
     this.#wake?.();
   }
 
@@ -271,14 +275,7 @@ export class Outbox {
   }
 }
 
-function readPending(file: string): Receipt | null {
-  try {
-    const parsed = Receipt.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
+const readPending = readReceipt;
 
 function removeQuietly(file: string): void {
   try {

@@ -26,7 +26,8 @@ export const PinnedApprover = z.strictObject({
 });
 export type PinnedApprover = z.infer<typeof PinnedApprover>;
 
-const TrustFile = z.strictObject({ type: z.literal(TRUST_FILE_TYPE), approvers: z.array(PinnedApprover) });
+/** `<data dir>/trusted-approvers.json`; `heso verify --trust` reads it too. */
+export const TrustFile = z.strictObject({ type: z.literal(TRUST_FILE_TYPE), approvers: z.array(PinnedApprover) });
 
 export interface TrustReport {
   /** Pinned and listed active by the control plane. */

@@ -23,11 +23,19 @@ const file = (name: string, content: string) => {
 };
 
 function heso(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return hesoWithInput(null, ...args);
+}
+
+function hesoWithInput(
+  input: string | null,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd: root }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [bin, ...args], { cwd: root }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
+    child.stdin?.end(input ?? '');
   });
 }
 
@@ -165,10 +173,51 @@ describe('heso verify', { concurrency: 4 }, () => {
     assert.equal(JSON.parse(noFile.stdout).error.code, 'usage');
   });
 
+  test("the agent's own pinned-keys file (heso trust add) is accepted as --trust", async () => {
+    const dataDir = join(dir, 'agent-data');
+    assert.equal((await heso('init', '--data-dir', dataDir, '--no-gitignore')).code, 0);
+    const pinned = await heso('trust', 'add', '--name', 'Dana', '--data-dir', dataDir, '--', approverKey);
+    assert.equal(pinned.code, 0, pinned.stderr);
+    const r = await heso('verify', receiptPath, '--trust', join(dataDir, 'trusted-approvers.json'));
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /VALID and ALLOWED/);
+    // Without the approver pinned, the same receipt's co-signature is not accepted.
+    const empty = join(dir, 'agent-empty');
+    await heso('init', '--data-dir', empty, '--no-gitignore');
+    await heso('trust', 'add', '--data-dir', empty, '--', operatorKey);
+    const other = await heso('verify', receiptPath, '--trust', join(empty, 'trusted-approvers.json'));
+    assert.equal(other.code, 1);
+  });
+
+  test('JSON Lines: one report per receipt; a tampered line fails the file (exit 1), from stdin too', async () => {
+    const tampered = structuredClone(receipt);
+    tampered.statement.action.params.amount = 9999;
+    const good = JSON.stringify(receipt);
+    const allGood = await hesoWithInput(`${good}\n${good}\n`, 'verify', '-', '--trust', trustPath);
+    assert.equal(allGood.code, 0, allGood.stdout + allGood.stderr);
+    assert.match(allGood.stdout, /2 of 2 valid \(2 allowed/);
+    const mixed = file('mixed.jsonl', `${good}\n${JSON.stringify(tampered)}\nnot json\n`);
+    const r = await heso('verify', mixed, '--trust', trustPath, '--json');
+    assert.equal(r.code, 1);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(
+      out.receipts.map((x: { line: number; valid: boolean }) => [x.line, x.valid]),
+      [
+        [1, true],
+        [2, false],
+        [3, false],
+      ],
+    );
+    assert.deepEqual([out.summary.valid, out.summary.invalid], [1, 2]);
+    const none = await heso('verify', file('empty.jsonl', '\n'), '--trust', trustPath);
+    assert.equal(none.code, 1);
+    assert.match(none.stdout, /no receipts/);
+  });
+
   test('help and the dispatcher', async () => {
     const help = await heso('verify', '--help');
     assert.equal(help.code, 0);
-    assert.match(help.stdout, /usage: heso verify RECEIPT\.json --trust/);
+    assert.match(help.stdout, /usage: heso verify RECEIPT\.json\|RECEIPTS\.jsonl\|- --trust/);
     const top = await heso('--help');
     assert.equal(top.code, 0);
     assert.match(top.stdout, /verify\s+verify a receipt offline/);

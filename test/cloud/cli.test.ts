@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -17,12 +17,18 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[]): Promise<Run> {
+function cli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    const env = { ...process.env, ...opts.env };
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env, ...(opts.cwd ? { cwd: opts.cwd } : {}) },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -30,6 +36,29 @@ describe('heso-cloud CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'heso-cloud-cli-'));
   const db = join(dir, 'cloud.db');
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('never creates an empty database by accident: says where it looked; HESO_CLOUD_DB sets the path', async () => {
+    const elsewhere = mkdtempSync(join(dir, 'elsewhere-'));
+    const env = { HESO_CLOUD_DB: '' };
+    const [list, keys, serve] = await Promise.all([
+      cli(['team', 'list'], { cwd: elsewhere, env }),
+      cli(['key', 'list', '--team', 'team_x', '--db', join(elsewhere, 'typo.db')], { env }),
+      cli(['serve', '--port', '0', '--db', join(elsewhere, 'typo.db')], { env }),
+    ]);
+    for (const r of [list, keys, serve]) {
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /no database at .*elsewhere-[^ ]*\/(heso-cloud|typo)\.db/);
+      assert.match(r.stderr, /HESO_CLOUD_DB/);
+    }
+    assert.deepEqual(readdirSync(elsewhere), [], 'nothing was created');
+
+    const viaEnv = join(elsewhere, 'team.db');
+    const created = await cli(['team', 'create', 'Env team', '--json'], { env: { HESO_CLOUD_DB: viaEnv } });
+    assert.equal(created.code, 0, created.stderr);
+    const listed = await cli(['team', 'list'], { cwd: elsewhere, env: { HESO_CLOUD_DB: viaEnv } });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /Env team/);
+  });
 
   test('a team created with the CLI is served by `heso-cloud serve`', async () => {
     const team = await cli(['team', 'create', 'Acme', 'Ops', '--db', db, '--json']);

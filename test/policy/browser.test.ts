@@ -18,10 +18,13 @@ test('the policy language bundles for the browser and runs without any Node glob
     logLevel: 'silent',
   });
   const code = out.outputFiles[0]!.text;
-  // A bare context: no process, require, Buffer or module.
+  // A bare context: no process, require, Buffer or module; only what every browser has and the
+  // code uses (TextEncoder/TextDecoder: params limits count UTF-8 bytes, base64url is strict).
   const sandbox: Record<string, unknown> = {};
   vm.runInNewContext(`${code}\nresult = hesoPolicy.evaluate(action, policy);`, {
     ...sandbox,
+    TextEncoder,
+    TextDecoder,
     action: { tool: 'payments.refund', params: { amount: 250 }, account: 'a', workflow: 'w' },
     policy: {
       version: '1',

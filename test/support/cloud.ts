@@ -163,7 +163,7 @@ function waitForListening(child: ChildProcess): Promise<string> {
   });
 }
 
-/** The real CLI as a child process: `node bin/heso-cloud.mjs serve --port 0 --db FILE`. */
+/** The real CLI as a child process: `node bin/heso-cloud.mjs serve --init --port 0 --db FILE`. */
 export async function spawnCloud(opts: SpawnCloudOptions = {}): Promise<SpawnedCloud> {
   const temp = opts.dbPath ? null : tempDb();
   const dbPath = opts.dbPath ?? temp!.dbPath;
@@ -177,6 +177,7 @@ export async function spawnCloud(opts: SpawnCloudOptions = {}): Promise<SpawnedC
       [
         CLI,
         'serve',
+        '--init',
         '--host',
         '127.0.0.1',
         '--port',

@@ -7,8 +7,8 @@ import { KeyringKeyStore } from '../../approver/key-store.ts';
 export type KeychainProbe = { ok: true } | { ok: false; message: string };
 
 export const HEADLESS_KEYCHAIN_HINT =
-  'On a headless Linux machine (like this build machine), run it inside a private D-Bus session with an unlocked ' +
-  'gnome-keyring: `sh scripts/with-keyring.sh npm run demo` (or `… npm start`). ' +
+  'On a headless Linux machine (a server, a container), run it inside a private D-Bus session with an unlocked, ' +
+  'throw-away gnome-keyring: `sh scripts/with-keyring.sh npm run demo` (or `… npm start`). ' +
   'Needs: apt-get install -y dbus gnome-keyring libsecret-tools.';
 
 export async function probeKeychain(store = new KeyringKeyStore()): Promise<KeychainProbe> {

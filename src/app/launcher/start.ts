@@ -13,6 +13,7 @@ import { SettingsStore } from '../settings-store.ts';
 import { ensureBuilt } from './build-steps.ts';
 import { findElectronBinary } from './electron-binary.ts';
 import { HEADLESS_KEYCHAIN_HINT, probeKeychain } from './keychain-probe.ts';
+import { canUsePrivateKeyring, PRIVATE_KEYRING_NOTICE, rerunInPrivateKeyring } from './keyring-session.ts';
 
 const HELP = `usage: npm start [-- options]
 
@@ -65,6 +66,16 @@ async function runBrowser(configDir: string, port: number, json: boolean, reason
   const keychain = await probeKeychain();
   if (!keychain.ok) {
     console.warn(`\n⚠ The OS keychain is not reachable: ${keychain.message}\n  ${HEADLESS_KEYCHAIN_HINT}\n`);
+    // Offer, never impose: keys made in a throw-away session are gone when it ends.
+    if (
+      canUsePrivateKeyring() &&
+      process.stdin.isTTY &&
+      !json &&
+      (await confirm('Start a private, throw-away keyring session for this run? [y/N] '))
+    ) {
+      console.log(PRIVATE_KEYRING_NOTICE);
+      process.exit(await rerunInPrivateKeyring(REPO_ROOT, [...process.execArgv, ...process.argv.slice(1)]));
+    }
   }
   const engine = createAppEngine({ configDir });
   const settings = await SettingsStore.open(`${configDir}/app-settings.json`);
@@ -86,6 +97,16 @@ async function runBrowser(configDir: string, port: number, json: boolean, reason
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
 }
 
 async function main(): Promise<void> {
