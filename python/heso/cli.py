@@ -18,6 +18,7 @@ from .schema import check_public_key, check_trust, problems
 from .verify import VerifyResult, verify_receipt
 
 MAX_FILE_BYTES = 1024 * 1024
+TRUST_FILE_TYPE = "heso.trusted-approvers.v1"
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -62,6 +63,9 @@ def _load_keys(value: str, flag: str) -> tuple[list[str], list[str]]:
             trust = parse_json_text(text)
         except ValueError as exc:
             raise UsageError(f"{flag} file {value}: is not valid JSON ({exc})") from None
+        pinned = _pinned_keys(trust)
+        if pinned is not None:
+            return pinned, []
         if found := problems(check_trust, trust, value):
             raise UsageError(f"{flag} file {found[0][0]}: {found[0][1]}")
         return list(trust["approverKeys"]), list(trust.get("operatorKeys", []))
@@ -75,6 +79,14 @@ def _load_keys(value: str, flag: str) -> tuple[list[str], list[str]]:
             raise UsageError(f"{flag} file {value}, line {number}: {problem}")
         keys.append(line)
     return keys, []
+
+
+def _pinned_keys(data: Any) -> Optional[list[str]]:
+    """The agent's own pinned-keys file (`heso trust add`, .heso/trusted-approvers.json), as `heso verify` reads it."""
+    if not isinstance(data, dict) or data.get("type") != TRUST_FILE_TYPE or not isinstance(data.get("approvers"), list):
+        return None
+    keys = [a.get("publicKey") if isinstance(a, dict) else None for a in data["approvers"]]
+    return keys if all(isinstance(k, str) and check_public_key(k) is None for k in keys) else None
 
 
 def build_trust(trust_args: list[str], operator_args: list[str]) -> dict[str, Any]:

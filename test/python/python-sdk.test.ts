@@ -33,6 +33,13 @@ describe('python -m heso verify mirrors heso verify', () => {
     return path;
   };
   const trustFile = write('trust.json', example.trust);
+  const approverKey = example.trust.approverKeys[0]!;
+  const pinnedFile = write('trusted-approvers.json', {
+    type: 'heso.trusted-approvers.v1',
+    approvers: [
+      { publicKey: approverKey, keyId: 'k', fingerprint: 'f', name: 'Ann', addedAt: '2026-03-02T09:00:00.000Z' },
+    ],
+  });
   const strangerFile = write('stranger.json', { approverKeys: [b64url.encode(generateKeyPair().publicKey)] });
   const tampered = structuredClone(example.receipt);
   tampered.statement.action.params.amount = 25000.5;
@@ -40,6 +47,7 @@ describe('python -m heso verify mirrors heso verify', () => {
   const cases: [string, string[]][] = [
     ['valid', [write('valid.json', example.receipt), '--trust', trustFile]],
     ['tampered', [write('tampered.json', tampered), '--trust', trustFile]],
+    ['pinned-keys file as trust', [write('valid4.json', example.receipt), '--trust', pinnedFile]],
     ['untrusted approver', [write('valid2.json', example.receipt), '--trust', strangerFile]],
     ['suspended', [write('suspended.json', suspended), '--trust', trustFile]],
     ['not JSON', [write('broken.json', '{"statement": '), '--trust', trustFile]],
