@@ -32,6 +32,10 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     load: async () => (await import('./mcp.ts')).runMcp,
   },
   hook: { summary: 'agent hooks (claude-code PreToolUse)', load: async () => (await import('./hook.ts')).runHook },
+  machine: {
+    summary: 'JSON in, JSON out: capture, evaluate and sign for SDKs in other languages',
+    load: async () => (await import('./machine.ts')).runMachine,
+  },
   exec: { summary: 'run a command only if HESO allows it', load: async () => (await import('./exec.ts')).runExec },
 };
 // ─────────────────────────────────────────────────────────────────────────────────────
