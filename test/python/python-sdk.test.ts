@@ -122,9 +122,12 @@ describe('a Python agent gated by a real control plane and approver', () => {
   }
 
   async function nextPending(client: ControlPlaneClient): Promise<Approval> {
+    // Long-poll from the last cursor (a list without one answers at once and would spin into 429s).
+    let cursor: string | undefined;
     for (;;) {
-      const res = await client.listPending(team.teamId, { waitSeconds: 5 });
+      const res = await client.listPending(team.teamId, { waitSeconds: 5, ...(cursor ? { cursor } : {}) });
       if (res.approvals[0]) return res.approvals[0];
+      cursor = res.cursor;
     }
   }
 
