@@ -14,6 +14,7 @@ export {
 } from './canonical.ts';
 export {
   computeActionHash,
+  type Ed25519Signing,
   type Ed25519Verify,
   fingerprintOf,
   generateKeyPair,
@@ -22,6 +23,7 @@ export {
   publicKeyFromSecret,
   randomBytes,
   type Sha256,
+  setEd25519Signing,
   setSha256,
   sha256,
   shortCode,
