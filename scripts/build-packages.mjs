@@ -95,7 +95,8 @@ function emitDeclarations(tmp) {
 
 /** Copies `from` (a dir of .d.ts) to `to`, rewriting relative `.ts` specifiers to `.js` and, optionally, core ones to the package. */
 function copyDeclarations(from, to, indexModules) {
-  for (const file of filesUnderAbs(from)) {
+  // The node:crypto fast path is the SDK's (bundled there, not exported): no declarations ship for it.
+  for (const file of filesUnderAbs(from).filter((f) => !f.endsWith('ed25519-node.d.ts'))) {
     let text = readFileSync(file, 'utf8');
     if (indexModules) {
       text = text.replace(/(["'])(?:\.\.\/)+core\/([a-z0-9-]+)\.ts\1/g, (whole, quote, module) =>
