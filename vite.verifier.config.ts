@@ -5,9 +5,10 @@
  * connections, no other scripts, styles, images, frames or form targets.
  */
 import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
+import { VERIFIER_PAGE_NAME } from './src/cli/verifier-page.ts';
 
-export const VERIFIER_PAGE_FILE = 'heso-verifier.html';
 const CSP_PLACEHOLDER = '__HESO_VERIFIER_CSP__';
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
@@ -45,13 +46,14 @@ function singleFile(): Plugin {
       page = page.replace(CSP_PLACEHOLDER, () => csp);
       for (const file of [...scripts, ...styles]) delete bundle[file.fileName];
       delete bundle['index.html'];
-      this.emitFile({ type: 'asset', fileName: VERIFIER_PAGE_FILE, source: page });
+      this.emitFile({ type: 'asset', fileName: VERIFIER_PAGE_NAME, source: page });
     },
   };
 }
 
 export default defineConfig({
-  root: 'verifier',
+  // Absolute, so the build works from any working directory (heso verify --page builds it on demand).
+  root: fileURLToPath(new URL('./verifier', import.meta.url)),
   base: './',
   plugins: [singleFile()],
   logLevel: 'warn',

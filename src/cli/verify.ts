@@ -18,9 +18,11 @@ import {
 } from '../core/index.ts';
 import { escapeUntrusted, formatCliFailure, jsonForTerminal, terminalSafe } from '../core/terminal-text.ts';
 import { PUBLIC_KEY_PATTERN, publicKeyTextProblem, trustKeysFromText } from '../core/trust-file.ts';
+import { VERIFIER_PAGE_NAME, writeVerifierPage } from './verifier-page.ts';
 import { isJsonLines, readReceiptInput, verifyLines, verifyText } from './verify-lines.ts';
 
 const HELP = `usage: heso verify RECEIPT.json|RECEIPTS.jsonl|- --trust PUBKEY_OR_FILE ... [--operator PUBKEY_OR_FILE ...] [--json]
+       heso verify --page [FILE|-]
 
 Verifies HESO receipts offline (no network, no account) and re-derives their verdicts.
 One receipt (a JSON file), or many as JSON Lines (one receipt per line, as written by
@@ -34,6 +36,9 @@ One receipt (a JSON file), or many as JSON Lines (one receipt per line, as writt
   --operator KEY|FILE  accept only receipts signed by this operator key (same forms). Repeatable.
                        Without it, any operator key whose signature verifies is accepted.
   --json               print the result as JSON.
+  --page [FILE|-]      write the verifier page instead (default ./heso-verifier.html; - prints it):
+                       one self-contained HTML file a reviewer opens in any browser, offline,
+                       to verify receipts against the keys they trust. It connects nowhere.
   -h, --help           show this help.
 
 Exit status, one receipt: 0 valid and allowed · 1 not allowed (invalid, blocked, suspended or denied).
@@ -143,6 +148,7 @@ export async function runVerify(argv: string[]): Promise<number> {
             trust: { type: 'string', multiple: true },
             operator: { type: 'string', multiple: true },
             json: { type: 'boolean' },
+            page: { type: 'boolean' },
             help: { type: 'boolean', short: 'h' },
           },
         });
@@ -152,6 +158,11 @@ export async function runVerify(argv: string[]): Promise<number> {
     })();
     if (values.help) {
       process.stdout.write(HELP);
+      return 0;
+    }
+    if (values.page) {
+      if (positionals.length > 1) throw new UsageError('--page takes at most one output file (or - for standard output)');
+      process.stdout.write(await writeVerifierPage(positionals[0] ?? VERIFIER_PAGE_NAME));
       return 0;
     }
     if (positionals.length !== 1) throw new UsageError('give exactly one receipt file (or - for standard input)');
