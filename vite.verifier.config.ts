@@ -26,7 +26,9 @@ function singleFile(): Plugin {
       const scripts = files.filter((f) => f.type === 'chunk');
       const styles = files.filter((f) => f.type === 'asset' && f.fileName.endsWith('.css'));
       if (scripts.length !== 1 || styles.length !== 1)
-        throw new Error(`verifier page: expected one script and one stylesheet, got ${scripts.length} and ${styles.length}`);
+        throw new Error(
+          `verifier page: expected one script and one stylesheet, got ${scripts.length} and ${styles.length}`,
+        );
       const script = scripts[0]!.type === 'chunk' ? scripts[0]!.code.replaceAll('</script', '<\\/script') : '';
       const style = styles[0]!.type === 'asset' ? String(styles[0]!.source) : '';
       page = page

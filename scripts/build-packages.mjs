@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Builds the installable packages from the app's own sources (one source, docs/sdk.md):
- *   @hesohq/core = src/core/ (browser-safe: bundled for platform 'browser', so a node: import fails the build)
+ *   @hesohq/core = src/core/ (browser-safe: bundled for platform 'browser', so a node: import fails the build),
+ *                  plus the single-file verifier page (verifier/) as dist/verifier.html
  *   @hesohq/sdk  = src/sdk/ + src/policy/ + src/client/, importing @hesohq/core for everything
  *                  core's index exports (one copy of core's classes and crypto settings at run time).
  * Output: dist/packages/{core,sdk}/ (package.json from packages/<name>/package.json with the
@@ -18,7 +19,16 @@ import { build } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(ROOT, 'dist', 'packages');
-const SOURCE_DIRS = ['src/core', 'src/sdk', 'src/policy', 'src/client', 'packages', 'scripts/build-packages.mjs'];
+const SOURCE_DIRS = [
+  'src/core',
+  'src/sdk',
+  'src/policy',
+  'src/client',
+  'packages',
+  'verifier',
+  'vite.verifier.config.ts',
+  'scripts/build-packages.mjs',
+];
 const CORE_DIR = join(ROOT, 'src', 'core');
 
 function filesUnder(path) {
@@ -31,7 +41,11 @@ function filesUnder(path) {
 
 function sourceHash() {
   const hash = createHash('sha256');
-  for (const file of SOURCE_DIRS.flatMap(filesUnder)) hash.update(file).update('\0').update(readFileSync(join(ROOT, file)));
+  for (const file of SOURCE_DIRS.flatMap(filesUnder))
+    hash
+      .update(file)
+      .update('\0')
+      .update(readFileSync(join(ROOT, file)));
   hash.update(readFileSync(join(ROOT, 'package.json')));
   return hash.digest('hex');
 }
@@ -131,13 +145,23 @@ export async function buildPackages({ force = false } = {}) {
   // platform 'browser': any node: import or Node built-in in core's graph fails here.
   await bundle('src/core/index.ts', join(coreOut, 'dist', 'index.js'), 'browser', Object.keys(core.dependencies));
   const sdkExternal = Object.keys(sdk.dependencies);
-  await bundle('src/sdk/index.ts', join(sdkOut, 'dist', 'index.js'), 'node', sdkExternal, [coreAsPackage(indexModules)]);
+  await bundle('src/sdk/index.ts', join(sdkOut, 'dist', 'index.js'), 'node', sdkExternal, [
+    coreAsPackage(indexModules),
+  ]);
   const tmp = join(OUT, '.types');
   emitDeclarations(tmp);
   copyDeclarations(join(tmp, 'core'), join(coreOut, 'dist', 'types', 'core'));
-  for (const dir of ['sdk', 'policy', 'client']) copyDeclarations(join(tmp, dir), join(sdkOut, 'dist', 'types', dir), indexModules);
+  for (const dir of ['sdk', 'policy', 'client'])
+    copyDeclarations(join(tmp, dir), join(sdkOut, 'dist', 'types', dir), indexModules);
   rmSync(tmp, { recursive: true, force: true });
-  for (const [name, pkg, out] of [['core', core, coreOut], ['sdk', sdk, sdkOut]]) {
+  // The single-file verifier page ships with core (`@hesohq/core/verifier.html`): the same page `heso verify --page` writes.
+  const { build: viteBuild } = await import('vite');
+  await viteBuild({ configFile: join(ROOT, 'vite.verifier.config.ts'), logLevel: 'error' });
+  cpSync(join(ROOT, 'dist', 'verifier', 'heso-verifier.html'), join(coreOut, 'dist', 'verifier.html'));
+  for (const [name, pkg, out] of [
+    ['core', core, coreOut],
+    ['sdk', sdk, sdkOut],
+  ]) {
     writeFileSync(join(out, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
     cpSync(join(ROOT, 'packages', name, 'README.md'), join(out, 'README.md'));
   }
@@ -149,7 +173,10 @@ export async function buildPackages({ force = false } = {}) {
 export function packPackages(dir) {
   mkdirSync(dir, { recursive: true });
   return ['core', 'sdk'].map((name) => {
-    const r = spawnSync('npm', ['pack', '--json', '--pack-destination', dir, join(OUT, name)], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync('npm', ['pack', '--json', '--pack-destination', dir, join(OUT, name)], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`npm pack ${name} failed: ${r.stderr}`);
     return join(dir, JSON.parse(r.stdout)[0].filename);
   });

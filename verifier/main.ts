@@ -30,12 +30,9 @@ const result = byId<HTMLDivElement>('result');
 /** The name of the file the receipt text came from (JSON Lines is recognised by .jsonl too). */
 let receiptName = '';
 
-function show(node: HTMLElement): void {
-  result.replaceChildren(node);
-}
-
 function readTrust(): TrustSet | string {
-  if (trustBox.value.trim() === '') return 'Give the approver keys you trust first (a trust file or keys, one per line).';
+  if (trustBox.value.trim() === '')
+    return 'Give the approver keys you trust first (a trust file or keys, one per line).';
   try {
     const keys = trustKeysFromText(trustBox.value, 'trusted keys');
     return keys.operatorKeys.length > 0 ? keys : { approverKeys: keys.approverKeys };
@@ -45,22 +42,30 @@ function readTrust(): TrustSet | string {
   }
 }
 
-function verify(): void {
+/** The verdict for what is in the two boxes, or what is missing. */
+function verdictView(): HTMLElement {
   const trust = readTrust();
-  if (typeof trust === 'string') return show(renderError(trust));
+  if (typeof trust === 'string') return renderError(trust);
   const input = receiptBox.value;
-  if (input.trim() === '') return show(renderError('Paste a receipt, or drop or choose a receipt file, first.'));
+  if (input.trim() === '') return renderError('Paste a receipt, or drop or choose a receipt file, first.');
   if (isJsonLines(receiptName, input)) {
     const reports = verifyReceiptLines(input, trust);
-    return show(renderLines(reports, summaryOf(reports)));
+    return renderLines(reports, summaryOf(reports));
   }
   const { receipt, result: verdict } = verifyReceiptText(input, 'receipt', trust);
-  show(renderOne(receipt, verdict));
+  return renderOne(receipt, verdict);
+}
+
+function verify(): void {
+  result.replaceChildren(verdictView());
 }
 
 async function load(file: File | undefined, into: HTMLTextAreaElement): Promise<void> {
   if (!file) return;
-  if (file.size > MAX_INPUT_BYTES) return show(renderError(`${file.name} is larger than ${MAX_INPUT_BYTES} bytes.`));
+  if (file.size > MAX_INPUT_BYTES) {
+    result.replaceChildren(renderError(`${file.name} is larger than ${MAX_INPUT_BYTES} bytes.`));
+    return;
+  }
   into.value = await file.text();
   if (into === receiptBox) receiptName = file.name;
   if (receiptBox.value.trim() !== '' && trustBox.value.trim() !== '') verify();

@@ -13,7 +13,7 @@ export function el(tag: string, attrs: Record<string, string> = {}, ...children:
   return node;
 }
 
-const text = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value) ?? '');
+const text = (value: unknown): string => (typeof value === 'string' ? value : (JSON.stringify(value) ?? ''));
 
 function headline(result: VerifyResult): HTMLElement {
   if (result.ok) return el('p', { class: 'verdict ok', 'data-testid': 'verdict' }, '✔ VALID and ALLOWED');
@@ -92,7 +92,11 @@ export function renderLines(reports: LineReport[], summary: LinesSummary): HTMLE
   return el(
     'div',
     {},
-    el('p', { class: `verdict ${allValid ? 'ok' : 'invalid'}`, 'data-testid': 'verdict' }, `${allValid ? '✔' : '✖'} ${head}`),
+    el(
+      'p',
+      { class: `verdict ${allValid ? 'ok' : 'invalid'}`, 'data-testid': 'verdict' },
+      `${allValid ? '✔' : '✖'} ${head}`,
+    ),
     el('table', {}, el('thead', {}, el('tr', {}, ...columns)), el('tbody', {}, ...rows)),
   );
 }

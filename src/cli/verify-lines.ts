@@ -5,7 +5,13 @@
 import { readFileSync, statSync } from 'node:fs';
 import { nodeVerify } from '../core/ed25519-node.ts';
 import type { TrustSet, VerifyResult } from '../core/index.ts';
-import { isJsonLines, type LineReport, summaryOf, verifyReceiptLines, verifyReceiptText } from '../core/receipt-text.ts';
+import {
+  isJsonLines,
+  type LineReport,
+  summaryOf,
+  verifyReceiptLines,
+  verifyReceiptText,
+} from '../core/receipt-text.ts';
 import { jsonForTerminal, terminalSafe } from '../core/terminal-text.ts';
 
 /** Largest input: a JSON Lines export of many receipts (each line is still held to the one-receipt limit). */

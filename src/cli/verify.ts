@@ -161,7 +161,8 @@ export async function runVerify(argv: string[]): Promise<number> {
       return 0;
     }
     if (values.page) {
-      if (positionals.length > 1) throw new UsageError('--page takes at most one output file (or - for standard output)');
+      if (positionals.length > 1)
+        throw new UsageError('--page takes at most one output file (or - for standard output)');
       process.stdout.write(await writeVerifierPage(positionals[0] ?? VERIFIER_PAGE_NAME));
       return 0;
     }

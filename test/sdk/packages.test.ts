@@ -10,9 +10,9 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { after, before, describe, test } from 'node:test';
 import { buildPackages, packPackages } from '../../scripts/build-packages.mjs';
 import { type CloudHandle, startCloud } from '../support/cloud.ts';
 import { makeTeam, TEST_POLICY } from './helpers.ts';
@@ -91,7 +91,15 @@ describe('@hesohq/core and @hesohq/sdk installed from their tarballs', () => {
     writeFileSync(join(project, 'round-trip.ts'), ROUND_TRIP);
     const tsOptions = ['--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext'];
     const types = ['--types', 'node', '--typeRoots', join(REPO_ROOT, 'node_modules', '@types')];
-    await run(project, process.execPath, [TSC, ...tsOptions, ...types, '--outDir', 'out', 'snippet.ts', 'round-trip.ts']);
+    await run(project, process.execPath, [
+      TSC,
+      ...tsOptions,
+      ...types,
+      '--outDir',
+      'out',
+      'snippet.ts',
+      'round-trip.ts',
+    ]);
     cloud = await startCloud();
   });
   after(async () => {
@@ -105,6 +113,7 @@ describe('@hesohq/core and @hesohq/sdk installed from their tarballs', () => {
     });
     assert.match(listing, /package\/dist\/index\.js/);
     assert.match(listing, /package\/dist\/types\/core\/index\.d\.ts/);
+    assert.match(listing, /package\/dist\/verifier\.html/, 'the verifier page ships with core');
     const sources = listing.split('\n').filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
     assert.deepEqual(sources, [], 'built JavaScript only, no TypeScript sources');
     assert.doesNotMatch(listing, /ed25519-node/, 'the node:crypto path belongs to the SDK');
@@ -117,7 +126,10 @@ describe('@hesohq/core and @hesohq/sdk installed from their tarballs', () => {
   test('the snippet from the docs pulls the team policy from a real heso-cloud', async () => {
     const team = await makeTeam(cloud);
     // The snippet names team_19; the server gave this team another id, so the compiled snippet asks for that one.
-    const source = readFileSync(join(project, 'out', 'snippet.js'), 'utf8').replace('"team_19"', JSON.stringify(team.teamId));
+    const source = readFileSync(join(project, 'out', 'snippet.js'), 'utf8').replace(
+      '"team_19"',
+      JSON.stringify(team.teamId),
+    );
     writeFileSync(join(project, 'out', 'snippet-team.js'), source);
     const out = await run(project, process.execPath, ['out/snippet-team.js'], {
       HESO_API_KEY: team.apiKey,
