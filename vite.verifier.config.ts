@@ -20,7 +20,7 @@ function singleFile(): Plugin {
     enforce: 'post',
     generateBundle(_options, bundle) {
       const html = bundle['index.html'];
-      if (!html || html.type !== 'asset') throw new Error('verifier page: index.html missing from the build');
+      if (html?.type !== 'asset') throw new Error('verifier page: index.html missing from the build');
       let page = String(html.source);
       const files = Object.values(bundle);
       const scripts = files.filter((f) => f.type === 'chunk');
