@@ -69,6 +69,37 @@ describe('python -m heso verify mirrors heso verify', () => {
       assert.equal(pyOut.verdict, tsOut.verdict, name);
     });
   }
+
+  test('JSON Lines, from a file and from standard input: the same summary and per-line reason codes', () => {
+    const lines = [example.receipt, tampered, suspended].map((r) => JSON.stringify(r)).join('\n');
+    const jsonl = write('export.jsonl', `${lines}\n{"statement": \n\n`);
+    const perLine = (o: {
+      receipts: { line: number; valid: boolean; verdict: string; reasons: { code: string }[] }[];
+    }) => o.receipts.map((r) => [r.line, r.valid, r.verdict, r.reasons.map((x) => x.code).sort()]);
+    for (const [label, args, input] of [
+      ['file', [jsonl], ''],
+      ['stdin', ['-'], lines],
+    ] as const) {
+      const ts = spawnSync(
+        process.execPath,
+        [join(root, 'bin/heso.mjs'), 'verify', ...args, '--trust', trustFile, '--json'],
+        {
+          encoding: 'utf8',
+          input,
+        },
+      );
+      const py = runPython(['-m', 'heso', 'verify', ...args, '--trust', trustFile, '--json'], input);
+      assert.equal(py.status, ts.status, `${label}: exit ${py.status} vs ${ts.status}\n${py.stderr}`);
+      const tsOut = JSON.parse(ts.stdout);
+      const pyOut = JSON.parse(py.stdout);
+      assert.deepEqual(pyOut.summary, tsOut.summary, label);
+      assert.deepEqual(perLine(pyOut), perLine(tsOut), label);
+      assert.equal(pyOut.ok, tsOut.ok, label);
+    }
+    const human = runPython(['-m', 'heso', 'verify', jsonl, '--trust', trustFile]);
+    assert.equal(human.status, 1);
+    assert.match(human.stdout, /2 of 4 valid \(1 allowed, 0 blocked, 1 suspended\), 2 INVALID/);
+  });
 });
 
 describe('a Python agent gated by a real control plane and approver', () => {
