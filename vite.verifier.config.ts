@@ -61,7 +61,7 @@ export default defineConfig({
   logLevel: 'warn',
   build: {
     outDir: '../dist/verifier',
-    emptyOutDir: true,
+    emptyOutDir: false, // dist/verifier/ may hold a concurrent build's directory (src/cli/verifier-page.ts)
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
     cssCodeSplit: false,

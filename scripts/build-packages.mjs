@@ -155,9 +155,12 @@ export async function buildPackages({ force = false } = {}) {
     copyDeclarations(join(tmp, dir), join(sdkOut, 'dist', 'types', dir), indexModules);
   rmSync(tmp, { recursive: true, force: true });
   // The single-file verifier page ships with core (`@hesohq/core/verifier.html`): the same page `heso verify --page` writes.
+  // Built into a directory of its own: `heso verify --page` may be building dist/verifier/ at the same time.
   const { build: viteBuild } = await import('vite');
-  await viteBuild({ configFile: join(ROOT, 'vite.verifier.config.ts'), logLevel: 'error' });
-  cpSync(join(ROOT, 'dist', 'verifier', 'heso-verifier.html'), join(coreOut, 'dist', 'verifier.html'));
+  const pageDir = join(OUT, '.verifier');
+  await viteBuild({ configFile: join(ROOT, 'vite.verifier.config.ts'), logLevel: 'error', build: { outDir: pageDir } });
+  cpSync(join(pageDir, 'heso-verifier.html'), join(coreOut, 'dist', 'verifier.html'));
+  rmSync(pageDir, { recursive: true, force: true });
   for (const [name, pkg, out] of [
     ['core', core, coreOut],
     ['sdk', sdk, sdkOut],

@@ -3,8 +3,18 @@
  * vite.verifier.config.ts) for a reviewer to open from disk. The page is built on first use
  * and rebuilt only when its sources (the page or the core it bundles) changed.
  */
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,8 +33,16 @@ function newestMtime(path: string): number {
 export async function ensureVerifierPage(): Promise<string> {
   const fresh = existsSync(VERIFIER_PAGE) && statSync(VERIFIER_PAGE).mtimeMs >= Math.max(...SOURCES.map(newestMtime));
   if (!fresh) {
+    // Built aside and renamed into place, so a concurrent run never sees a half-written or emptied page.
     const { build } = await import('vite');
-    await build({ configFile: CONFIG, logLevel: 'error' });
+    mkdirSync(dirname(VERIFIER_PAGE), { recursive: true });
+    const outDir = mkdtempSync(join(dirname(VERIFIER_PAGE), '.build-'));
+    try {
+      await build({ configFile: CONFIG, logLevel: 'error', build: { outDir, emptyOutDir: true } });
+      renameSync(join(outDir, VERIFIER_PAGE_NAME), VERIFIER_PAGE);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
   }
   return VERIFIER_PAGE;
 }
