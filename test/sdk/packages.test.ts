@@ -27,9 +27,12 @@ const bundle = await pullPolicy("team_19")                          // PolicyBun
 console.log(JSON.stringify({ version: bundle.version, rules: bundle.rules.length, fetchedAt: bundle.fetchedAt }))
 `;
 
-/** Local work only: no key from anywhere, no network. Prints the verdicts it saw. */
-const ROUND_TRIP = `import { b64url, buildCosignature, generateKeyPair, attachCosignature, verifyReceipt, type Receipt } from "@hesohq/core"
-import { assertGate, capture, evaluate, gate, GateError, sign, type PolicyDocument } from "@hesohq/sdk"
+/**
+ * Local work only: no key from anywhere, no network. Prints the verdicts it saw. GateError comes
+ * from core and assertGate from the SDK: one copy of core at run time, so instanceof holds.
+ */
+const ROUND_TRIP = `import { b64url, buildCosignature, generateKeyPair, attachCosignature, GateError, verifyReceipt, type Receipt } from "@hesohq/core"
+import { assertGate, capture, evaluate, gate, sign, type PolicyDocument } from "@hesohq/sdk"
 
 const policy: PolicyDocument = JSON.parse(process.env.POLICY!)
 const operator = generateKeyPair()
