@@ -37,9 +37,9 @@ const approverKey = b64url.encode(approver.publicKey);
 const stranger = b64url.encode(generateKeyPair().publicKey);
 
 /** A refund the policy suspends, approved by `approver`. */
-function approvedReceipt(amount: number): Receipt {
+function approvedReceipt(amount: number, extra: Record<string, string> = {}): Receipt {
   const action = capture(
-    { tool: 'payments.refund', params: { amount, currency: 'EUR' } },
+    { tool: 'payments.refund', params: { amount, currency: 'EUR', ...extra } },
     { account: 'cust-7', workflow: 'support' },
   );
   const receipt = sign(action, evaluate(action, TEST_POLICY), { teamId: 'team_page', secretKey: operator.secretKey });
@@ -131,6 +131,19 @@ describe('the single-file verifier page, opened from disk', { skip }, () => {
     await page.getByTestId('verify').click();
     assert.match((await page.getByTestId('error').textContent()) ?? '', /approver keys you trust/);
     assert.equal(await page.getByTestId('verdict').count(), 0, 'no verdict without trusted keys');
+  });
+
+  test('markup inside a signed receipt is shown as text, never run', async () => {
+    const { page, problems } = tracked;
+    const hostile = approvedReceipt(260, {
+      note: '<img src=x onerror="document.title=\'pwned\'"><script>document.title="pwned"</script>',
+    });
+    const ok = await verifyPasted(page, JSON.stringify(hostile), approverKey);
+    assert.match(ok.verdict, /VALID and ALLOWED/);
+    assert.match((await page.getByTestId('params').textContent()) ?? '', /<img src=x onerror=/);
+    assert.equal(await page.locator('#result img, #result script').count(), 0);
+    assert.equal(await page.title(), 'HESO receipt verifier');
+    assert.deepEqual(problems, []);
   });
 
   test('JSON Lines and the trusted-approvers.json file picked from disk', async () => {
