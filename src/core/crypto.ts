@@ -103,9 +103,23 @@ function publicKeyBytes(publicKey: Uint8Array | string): Uint8Array {
   return bytes;
 }
 
+/**
+ * Key ids of base64url keys already seen. Verifiers meet the same few keys over and over and
+ * a key id costs a hash; a string key is its own cache key (bytes would first need encoding).
+ */
+const keyIdCache = new Map<string, string>();
+const KEY_ID_CACHE_LIMIT = 1024;
+
 /** Key id: hex of the first 16 bytes of SHA-256 over the raw 32-byte public key (bytes or base64url). */
 export function keyIdOf(publicKey: Uint8Array | string): string {
-  return toHex(sha256(publicKeyBytes(publicKey)).subarray(0, 16));
+  if (typeof publicKey !== 'string') return toHex(sha256(publicKeyBytes(publicKey)).subarray(0, 16));
+  let id = keyIdCache.get(publicKey);
+  if (id === undefined) {
+    id = toHex(sha256(publicKeyBytes(publicKey)).subarray(0, 16));
+    if (keyIdCache.size >= KEY_ID_CACHE_LIMIT) keyIdCache.delete(keyIdCache.keys().next().value!);
+    keyIdCache.set(publicKey, id);
+  }
+  return id;
 }
 
 /**
