@@ -7,9 +7,9 @@
  */
 import * as ed from '@noble/ed25519';
 import { sha256 as nobleSha256, sha512 } from '@noble/hashes/sha2.js';
-import { canonicalBytes } from './canonical.ts';
+import { canonicalize } from './canonical.ts';
 import { verifyEd25519 } from './ed25519-rule.ts';
-import { b64url, EncodingError, toHex } from './encoding.ts';
+import { b64url, EncodingError, toHex, utf8 } from './encoding.ts';
 
 ed.hashes.sha512 = sha512;
 
@@ -133,7 +133,12 @@ export function fingerprintOf(publicKey: Uint8Array | string): string {
 
 /** `sha256:` + lowercase hex of SHA-256 over the JCS bytes of the action. */
 export function computeActionHash(action: unknown): string {
-  return `sha256:${toHex(sha256(canonicalBytes(action)))}`;
+  return actionHashOfCanonical(canonicalize(action));
+}
+
+/** `computeActionHash` of an action whose canonical text (`canonicalize(action)`) the caller already has. */
+export function actionHashOfCanonical(canonicalAction: string): string {
+  return `sha256:${toHex(sha256(utf8.encode(canonicalAction)))}`;
 }
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

@@ -4,8 +4,10 @@
  * throws, whatever it is given; `assertGate` is the one deliberate thrower.
  * The algorithm is specified step by step in docs/protocol.md ("Verification").
  */
+
+import { canonicalBytes, canonicalize } from './canonical.ts';
 import { checkParsedDecision, type DecisionCheck, parseCosignature } from './cosignature.ts';
-import { computeActionHash, type Ed25519Verify, keyIdOf, verifyBytes } from './crypto.ts';
+import { actionHashOfCanonical, type Ed25519Verify, keyIdOf, verifyBytes } from './crypto.ts';
 import {
   type AddReason,
   decodeOrNull,
@@ -172,14 +174,17 @@ function verifyParts(
       'receipt.statement.operatorPublicKey',
     );
   }
-  if (!signatureValid(operatorPart.signature, st, operatorKey, verify)) {
+  // The action is canonicalised once, for its hash and inside the signed statement.
+  const actionText = canonicalize(st.action);
+  const message = canonicalBytes(st, { reuse: { value: st.action, text: actionText } });
+  if (!signatureValid(operatorPart.signature, st, operatorKey, verify, message)) {
     add(
       'bad_operator_signature',
       'the operator signature does not verify over the receipt statement',
       'receipt.signature',
     );
   }
-  if (computeActionHash(st.action) !== st.actionHash) {
+  if (actionHashOfCanonical(actionText) !== st.actionHash) {
     add(
       'action_hash_mismatch',
       'actionHash is not the SHA-256 of the canonical action',
