@@ -1,12 +1,12 @@
 /**
  * `npm run bench:verify`: what a check costs beside the signature verifications it holds.
- * In one process, interleaved rounds of: a bare node:crypto Ed25519 verify loop (the
- * baseline, measured before and after the checks of each round), then an operator receipt
+ * In one process, rounds in which each check alternates, in blocks of 50, with a bare
+ * node:crypto Ed25519 verify loop (the baseline): an operator receipt
  * (1 signature), a decision (1) and a co-signed receipt (2), each through both entry
  * points: the full one (`verifyReceipt` / `verifyCosignature`: parses its input) and the
  * parsed one the server uses (its request schema already parsed the body). Each check's
  * rate × its signatures ÷ the bare rate of the same round is its ratio (1.0: the check
- * costs nothing but its signatures). Warm-up first; min / median / max over the rounds. The
+ * costs nothing but its signatures); times are the process's CPU time. Warm-up first; min / median / max over the rounds. The
  * pure-JS verifier (what the browser uses) is one more labelled row. Prints figures only.
  *
  *   BENCH_ROUNDS (9)  BENCH_ITERATIONS per case and round (1000)
@@ -24,6 +24,8 @@ import { benchLine, showSpread, spread } from './bench-support.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 1000);
+/** Checks per block when a case and the bare verify alternate. */
+const BLOCK = 50;
 
 installNodeCrypto();
 const operator = generateKeyPair();
@@ -126,21 +128,44 @@ const cases: Case[] = [
 
 /** Checks per second of one case over `n` iterations. */
 function rate(c: Case, n: number): number {
-  const start = performance.now();
+  return n / (elapsed(c, n) / 1000);
+}
+
+/**
+ * Milliseconds of this process's CPU time for `n` checks. CPU time, not wall time: on a
+ * shared machine the process is descheduled at random moments, which wall time would charge
+ * to whichever check happened to be running.
+ */
+function elapsed(c: Case, n: number): number {
+  const start = process.cpuUsage();
   for (let i = 0; i < n; i++) if (!c.run()) throw new Error(`${c.label}: did not verify`);
-  return n / ((performance.now() - start) / 1000);
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
+/**
+ * One case against the bare verify in alternating blocks of BLOCK checks: both see the same
+ * moments of a shared machine's load, so their ratio holds while absolute rates swing.
+ */
+function paired(c: Case, n: number): { ratio: number; bareRate: number } {
+  let bareMs = 0;
+  let caseMs = 0;
+  for (let done = 0; done < n; done += BLOCK) {
+    bareMs += elapsed(bare, BLOCK);
+    caseMs += elapsed(c, BLOCK);
+  }
+  return { ratio: (c.signatures * bareMs) / caseMs, bareRate: n / (bareMs / 1000) };
 }
 
 for (const c of [bare, ...cases]) rate(c, Math.ceil(ITERATIONS / 2)); // warm-up: JIT, key caches
 const ratios = new Map<Case, number[]>(cases.map((c) => [c, []]));
 const bareRates: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
-  // Interleaved: the baseline is measured in each round, around the checks it is compared to.
-  const before = rate(bare, ITERATIONS);
-  const rates = cases.map((c) => rate(c, ITERATIONS));
-  const baseline = (before + rate(bare, ITERATIONS)) / 2;
-  bareRates.push(baseline);
-  cases.forEach((c, i) => ratios.get(c)!.push((rates[i]! * c.signatures) / baseline));
+  for (const c of cases) {
+    const { ratio, bareRate } = paired(c, ITERATIONS);
+    ratios.get(c)!.push(ratio);
+    bareRates.push(bareRate);
+  }
 }
 const noble = rate(
   {
@@ -152,7 +177,9 @@ const noble = rate(
   Math.max(20, Math.ceil(ITERATIONS / 40)),
 );
 
-console.log(`bench:verify — node ${process.version}, ${ROUNDS} interleaved rounds of ${ITERATIONS} checks per case`);
+console.log(
+  `bench:verify — node ${process.version}, ${ROUNDS} interleaved rounds of ${ITERATIONS} checks per case, each paired with as many bare verifies`,
+);
 console.log(`  bare node:crypto verify                    ${showSpread(spread(bareRates), 0, '/s')}`);
 console.log('  ratio per signature to the bare verify of the same round (1.00 = nothing but signatures):');
 for (const [c, values] of ratios) console.log(`  ${c.label.padEnd(42)} ${showSpread(spread(values))}`);

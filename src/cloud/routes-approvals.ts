@@ -28,6 +28,7 @@ const ListQuery = z.strictObject({
   cursor: cursorParam,
   wait: waitParam,
   limit: limitParam,
+  after: Id.optional(),
 });
 const ApprovalParams = z.object({ team: z.string(), id: Id });
 
@@ -126,17 +127,18 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: CloudContext):
     const query = parseRequest(ListQuery, request.query, 'query');
     const wait = waitSeconds(query.wait);
     const limit = query.limit ?? 100;
+    const list = () => store.listPending(teamId, limit, nowIso(), query.after);
     if (wait === 0 || query.cursor === undefined) {
-      const page = await store.listPending(teamId, limit, nowIso());
+      const page = await list();
       return { approvals: page.approvals, cursor: String(page.changeSeq) };
     }
     const sub = longPoll(request, reply);
     try {
-      const first = await store.listPending(teamId, limit, nowIso());
+      const first = await list();
       if (String(first.changeSeq) !== query.cursor)
         return { approvals: first.approvals, cursor: String(first.changeSeq) };
       await sub.wait(wait * 1000);
-      const page = await store.listPending(teamId, limit, nowIso());
+      const page = await list();
       return { approvals: page.approvals, cursor: String(page.changeSeq) };
     } finally {
       sub.cancel();

@@ -61,10 +61,13 @@ function decodeB64url(text: string): Uint8Array {
 
 export const b64url = { encode: encodeB64url, decode: decodeB64url } as const;
 
+/** The two hex digits of each byte value. */
+const HEX_PAIRS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 /** Lowercase hex. */
 export function toHex(bytes: Uint8Array): string {
   let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes.length; i++) out += HEX_PAIRS[bytes[i]!]!;
   return out;
 }
 
