@@ -131,19 +131,18 @@ function verifyReceiptUnguarded(input: unknown, trust: unknown, opts: VerifyOpti
       add('malformed', `${issue.field}: ${issue.message}`, issue.field);
     return finish(reasons, BLANK);
   }
-  const readCosignature = () => parseCosignature(rawCosignature, 'receipt.cosignature', add);
-  return verifyParts(parsed.data, rawCosignature !== undefined, readCosignature, ids, opts, { reasons, add });
+  const cosignature = rawCosignature === undefined ? undefined : { raw: rawCosignature };
+  return verifyParts(parsed.data, cosignature, ids, opts, { reasons, add });
 }
 
 /**
  * Everything after the parse, shared by `verifyReceipt` and `verifyParsedReceipt`: key id,
- * trust, operator signature, action hash, then the co-signature (read by `readCosignature`
- * only when it counts).
+ * trust, operator signature, action hash, then the co-signature (parsed here, when it came
+ * raw, only if it counts).
  */
 function verifyParts(
   operatorPart: OperatorReceipt,
-  hasCosignature: boolean,
-  readCosignature: () => Cosignature | null,
+  attached: { raw: unknown } | { parsed: Cosignature } | undefined,
   { approverIds, operatorIds }: { approverIds: Set<string>; operatorIds: Set<string> | null },
   opts: VerifyOptions,
   { reasons, add }: { reasons: VerifyReason[]; add: AddReason },
@@ -195,21 +194,21 @@ function verifyParts(
   // checked so that every failing reason is reported at once.
   const operatorValid = reasons.length === 0;
   const base = { claimedVerdict: st.verdict, operatorKeyId, approverKeyId: null, decision: null };
-  const effective = (verdict: Verdict): Verdict => (operatorValid ? verdict : 'block');
 
   if (st.verdict !== 'suspend') {
-    if (hasCosignature) {
+    if (attached) {
       add('unexpected_cosignature', `a "${st.verdict}" receipt must not carry a co-signature`, 'receipt.cosignature');
     }
     if (st.verdict === 'block') add('verdict_block', 'the policy verdict is block', 'receipt.statement.verdict');
-    return finish(reasons, { ...base, verdict: effective(st.verdict) });
+    return finish(reasons, { ...base, verdict: operatorValid ? st.verdict : 'block' });
   }
-  if (!hasCosignature) {
+  if (!attached) {
     add('approval_missing', 'the action is suspended and carries no approver co-signature', 'receipt.cosignature');
-    return finish(reasons, { ...base, verdict: effective('suspend') });
+    return finish(reasons, { ...base, verdict: operatorValid ? 'suspend' : 'block' });
   }
   const before = reasons.length;
-  const cosignature = readCosignature();
+  const cosignature =
+    'parsed' in attached ? attached.parsed : parseCosignature(attached.raw, 'receipt.cosignature', add);
   const check: DecisionCheck = cosignature
     ? checkParsedDecision(
         cosignature,
@@ -235,12 +234,12 @@ function verifyParts(
   const decision = check.cosignature?.statement.decision ?? null;
   const withApprover = { ...base, approverKeyId: check.approverKeyId, decision };
   if (reasons.length > before || !check.cosignature)
-    return finish(reasons, { ...withApprover, verdict: effective('suspend') });
+    return finish(reasons, { ...withApprover, verdict: operatorValid ? 'suspend' : 'block' });
   if (decision === 'deny') {
     add('decision_denied', 'the approver denied the action', 'receipt.cosignature.statement.decision');
     return finish(reasons, { ...withApprover, verdict: 'block' });
   }
-  return finish(reasons, { ...withApprover, verdict: effective('allow') });
+  return finish(reasons, { ...withApprover, verdict: operatorValid ? 'allow' : 'block' });
 }
 
 /** What `verifyReceipt` answers when the input broke the verifier itself (hostile objects). */
@@ -272,7 +271,7 @@ export function verifyParsedReceipt(receipt: Receipt, trust: TrustSet, opts: Ver
     const collected = collector();
     const ids = trustIds(trust, collected.add);
     const { cosignature, ...operatorPart } = receipt;
-    return verifyParts(operatorPart, cosignature !== undefined, () => cosignature ?? null, ids, opts, collected);
+    return verifyParts(operatorPart, cosignature && { parsed: cosignature }, ids, opts, collected);
   } catch (err) {
     return unreadable(err);
   }
