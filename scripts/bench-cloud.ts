@@ -2,14 +2,15 @@
  * `npm run bench:cloud`: approvals opened + decided per second over HTTP against the real
  * server (`heso-cloud serve`, SQLite, synchronous=FULL) in its own process, beside a
  * baseline taken in the same run: pairs of bare authenticated requests (`GET …/policy`,
- * which authenticates, rate-limits, reads one row and answers). Rounds interleave the two;
+ * which authenticates, rate-limits, reads one row and answers). Rounds interleave the two,
+ * in short phases so that each phase and its baseline see the same load of a shared machine;
  * the ratio of each round is approvals/s ÷ pairs/s. The load generator is this process, on
  * undici (no zod validation), with the receipts it sends signed before each phase's clock
  * starts; only the co-signature, which needs the server's challenge, is signed on the fly
  * (node:crypto, ~50 µs).
  * Warm-up first; min / median / max over rounds. Prints figures only.
  *
- *   BENCH_ROUNDS (5)  BENCH_SECONDS per phase (3)  BENCH_CONCURRENCY (32)  BENCH_PRESIGNED (10000)
+ *   BENCH_ROUNDS (9)  BENCH_SECONDS per phase (1.5)  BENCH_CONCURRENCY (32)  BENCH_PRESIGNED (10000)
  */
 import { spawn } from 'node:child_process';
 import { createPrivateKey, sign } from 'node:crypto';
@@ -34,8 +35,8 @@ import {
 } from '../src/core/index.ts';
 import { benchLine, showSpread, spread } from './bench-support.ts';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 
 installNodeSigning();
