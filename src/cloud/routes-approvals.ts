@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type Approval, DecideRequest, OpenApprovalRequest } from '../core/api.ts';
 import { canonicalize } from '../core/canonical.ts';
-import { Id } from '../core/schemas.ts';
+import { Id, type Receipt } from '../core/schemas.ts';
 import { authOf, type CloudContext, parseRequest, teamParam } from './context.ts';
 import { badRequest, badSignature, HttpError, notFound } from './http-error.ts';
 import { checkedWait, holdLongPoll, waitParam } from './long-poll.ts';
@@ -31,6 +31,21 @@ const ListQuery = z.strictObject({
   after: Id.optional(),
 });
 const ApprovalParams = z.object({ team: z.string(), id: Id });
+
+/** A new pending approval of a verified receipt: fresh id and one-time challenge. */
+export function newPendingApproval(teamId: string, receipt: Receipt, now: Date, expiresInSeconds: number): Approval {
+  return {
+    id: `apr_${randomUUID().replaceAll('-', '')}`,
+    teamId,
+    status: 'pending',
+    receipt,
+    challenge: randomBytes(32).toString('base64url'),
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + expiresInSeconds * 1000).toISOString(),
+    cosignature: null,
+    decidedAt: null,
+  };
+}
 
 const approvalNotFound = (id: string) => notFound(`no approval ${JSON.stringify(id)} for this team`);
 
@@ -64,20 +79,12 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: CloudContext):
     const check = checkOperatorReceipt(receipt);
     if (!check.ok) throw badSignature(check.message, check.field);
 
-    const now = ctx.now();
-    const approval: Approval = {
-      id: `apr_${randomUUID().replaceAll('-', '')}`,
+    const approval = newPendingApproval(
       teamId,
-      status: 'pending',
       receipt,
-      challenge: randomBytes(32).toString('base64url'),
-      createdAt: now.toISOString(),
-      expiresAt: new Date(
-        now.getTime() + (body.expiresInSeconds ?? limits.defaultApprovalSeconds) * 1000,
-      ).toISOString(),
-      cosignature: null,
-      decidedAt: null,
-    };
+      ctx.now(),
+      body.expiresInSeconds ?? limits.defaultApprovalSeconds,
+    );
     const outcome = await store.openApproval(teamId, approval, canonicalize(receipt), authOf(request).keyId);
     switch (outcome.kind) {
       case 'created':

@@ -6,7 +6,7 @@
  * on the HTTP API by design.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import type { IssuedRole } from '../../src/cloud/admin.ts';
 import * as adminOps from '../../src/cloud/admin.ts';
 import type { CloudLimits } from '../../src/cloud/context.ts';
 import type { RateLimitOptions } from '../../src/cloud/rate-limit.ts';
+import { newPendingApproval } from '../../src/cloud/routes-approvals.ts';
 import { type CloudLoggerOptions, createCloudServer } from '../../src/cloud/server.ts';
 import { SqliteCloudStore } from '../../src/cloud/sqlite-store.ts';
 import type { CloudStore } from '../../src/cloud/store.ts';
@@ -289,17 +290,7 @@ export async function fillPendingQueue(
           },
           opts.operatorSecret,
         );
-        const approval: Approval = {
-          id: `apr_${randomUUID().replaceAll('-', '')}`,
-          teamId,
-          status: 'pending',
-          receipt,
-          challenge: randomBytes(32).toString('base64url'),
-          createdAt: new Date(now).toISOString(),
-          expiresAt: new Date(now + 3600_000).toISOString(),
-          cosignature: null,
-          decidedAt: null,
-        };
+        const approval = newPendingApproval(teamId, receipt, new Date(now), 3600);
         return store.openApproval(teamId, approval, canonicalize(receipt), opts.openedBy ?? 'key_filled');
       }),
     );
