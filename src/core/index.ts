@@ -82,5 +82,7 @@ export {
   type VerifyReasonCode,
   type VerifyResult,
   verifyCosignature,
+  verifyParsedCosignature,
+  verifyParsedReceipt,
   verifyReceipt,
 } from './verify.ts';
