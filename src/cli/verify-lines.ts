@@ -73,6 +73,7 @@ export function verifyText(text: string, what: string, trust: TrustSet): { recei
         operatorKeyId: null,
         approverKeyId: null,
         decision: null,
+        quorum: null,
       },
     };
   }

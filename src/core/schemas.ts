@@ -545,10 +545,26 @@ export type PolicyBundle = z.infer<typeof PolicyBundle>;
  * Trust: which keys a verifier accepts. Pinned locally, never taken from the server.
  * -------------------------------------------------------------------------------- */
 
+/**
+ * For quorum counting, what a verifier pins about one person: every key they hold (rotations
+ * included: they count once), their groups, and the operator keys that request on their behalf
+ * (they never count towards an action those keys requested). Labels only: a key is trusted when
+ * it is in `approverKeys`.
+ */
+export const TrustedApprover = z.strictObject({
+  id: Id,
+  keys: z.array(PublicKeyB64).min(1).max(100),
+  groups: z.array(Id).max(LIMITS.approverGroups).optional(),
+  requesterKeys: z.array(PublicKeyB64).max(100).optional(),
+});
+export type TrustedApprover = z.infer<typeof TrustedApprover>;
+
 export const TrustSet = z.strictObject({
   /** Approver public keys (base64url) whose co-signatures may turn `suspend` into `allow`. */
   approverKeys: z.array(PublicKeyB64).max(1000),
   /** When given, only receipts signed by these operator keys are valid. When absent, any operator key is accepted. */
   operatorKeys: z.array(PublicKeyB64).max(1000).optional(),
+  /** Who is who, for quorums; a trusted key listed nowhere here is a person of its own, in no group. */
+  approvers: z.array(TrustedApprover).max(1000).optional(),
 });
 export type TrustSet = z.infer<typeof TrustSet>;

@@ -196,3 +196,8 @@ function assertApprovable(receipt: Receipt, verify: Ed25519Verify = verifyBytes)
 export function attachCosignature(receipt: Receipt, cosignature: Cosignature): Receipt {
   return { statement: receipt.statement, signature: receipt.signature, cosignature };
 }
+
+/** A quorum receipt with its co-signatures attached, one per approver (a new object; the input is not changed). */
+export function attachCosignatures(receipt: Receipt, cosignatures: readonly Cosignature[]): Receipt {
+  return { statement: receipt.statement, signature: receipt.signature, cosignatures: [...cosignatures] };
+}

@@ -6,6 +6,7 @@
  */
 import { checkDecision } from './cosignature.ts';
 import { computeActionHash, type Ed25519Verify, keyIdOf, verifyBytes } from './crypto.ts';
+import type { QuorumProgress } from './quorum.ts';
 import {
   type AddReason,
   decodeOrNull,
@@ -16,6 +17,7 @@ import {
 } from './reasons.ts';
 import { type Decision, RECEIPT_TYPE, Receipt, TrustSet, type Verdict } from './schemas.ts';
 import { issuesOf } from './validate.ts';
+import { checkQuorumCosignatures, trustOverlap } from './verify-quorum.ts';
 
 export {
   type CosignatureCheckResult,
@@ -42,6 +44,8 @@ export interface VerifyResult {
   operatorKeyId: string | null;
   approverKeyId: string | null;
   decision: Decision | null;
+  /** For a receipt whose statement states a quorum: how far its trusted co-signatures go; else null. */
+  quorum: QuorumProgress | null;
 }
 
 export interface VerifyOptions {
@@ -56,7 +60,7 @@ export interface VerifyOptions {
 }
 
 /** The operator part of a receipt. Built once: deriving a zod schema costs more than the two signature checks. */
-const OperatorReceipt = Receipt.omit({ cosignature: true });
+const OperatorReceipt = Receipt.omit({ cosignature: true, cosignatures: true });
 
 /** Key ids of a trust list; undecodable entries are reported as malformed trust. */
 function trustedKeyIds(keys: readonly string[], field: string, add: AddReason): Set<string> {
@@ -69,10 +73,20 @@ function trustedKeyIds(keys: readonly string[], field: string, add: AddReason): 
   return ids;
 }
 
-function finish(reasons: VerifyReason[], partial: Omit<VerifyResult, 'ok' | 'valid' | 'reasons'>): VerifyResult {
+function finish(
+  reasons: VerifyReason[],
+  partial: Omit<VerifyResult, 'ok' | 'valid' | 'reasons' | 'quorum'> & { quorum?: QuorumProgress | null },
+): VerifyResult {
   const valid = reasons.every((r) => OUTCOME_REASONS.has(r.code));
   const verdict = valid ? partial.verdict : partial.verdict === 'allow' ? 'block' : partial.verdict;
-  return { ...partial, verdict, ok: valid && verdict === 'allow' && reasons.length === 0, valid, reasons };
+  return {
+    ...partial,
+    quorum: partial.quorum ?? null,
+    verdict,
+    ok: valid && verdict === 'allow' && reasons.length === 0,
+    valid,
+    reasons,
+  };
 }
 
 function verifyReceiptUnguarded(input: unknown, trust: unknown, opts: VerifyOptions): VerifyResult {
@@ -98,6 +112,8 @@ function verifyReceiptUnguarded(input: unknown, trust: unknown, opts: VerifyOpti
   const operatorIds = trustParsed.data.operatorKeys
     ? trustedKeyIds(trustParsed.data.operatorKeys, 'trust.operatorKeys', add)
     : null;
+  const overlap = trustOverlap(trustParsed.data);
+  if (overlap) add('malformed', `trust.approvers: ${overlap}`, 'trust.approvers');
 
   if (!isRecord(input)) {
     add('malformed', 'receipt: expected a JSON object with statement and signature', 'receipt');
@@ -111,7 +127,7 @@ function verifyReceiptUnguarded(input: unknown, trust: unknown, opts: VerifyOpti
     );
     return finish(reasons, blank);
   }
-  const { cosignature: rawCosignature, ...envelope } = input;
+  const { cosignature: rawCosignature, cosignatures: rawCosignatures, ...envelope } = input;
   const parsed = OperatorReceipt.safeParse(envelope);
   if (!parsed.success) {
     for (const issue of issuesOf(parsed.error, 'receipt'))
@@ -164,12 +180,41 @@ function verifyReceiptUnguarded(input: unknown, trust: unknown, opts: VerifyOpti
   const effective = (verdict: Verdict): Verdict => (operatorValid ? verdict : 'block');
 
   if (st.verdict !== 'suspend') {
-    if (rawCosignature !== undefined) {
+    if (rawCosignature !== undefined || rawCosignatures !== undefined) {
       add('unexpected_cosignature', `a "${st.verdict}" receipt must not carry a co-signature`, 'receipt.cosignature');
     }
     if (st.verdict === 'block') add('verdict_block', 'the policy verdict is block', 'receipt.statement.verdict');
     return finish(reasons, { ...base, verdict: effective(st.verdict) });
   }
+  if (st.quorum !== undefined) {
+    if (rawCosignature !== undefined)
+      add(
+        'unexpected_cosignature',
+        'a quorum receipt carries its co-signatures in "cosignatures"',
+        'receipt.cosignature',
+      );
+    const quorum = checkQuorumCosignatures(
+      rawCosignatures,
+      st,
+      trustParsed.data,
+      { verify, now: opts.now, requireUnexpired: opts.requireUnexpired ?? false, expect: opts.expect },
+      add,
+    );
+    const decision = quorum.verdict === 'allow' ? 'approve' : quorum.verdict === 'block' ? 'deny' : null;
+    return finish(reasons, {
+      ...base,
+      approverKeyId: quorum.counted[0] ?? null,
+      decision,
+      verdict: quorum.verdict === 'block' ? 'block' : effective(quorum.verdict),
+      quorum: quorum.progress,
+    });
+  }
+  if (rawCosignatures !== undefined)
+    add(
+      'unexpected_cosignature',
+      'only a receipt whose statement states a quorum carries "cosignatures"',
+      'receipt.cosignatures',
+    );
   if (rawCosignature === undefined) {
     add('approval_missing', 'the action is suspended and carries no approver co-signature', 'receipt.cosignature');
     return finish(reasons, { ...base, verdict: effective('suspend') });
@@ -214,6 +259,7 @@ export function verifyReceipt(receipt: unknown, trust: TrustSet, opts: VerifyOpt
     // Only reachable with hostile objects (throwing getters, proxies); JSON input cannot get here.
     const message = `receipt could not be read: ${err instanceof Error ? err.message : String(err)}`;
     return finish([{ code: 'malformed', message, field: 'receipt' }], {
+      quorum: null,
       verdict: 'block',
       claimedVerdict: null,
       operatorKeyId: null,
