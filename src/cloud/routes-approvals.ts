@@ -77,6 +77,8 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: CloudContext):
       ).toISOString(),
       cosignature: null,
       decidedAt: null,
+      // A quorum approval keeps every decision; its receipt's signed quorum says when it closes.
+      ...(receipt.statement.quorum ? { decisions: [] } : {}),
     };
     const outcome = await store.openApproval(teamId, approval, canonicalize(receipt), authOf(request).keyId);
     switch (outcome.kind) {
@@ -173,6 +175,14 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: CloudContext):
           : `approver key ${keyId} was revoked; its decisions are refused`,
         'statement.approverKeyId',
       );
+    const operatorKeyId = approval.receipt.statement.operatorKeyId;
+    if (cosignature.statement.decision === 'approve' && approver.requesterKeyIds?.includes(operatorKeyId))
+      throw new HttpError(
+        403,
+        'forbidden',
+        `you requested this action (operator key ${operatorKeyId} is registered as yours); someone else must approve it`,
+        'statement.approverKeyId',
+      );
 
     const now = nowIso();
     const decision = {
@@ -215,9 +225,14 @@ function expiredError(approval: Approval): HttpError {
 }
 
 function alreadyDecided(approval: Approval): HttpError {
-  return new HttpError(
-    409,
-    'already_decided',
-    `approval ${approval.id} was already ${approval.status} at ${approval.decidedAt ?? 'an earlier time'}`,
-  );
+  const at = approval.decidedAt ?? 'an earlier time';
+  const quorum = approval.receipt.statement.quorum;
+  const why = !quorum
+    ? ''
+    : approval.status === 'approved'
+      ? ': its quorum was met, your decision is no longer needed'
+      : approval.status === 'denied'
+        ? ': a deny vetoed it'
+        : '';
+  return new HttpError(409, 'already_decided', `approval ${approval.id} was already ${approval.status} at ${at}${why}`);
 }
