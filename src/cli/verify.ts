@@ -13,13 +13,15 @@ import {
   PublicKeyB64,
   parseJsonText,
   parseWith,
+  type QuorumProgress,
   shortCode,
+  type TrustedApprover,
   TrustSet,
   type VerifyReason,
   type VerifyResult,
 } from '../core/index.ts';
 import { escapeUntrusted, formatCliFailure, jsonForTerminal, terminalSafe } from '../core/terminal-text.ts';
-import { TrustFile } from '../sdk/trust.ts';
+import { TrustFile, trustSetOfPins } from '../sdk/trust.ts';
 import { isJsonLines, readReceiptInput, verifyLines, verifyText } from './verify-lines.ts';
 
 const HELP = `usage: heso verify RECEIPT.json|RECEIPTS.jsonl|- --trust PUBKEY_OR_FILE ... [--operator PUBKEY_OR_FILE ...] [--json]
@@ -69,7 +71,9 @@ function readSmallFile(path: string, what: string): string {
 }
 
 /** Keys from one --trust/--operator value: a literal key, a JSON TrustSet file, or a text file of keys. */
-function loadKeys(value: string, flag: string): { approverKeys: string[]; operatorKeys: string[] } {
+type LoadedKeys = { approverKeys: string[]; operatorKeys: string[]; approvers?: TrustedApprover[] };
+
+function loadKeys(value: string, flag: string): LoadedKeys {
   if (KEY_PATTERN.test(value) && !existsSync(value)) {
     const problem = keyProblem(value);
     if (problem) throw new UsageError(`${flag} ${value}: ${problem}`);
@@ -84,9 +88,20 @@ function loadKeys(value: string, flag: string): { approverKeys: string[]; operat
       const json = parseJsonText(text, value);
       const pinned = TrustFile.safeParse(json);
       // The agent's own pinned-keys file (heso trust add) is a trust root as it stands.
-      if (pinned.success) return { approverKeys: pinned.data.approvers.map((a) => a.publicKey), operatorKeys: [] };
+      if (pinned.success) {
+        const set = trustSetOfPins(pinned.data.approvers);
+        return {
+          approverKeys: set.approverKeys,
+          operatorKeys: [],
+          ...(set.approvers ? { approvers: set.approvers } : {}),
+        };
+      }
       const trust = parseWith(TrustSet, json, value);
-      return { approverKeys: trust.approverKeys, operatorKeys: trust.operatorKeys ?? [] };
+      return {
+        approverKeys: trust.approverKeys,
+        operatorKeys: trust.operatorKeys ?? [],
+        ...(trust.approvers ? { approvers: trust.approvers } : {}),
+      };
     } catch (err) {
       throw new UsageError(`${flag} file ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -105,19 +120,31 @@ function loadKeys(value: string, flag: string): { approverKeys: string[]; operat
 function buildTrust(trustArgs: string[], operatorArgs: string[]): TrustSet {
   const approverKeys = new Set<string>();
   const operatorKeys = new Set<string>();
+  // Who is who (quorum counting) comes from the --trust files as pinned; never from the receipt.
+  const approvers: TrustedApprover[] = [];
   for (const value of trustArgs) {
     const keys = loadKeys(value, '--trust');
     for (const k of keys.approverKeys) approverKeys.add(k);
     for (const k of keys.operatorKeys) operatorKeys.add(k);
+    approvers.push(...(keys.approvers ?? []));
   }
   for (const value of operatorArgs) {
     const keys = loadKeys(value, '--operator');
     // In an --operator file, a plain key list and approverKeys both mean "operator keys".
     for (const k of [...keys.approverKeys, ...keys.operatorKeys]) operatorKeys.add(k);
   }
-  return operatorKeys.size > 0
-    ? { approverKeys: [...approverKeys], operatorKeys: [...operatorKeys] }
-    : { approverKeys: [...approverKeys] };
+  return {
+    approverKeys: [...approverKeys],
+    ...(operatorKeys.size > 0 ? { operatorKeys: [...operatorKeys] } : {}),
+    ...(approvers.length > 0 ? { approvers } : {}),
+  };
+}
+
+/** "2 of 2 approvals · finance 1/1 · security 1/1": what the trusted co-signatures added up to. */
+function quorumLine(q: QuorumProgress): string {
+  const groups = q.groups.map((g) => ` · ${g.group} ${g.have}/${g.need}`).join('');
+  const denials = q.denials > 0 ? ` · ${q.denials} denied${q.veto ? ' (veto)' : ''}` : '';
+  return `${q.approvals} of ${q.required} approvals${groups}${denials}`;
 }
 
 function reasonLine(r: VerifyReason): string {
@@ -141,7 +168,8 @@ function describeReceipt(receipt: unknown): string[] {
 function humanReport(file: string, receipt: unknown, result: VerifyResult): string {
   const lines = [`receipt   ${escapeUntrusted(file)}`, ...describeReceipt(receipt)];
   if (result.operatorKeyId) lines.push(`operator  ${result.operatorKeyId}`);
-  if (result.approverKeyId)
+  if (result.quorum) lines.push(`quorum    ${quorumLine(result.quorum)}`);
+  else if (result.approverKeyId)
     lines.push(`approver  ${result.approverKeyId}${result.decision ? ` (${result.decision})` : ''}`);
   const claimed =
     result.claimedVerdict && result.claimedVerdict !== result.verdict
