@@ -147,7 +147,11 @@ describe('guard: quorum approvals against a real control plane behind a hostile 
   });
 
   test('group minimums are counted with the groups pinned here, not the control plane’s', async () => {
-    // The server knows no groups, so for it two finance approvals are "2 of 2": it closes the approval.
+    // The control plane's admin put Li in security, so for the server Dana + Li meet the quorum and it
+    // closes the approval; this agent pinned Li in finance, so here security is still missing.
+    await cloud.admin.labelApprover(team.teamId, dana.keyId, { groups: ['finance'] });
+    await cloud.admin.labelApprover(team.teamId, li.keyId, { groups: ['security'] });
+    await cloud.admin.labelApprover(team.teamId, raj.keyId, { groups: ['security'] });
     const unmet = setup(both(dana, li));
     await assert.rejects(
       unmet.guard.run(deploy(1), () => assert.fail('must not run')),
