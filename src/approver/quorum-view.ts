@@ -104,11 +104,17 @@ function yourPart(requirement: QuorumRequirement, progress: QuorumProgress, mine
   if (progress.met || progress.vetoed) return 'no decision is needed any more';
   const after = progress.approvals + 1;
   const veto = requirement.veto === false ? 'a deny is recorded but does not veto' : 'a deny vetoes it';
-  const groupsShort = progress.groups.some((g) => g.have < g.need);
+  // The engine does not know this approver's own groups (the control plane's labels are hints): say what would count.
+  const missing = progress.groups.filter((g) => g.have < g.need);
+  const placesMissing = missing.reduce((total, g) => total + g.need - g.have, 0);
   const approve =
-    after >= progress.required && !groupsShort
-      ? 'your approval would meet the quorum'
-      : `your approval would make ${after} of ${progress.required}${groupsShort ? ' (if you are in a missing group it fills it)' : ''}`;
+    placesMissing === 0
+      ? after >= progress.required
+        ? 'your approval would meet the quorum'
+        : `your approval would make ${after} of ${progress.required}`
+      : after >= progress.required && placesMissing === 1
+        ? `your approval would meet the quorum if you are in ${missing[0]!.group}`
+        : `your approval would make ${after} of ${progress.required}; still needed: ${missing.map((g) => g.group).join(' + ')}`;
   return `${approve}; ${veto}`;
 }
 
