@@ -29,7 +29,9 @@ import {
   PRIVATE_KEYRING_NOTICE,
   rerunInPrivateKeyring,
 } from '../src/app/launcher/keyring-session.ts';
+import { ControlPlaneClient } from '../src/client/index.ts';
 import { DEMO_WORKFLOW } from '../src/demo/actions.ts';
+import { DemoCoApprover } from '../src/demo/co-approver.ts';
 
 const HELP = `usage: npm run demo [-- options]
 
@@ -230,6 +232,27 @@ async function main(): Promise<void> {
     say(`  $ heso trust add --name ${quote(profile.displayName)} --data-dir ${agentDir} -- ${profile.publicKey}`);
     await cli('heso', ['trust', 'add', '--name', profile.displayName, '--data-dir', agentDir, '--', profile.publicKey]);
     say('  ✔ approver key pinned for the demo agent (its trust root; the policy list is only a hint)');
+    // A second approver, automated, so the two-person rule for production deploys shows its progress.
+    const coApprover = new DemoCoApprover({
+      client: new ControlPlaneClient({ endpoint, apiKey }),
+      teamId,
+      log: (line) => say(`  [co-approver] ${line}`),
+    });
+    await coApprover.enrol('Sam (automated demo co-approver)');
+    await cli('heso-cloud', ['approver', 'activate', '--team', teamId, coApprover.keyId, '--db', db]);
+    await cli('heso', [
+      'trust',
+      'add',
+      '--name',
+      'Sam (demo co-approver)',
+      '--data-dir',
+      agentDir,
+      '--',
+      coApprover.publicKey,
+    ]);
+    void coApprover.run();
+    say('  ✔ a second, automated approver (Sam) approves production deploys 20 s after they appear:');
+    say('    they need two approvals (src/demo/policy.json), so the app shows "1 of 2" until you add yours');
     const refreshed = await engine.refreshKeyStatus(profileName);
     say(`  the approver app now sees its key as: ${refreshed.keyStatus}`);
 

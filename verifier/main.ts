@@ -34,8 +34,9 @@ function readTrust(): TrustSet | string {
   if (trustBox.value.trim() === '')
     return 'Give the approver keys you trust first (a trust file or keys, one per line).';
   try {
-    const keys = trustKeysFromText(trustBox.value, 'trusted keys');
-    return keys.operatorKeys.length > 0 ? keys : { approverKeys: keys.approverKeys };
+    const { operatorKeys, ...rest } = trustKeysFromText(trustBox.value, 'trusted keys');
+    // Who is who (quorum labels) is kept as pinned in the trust file; operator keys only when given.
+    return operatorKeys.length > 0 ? { ...rest, operatorKeys } : rest;
   } catch (error) {
     if (error instanceof ValidationError) return `The trusted keys are not usable: ${error.message}`;
     throw error;

@@ -9,6 +9,7 @@ import { DecisionPanel } from '../components/DecisionPanel.tsx';
 import { FormError } from '../components/FormError.tsx';
 import { JsonTree } from '../components/JsonTree.tsx';
 import { OperatorTrust } from '../components/OperatorTrust.tsx';
+import { QuorumProgress } from '../components/QuorumProgress.tsx';
 import { RiskCues } from '../components/RiskCues.tsx';
 import { Visible } from '../components/Visible.tsx';
 import { errorMessage, invoke } from '../lib/bridge.ts';
@@ -127,6 +128,7 @@ function DetailBody(props: {
             </span>
           </p>
           {!item.quarantined && <RiskCues cues={riskCues(action)} />}
+          <QuorumProgress quorum={item.quorum} now={now} />
         </div>
         <div className="code-box">
           <span className="code-box-label">Confirmation code</span>

@@ -1,5 +1,6 @@
 /** The live list of approvals waiting for this approver, newest activity from the `queue` event. */
 import type { PendingItem, QueueSnapshot } from '../../src/approver/api.ts';
+import { QuorumProgress } from '../components/QuorumProgress.tsx';
 import { RiskCues } from '../components/RiskCues.tsx';
 import { Visible } from '../components/Visible.tsx';
 import { riskCues } from '../lib/risk.ts';
@@ -90,6 +91,7 @@ function QueueRow({ item, now, onOpen }: { item: PendingItem; now: number; onOpe
           ) : (
             <RiskCues cues={riskCues(action)} />
           )}
+          <QuorumProgress quorum={item.quorum} now={now} compact />
         </span>
         <span className="queue-code">
           <span className="queue-code-label">Code</span>

@@ -6,9 +6,11 @@
  * These view types are also what the IPC contract hands to the renderer, so they are
  * plain JSON (no class instances, no Uint8Array).
  */
+
 import { z } from 'zod';
 import type { ApiKeyRole, Approval } from '../core/api.ts';
 import { ActionHash, type ApproverStatus, ChallengeB64, type Decision, Id, KeyId, Timestamp } from '../core/schemas.ts';
+import type { QuorumView } from './quorum-view.ts';
 
 export interface ProfileView {
   /** Local profile name (defaults to the team id). */
@@ -131,6 +133,8 @@ export interface PendingItem {
   canonicalAction: string;
   /** When this device first saw it (RFC 3339). */
   receivedAt: string;
+  /** For an approval needing several approvers: requirement, progress and what your decision adds; else null. */
+  quorum?: QuorumView | null;
 }
 
 export interface QueueSnapshot {

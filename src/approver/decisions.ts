@@ -18,6 +18,7 @@ import { type Cosignature, Cosignature as CosignatureSchema, type Decision } fro
 import { buildCosignature } from '../core/statements.ts';
 import type { DecisionOutcome } from './api.ts';
 import { writeFileAtomic } from './profiles.ts';
+import { quorumViewOf } from './quorum-view.ts';
 import { backoffDelay, type Clock, type Logger, type Random, type Sleep } from './runtime.ts';
 
 /**
@@ -158,7 +159,7 @@ export async function submitDecision(cosignature: Cosignature, opts: SubmitOptio
           approval,
         };
       }
-      return { status: 'accepted', message: acceptedMessage(st.decision), approval };
+      return { status: 'accepted', message: acceptedMessage(st.decision, approval), approval };
     } catch (err) {
       if (!(err instanceof ControlPlaneError)) throw err;
       logger.warn('decision submit failed', { approvalId: st.approvalId, kind: err.kind, status: err.status });
@@ -201,6 +202,7 @@ export function unrecordedReason(answer: Approval, cosignature: Cosignature): st
   const expected = st.decision === 'approve' ? 'approved' : 'denied';
   if (answer.id !== st.approvalId) return `its answer is about approval "${answer.id}", not "${st.approvalId}"`;
   if (answer.teamId !== st.teamId) return `its answer is about team "${answer.teamId}", not "${st.teamId}"`;
+  if (answer.receipt.statement.quorum) return unrecordedInQuorum(answer, cosignature, expected);
   if (answer.status !== expected) return `its answer says the approval is "${answer.status}", not "${expected}"`;
   const held = answer.cosignature;
   if (!held) return 'its answer carries no co-signature';
@@ -213,13 +215,33 @@ export function unrecordedReason(answer: Approval, cosignature: Cosignature): st
   return null;
 }
 
+/** A quorum approval records each decision: ours must be among them, and the approval open or closed our way. */
+function unrecordedInQuorum(
+  answer: Approval,
+  cosignature: Cosignature,
+  expected: 'approved' | 'denied',
+): string | null {
+  const ours = canonicalize(cosignature);
+  if (!(answer.decisions ?? []).some((d) => canonicalize(d.cosignature) === ours))
+    return 'its answer does not list your co-signature among the decisions';
+  if (answer.status !== 'pending' && answer.status !== expected)
+    return `its answer says the approval is "${answer.status}", not "${expected}" or still pending`;
+  return null;
+}
+
 function unconfirmedMessage(decision: Decision, detail: string): string {
   return decision === 'approve'
     ? `Not confirmed: ${detail}. Your approval was signed and sent, but do not assume the agent may run: it runs only if the control plane really holds your co-signature. Check the approval again later, and tell your team admin the control plane misbehaved.`
     : `Not confirmed: ${detail}. Your denial was signed and sent; the agent never runs without an approval, but tell your team admin the control plane misbehaved.`;
 }
 
-function acceptedMessage(decision: Decision): string {
+function acceptedMessage(decision: Decision, approval?: Approval | null): string {
+  const view = approval ? quorumViewOf(approval) : null;
+  if (view && !view.progress.met && !view.progress.vetoed)
+    return decision === 'approve'
+      ? `Approved: your co-signature is counted (${view.progress.approvals} of ${view.progress.required}, ${view.waitingFor}); the agent runs once the quorum is met.`
+      : 'Denied: your decision is recorded; it does not veto this approval, which waits for its quorum.';
+  if (view?.progress.met) return 'Approved: your co-signature met the quorum; the agent may now run the action.';
   return decision === 'approve'
     ? 'Approved: the control plane accepted your co-signature; the agent may now run the action.'
     : 'Denied: the control plane accepted your decision; the agent will not run the action.';
@@ -247,7 +269,7 @@ async function settle(
         if (lookupErr instanceof ControlPlaneError && isTransient(lookupErr)) return null;
       }
       if (approval && unrecordedReason(approval, cosignature) === null) {
-        return { status: 'accepted', message: acceptedMessage(st.decision), approval };
+        return { status: 'accepted', message: acceptedMessage(st.decision, approval), approval };
       }
       const by = approval?.cosignature ? ` by approver key ${approval.cosignature.statement.approverKeyId}` : '';
       const what = approval ? approval.status : 'decided';
@@ -264,6 +286,8 @@ async function settle(
         approval: null,
       };
     case 'forbidden':
+      if (/you requested this action/.test(err.message))
+        return { status: 'refused', message: `Refused: ${err.message}.`, approval: null };
       return {
         status: 'refused',
         message: `Refused: your approver key is not active for team "${opts.teamId}". Ask your team admin to activate the key with fingerprint ${opts.fingerprint} (compare it out of band), then try again.`,

@@ -172,6 +172,7 @@ export class ApproverEngine implements ApproverEngineApi {
       waitSeconds: this.#opts.pollWaitSeconds,
       seen: this.#seenFor(profile.name),
       trustedOperators: () => this.#following?.profile.trustedOperators ?? profile.trustedOperators,
+      myKeyIds: profile.keys.map((k) => k.keyId),
       events: {
         added: (item) => {
           this.#emit('added', item);
@@ -267,6 +268,7 @@ export class ApproverEngine implements ApproverEngineApi {
       receivedAt: now,
       trustedOperators: profile.trustedOperators,
       changed: observed.changed,
+      myKeyIds: profile.keys.map((k) => k.keyId),
     });
     return { item, raw: fresh };
   }
@@ -393,7 +395,16 @@ export class ApproverEngine implements ApproverEngineApi {
     const { item } = fresh;
     const { approval } = item;
     if (approval.status === 'approved' || approval.status === 'denied') {
-      return { status: 'already_decided', message: `This approval was already ${approval.status}.`, approval };
+      const why = item.quorum ? (approval.status === 'approved' ? ': its quorum was met' : ': a deny vetoed it') : '';
+      return { status: 'already_decided', message: `This approval was already ${approval.status}${why}.`, approval };
+    }
+    if (item.quorum?.decidedByMe) {
+      const mine = item.quorum.decidedByMe === 'approve' ? 'approved' : 'denied';
+      return {
+        status: 'already_decided',
+        message: `You already ${mine} this approval (${item.quorum.progress.approvals} of ${item.quorum.progress.required}, ${item.quorum.waitingFor}); each approver decides once.`,
+        approval,
+      };
     }
     if (approval.status === 'expired' || Date.parse(approval.expiresAt) <= this.#ctx.clock()) {
       return { status: 'expired', message: `The approval expired at ${approval.expiresAt}.`, approval };

@@ -47,6 +47,8 @@ export interface LiveQueueOptions {
   seen: SeenApprovals;
   /** The profile's pinned operator keys, read at each inspection. */
   trustedOperators: () => readonly TrustedOperator[];
+  /** This profile's approver key ids: its own quorum decisions show as "you". */
+  myKeyIds?: readonly string[];
   /** How long each long-poll may be held by the server. Default 25 s. */
   waitSeconds?: number;
   /** Most approvals per response. Default 500. */
@@ -128,6 +130,7 @@ export class LiveQueue {
       receivedAt,
       trustedOperators: this.#opts.trustedOperators(),
       changed,
+      ...(this.#opts.myKeyIds ? { myKeyIds: this.#opts.myKeyIds } : {}),
     });
   }
 

@@ -58,6 +58,7 @@ export function renderItem(item: PendingItem, nowMs: number): string {
       ['Receipt', esc(st.receiptId)],
       ['Operator key', operatorText(item)],
       ['Opened', `${a.createdAt} (${relativeTime(a.createdAt, nowMs)})`],
+      ...quorumRows(item, nowMs),
     ]),
   );
   lines.push('', 'Action (this is exactly what you sign):');
@@ -83,6 +84,27 @@ export function renderItem(item: PendingItem, nowMs: number): string {
     lines.push('', '⚠ This action contains control or invisible characters, shown as escapes.');
   }
   return lines.join('\n');
+}
+
+/** Requirement, who decided, what is missing and what your decision adds (quorum approvals only). */
+function quorumRows(item: PendingItem, nowMs: number): [string, string][] {
+  const q = item.quorum;
+  if (!q) return [];
+  const rows: [string, string][] = [
+    ['Approvals', `${q.summary} · ${q.progress.approvals} of ${q.progress.required} · ${q.waitingFor}`],
+  ];
+  for (const d of q.decisions) {
+    const groups = d.groups.length ? ` (${esc(d.groups.join(', '))})` : '';
+    const who = d.mine ? 'you' : esc(d.approverName);
+    rows.push([
+      '',
+      `${who}${groups} ${d.decision === 'approve' ? 'approved' : 'denied'} ${relativeTime(d.decidedAt, nowMs)}`,
+    ]);
+  }
+  if (q.rejected > 0)
+    rows.push(['', `${q.rejected} decision(s) relayed by the control plane did not verify: not counted`]);
+  rows.push(['Your decision', q.yourPart]);
+  return rows;
 }
 
 function operatorText(item: PendingItem): string {
@@ -113,8 +135,13 @@ export function renderItemRow(item: PendingItem, nowMs: number): string {
     esc(st.action.account),
     `expires ${relativeTime(a.expiresAt, nowMs)}`,
     flag,
+    item.quorum
+      ? `${item.quorum.progress.approvals}/${item.quorum.progress.required} approvals, ${item.quorum.waitingFor}`
+      : '',
     st.action.summary === undefined ? '' : quote(st.action.summary.slice(0, 60)),
-  ].join('  ');
+  ]
+    .filter((part, i) => i !== 6 || part !== '')
+    .join('  ');
 }
 
 export function renderProfile(p: ProfileView): string {

@@ -77,6 +77,8 @@ export class SeenApprovals {
             status: fresh.status,
             cosignature: fresh.cosignature,
             decidedAt: fresh.decidedAt,
+            // Progress of a quorum is decision state too; each decision is verified before it is shown.
+            ...(fresh.decisions ? { decisions: fresh.decisions } : {}),
           };
     return { approval, changed, newlyChanged };
   }

@@ -16,6 +16,7 @@ import { compareTimestamps } from '../core/validate.ts';
 import { verifyReceipt } from '../core/verify.ts';
 import type { LocalVerification, PendingItem } from './api.ts';
 import { assessOperator, operatorTrustProblem, type TrustedOperator } from './operator-trust.ts';
+import { quorumViewOf } from './quorum-view.ts';
 import { changedReason } from './seen-approvals.ts';
 
 export interface InspectContext {
@@ -29,6 +30,8 @@ export interface InspectContext {
   trustedOperators: readonly TrustedOperator[];
   /** Bound parts the control plane changed after this device first saw the approval (see SeenApprovals). */
   changed?: readonly string[];
+  /** This profile's approver key ids (current and rotated): its own decisions show as "you". */
+  myKeyIds?: readonly string[];
 }
 
 /** Every failing check, in words. Pure: same inputs, same result. */
@@ -106,5 +109,6 @@ export function inspectApproval(approval: Approval, ctx: InspectContext): Pendin
     shortCode: shortCode(approval.receipt.statement.actionHash),
     canonicalAction: canonicalize(action),
     receivedAt: ctx.receivedAt,
+    quorum: quorumViewOf(approval, ctx.myKeyIds),
   };
 }

@@ -36,6 +36,12 @@ Usage:
   heso-cloud approver list --team TEAM
   heso-cloud approver activate --team TEAM KEYID [--fingerprint "XXXX XXXX …"]
   heso-cloud approver revoke --team TEAM KEYID
+  heso-cloud approver group --team TEAM KEYID [GROUP ...]
+                                           puts the key in exactly these groups (none: no group);
+                                           quorum rules count group minimums with them (docs/policy.md)
+  heso-cloud approver requester --team TEAM KEYID [OPERATOR_KEYID ...]
+                                           registers operator keys as this approver's own: they
+                                           may not approve what those keys request (none: clears)
 
 Options (every command):
   --db FILE    SQLite database (default $HESO_CLOUD_DB, else ./heso-cloud.db). Only
@@ -123,7 +129,9 @@ function openStoreAt(path: string): SqliteCloudStore {
 }
 
 function approverLine(a: ApproverRecord): string {
-  return `${a.keyId}  ${a.status.padEnd(8)}  ${a.fingerprint}  ${a.name}`;
+  const groups = a.groups?.length ? `  groups: ${a.groups.join(', ')}` : '';
+  const requester = a.requesterKeyIds?.length ? `  requester of: ${a.requesterKeyIds.join(', ')}` : '';
+  return `${a.keyId}  ${a.status.padEnd(8)}  ${a.fingerprint}  ${a.name}${groups}${requester}`;
 }
 
 async function serve(flags: Flags): Promise<void> {
@@ -267,6 +275,30 @@ async function runAdmin(store: SqliteCloudStore, group: string, action: string, 
         flags.json,
         record,
         `revoked approver key ${record.keyId} (${record.name}); its decisions are refused`,
+      );
+    }
+    case 'approver group': {
+      const keyId = requireArg(args, 0, 'KEYID');
+      const record = await admin.labelApprover(store, requireTeam(flags), keyId, { groups: args.slice(1) });
+      const groups = record.groups?.join(', ');
+      return print(
+        flags.json,
+        record,
+        groups
+          ? `approver key ${keyId} (${record.name}) is in: ${groups}`
+          : `approver key ${keyId} (${record.name}) is in no group`,
+      );
+    }
+    case 'approver requester': {
+      const keyId = requireArg(args, 0, 'KEYID');
+      const record = await admin.labelApprover(store, requireTeam(flags), keyId, { requesterKeyIds: args.slice(1) });
+      const keys = record.requesterKeyIds?.join(', ');
+      return print(
+        flags.json,
+        record,
+        keys
+          ? `approver key ${keyId} (${record.name}) may not approve actions requested by operator key(s): ${keys}`
+          : `approver key ${keyId} (${record.name}) has no operator key registered as theirs`,
       );
     }
     default:

@@ -10,14 +10,16 @@ import { parseArgs } from 'node:util';
 import { installNodeCrypto } from '../core/ed25519-node.ts';
 import {
   LIMITS,
+  type QuorumProgress,
   shortCode,
+  type TrustedApprover,
   type TrustSet,
   ValidationError,
   type VerifyReason,
   type VerifyResult,
 } from '../core/index.ts';
 import { escapeUntrusted, formatCliFailure, jsonForTerminal, terminalSafe } from '../core/terminal-text.ts';
-import { PUBLIC_KEY_PATTERN, publicKeyTextProblem, trustKeysFromText } from '../core/trust-file.ts';
+import { PUBLIC_KEY_PATTERN, publicKeyTextProblem, type TrustKeys, trustKeysFromText } from '../core/trust-file.ts';
 import { VERIFIER_PAGE_NAME, writeVerifierPage } from './verifier-page.ts';
 import { isJsonLines, readReceiptInput, verifyLines, verifyText } from './verify-lines.ts';
 
@@ -64,7 +66,7 @@ function readSmallFile(path: string, what: string): string {
 }
 
 /** Keys from one --trust/--operator value: a literal key, a JSON TrustSet file, or a text file of keys. */
-function loadKeys(value: string, flag: string): { approverKeys: string[]; operatorKeys: string[] } {
+function loadKeys(value: string, flag: string): TrustKeys {
   if (PUBLIC_KEY_PATTERN.test(value) && !existsSync(value)) {
     const problem = publicKeyTextProblem(value);
     if (problem) throw new UsageError(`${flag} ${value}: ${problem}`);
@@ -84,19 +86,31 @@ function loadKeys(value: string, flag: string): { approverKeys: string[]; operat
 function buildTrust(trustArgs: string[], operatorArgs: string[]): TrustSet {
   const approverKeys = new Set<string>();
   const operatorKeys = new Set<string>();
+  // Who is who (quorum counting) comes from the --trust files as pinned; never from the receipt.
+  const approvers: TrustedApprover[] = [];
   for (const value of trustArgs) {
     const keys = loadKeys(value, '--trust');
     for (const k of keys.approverKeys) approverKeys.add(k);
     for (const k of keys.operatorKeys) operatorKeys.add(k);
+    approvers.push(...(keys.approvers ?? []));
   }
   for (const value of operatorArgs) {
     const keys = loadKeys(value, '--operator');
     // In an --operator file, a plain key list and approverKeys both mean "operator keys".
     for (const k of [...keys.approverKeys, ...keys.operatorKeys]) operatorKeys.add(k);
   }
-  return operatorKeys.size > 0
-    ? { approverKeys: [...approverKeys], operatorKeys: [...operatorKeys] }
-    : { approverKeys: [...approverKeys] };
+  return {
+    approverKeys: [...approverKeys],
+    ...(operatorKeys.size > 0 ? { operatorKeys: [...operatorKeys] } : {}),
+    ...(approvers.length > 0 ? { approvers } : {}),
+  };
+}
+
+/** "2 of 2 approvals · finance 1/1 · security 1/1": what the trusted co-signatures added up to. */
+function quorumLine(q: QuorumProgress): string {
+  const groups = q.groups.map((g) => ` · ${g.group} ${g.have}/${g.need}`).join('');
+  const denials = q.denials > 0 ? ` · ${q.denials} denied${q.veto ? ' (veto)' : ''}` : '';
+  return `${q.approvals} of ${q.required} approvals${groups}${denials}`;
 }
 
 function reasonLine(r: VerifyReason): string {
@@ -120,7 +134,8 @@ function describeReceipt(receipt: unknown): string[] {
 function humanReport(file: string, receipt: unknown, result: VerifyResult): string {
   const lines = [`receipt   ${escapeUntrusted(file)}`, ...describeReceipt(receipt)];
   if (result.operatorKeyId) lines.push(`operator  ${result.operatorKeyId}`);
-  if (result.approverKeyId)
+  if (result.quorum) lines.push(`quorum    ${quorumLine(result.quorum)}`);
+  else if (result.approverKeyId)
     lines.push(`approver  ${result.approverKeyId}${result.decision ? ` (${result.decision})` : ''}`);
   const claimed =
     result.claimedVerdict && result.claimedVerdict !== result.verdict

@@ -4,11 +4,12 @@
  * create keys, change the policy or make an approver key trusted.
  */
 import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
 import type { ApiKeyRole, ISSUED_ROLES } from '../core/api.ts';
-import type { ApproverRecord, PolicyDocument } from '../core/schemas.ts';
+import { type ApproverRecord, Id, KeyId, LIMITS, type PolicyDocument } from '../core/schemas.ts';
 import { formatPolicyIssues, validatePolicy } from '../policy/compile.ts';
 import { generateApiKey, keyIdFrom } from './api-keys.ts';
-import type { ApiKeyRecord, CloudStore, TeamRecord } from './store.ts';
+import type { ApiKeyRecord, ApproverLabels, CloudStore, TeamRecord } from './store.ts';
 
 export type AdminErrorCode = 'not_found' | 'bad_request' | 'conflict';
 
@@ -173,4 +174,35 @@ export async function revokeApprover(
   clock: Clock = systemClock,
 ): Promise<ApproverRecord> {
   return changeApprover(store, teamId, keyId, 'revoked', clock);
+}
+
+/**
+ * Sets an approver key's labels: its groups (quorum rules count group minimums with them) and the
+ * operator keys registered as this approver's own (they may not approve what those keys request).
+ * A list replaces the previous one; an empty list clears it.
+ */
+export async function labelApprover(
+  store: CloudStore,
+  teamId: string,
+  keyId: string,
+  labels: ApproverLabels,
+): Promise<ApproverRecord> {
+  await requireTeam(store, teamId);
+  const fields: [keyof ApproverLabels, z.ZodType<string>, string][] = [
+    ['groups', Id, 'a group name'],
+    ['requesterKeyIds', KeyId, 'an operator key id (32 hex characters, as `heso init` prints)'],
+  ];
+  for (const [field, schema, what] of fields)
+    for (const value of labels[field] ?? [])
+      if (!schema.safeParse(value).success)
+        throw new AdminError('bad_request', `${JSON.stringify(value)} is not ${what}`);
+  if ((labels.groups?.length ?? 0) > LIMITS.approverGroups)
+    throw new AdminError('bad_request', `an approver may be in at most ${LIMITS.approverGroups} groups`);
+  const record = await store.setApproverLabels(teamId, keyId, labels);
+  if (!record)
+    throw new AdminError(
+      'not_found',
+      `no approver key ${JSON.stringify(keyId)} enrolled for team ${teamId}; list them with: heso-cloud approver list --team ${teamId}`,
+    );
+  return record;
 }

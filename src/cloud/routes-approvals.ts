@@ -8,6 +8,7 @@ import { Id, type Receipt } from '../core/schemas.ts';
 import { authOf, type CloudContext, parseRequest, teamParam } from './context.ts';
 import { badRequest, badSignature, HttpError, notFound } from './http-error.ts';
 import { checkedWait, holdLongPoll, waitParam } from './long-poll.ts';
+import { personOf } from './people.ts';
 import { checkDecision, checkOperatorReceipt } from './verification.ts';
 
 export { waitParam };
@@ -44,6 +45,8 @@ export function newPendingApproval(teamId: string, receipt: Receipt, now: Date, 
     expiresAt: new Date(now.getTime() + expiresInSeconds * 1000).toISOString(),
     cosignature: null,
     decidedAt: null,
+    // A quorum approval keeps every decision; its receipt's signed quorum says when it closes.
+    ...(receipt.statement.quorum ? { decisions: [] } : {}),
   };
 }
 
@@ -181,13 +184,37 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: CloudContext):
           : `approver key ${keyId} was revoked; its decisions are refused`,
         'statement.approverKeyId',
       );
+    const operatorKeyId = approval.receipt.statement.operatorKeyId;
+    if (cosignature.statement.decision === 'approve' && approver.requesterKeyIds?.includes(operatorKeyId))
+      throw new HttpError(
+        403,
+        'forbidden',
+        `you requested this action (operator key ${operatorKeyId} is registered as yours); someone else must approve it`,
+        'statement.approverKeyId',
+      );
 
     const now = nowIso();
-    const status = cosignature.statement.decision === 'approve' ? 'approved' : 'denied';
-    const outcome = await store.decideApproval(teamId, id, { status, cosignature, decidedAt: now }, now);
+    const decision = {
+      cosignature,
+      decidedAt: now,
+      personId: await personOf(store, teamId, approver),
+      approverName: approver.name,
+      groups: approver.groups ?? [],
+    };
+    const outcome = await store.decideApproval(teamId, id, decision, now);
     switch (outcome.kind) {
       case 'decided':
+      case 'recorded':
         return outcome.approval;
+      case 'duplicate_approver':
+        throw new HttpError(
+          409,
+          'conflict',
+          `you already decided approval ${id} (with this key or an earlier one of yours); each approver decides once`,
+          'statement.approverKeyId',
+        );
+      case 'full':
+        throw new HttpError(409, 'conflict', `approval ${id} keeps no more decisions`);
       case 'already_decided':
         throw alreadyDecided(outcome.approval);
       case 'expired':
@@ -207,9 +234,14 @@ function expiredError(approval: Approval): HttpError {
 }
 
 function alreadyDecided(approval: Approval): HttpError {
-  return new HttpError(
-    409,
-    'already_decided',
-    `approval ${approval.id} was already ${approval.status} at ${approval.decidedAt ?? 'an earlier time'}`,
-  );
+  const at = approval.decidedAt ?? 'an earlier time';
+  const quorum = approval.receipt.statement.quorum;
+  const why = !quorum
+    ? ''
+    : approval.status === 'approved'
+      ? ': its quorum was met, your decision is no longer needed'
+      : approval.status === 'denied'
+        ? ': a deny vetoed it'
+        : '';
+  return new HttpError(409, 'already_decided', `approval ${approval.id} was already ${approval.status} at ${at}${why}`);
 }

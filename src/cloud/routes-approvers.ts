@@ -38,6 +38,7 @@ async function checkRotation(
     );
   if (!verifyStatement(st, rotation.signature, previous.publicKey, nodeVerify))
     throw badSignature('the rotation signature does not verify with the previous key', 'rotation.signature');
+  return previous;
 }
 
 export function registerApproverRoutes(app: FastifyInstance, ctx: CloudContext): void {
@@ -78,7 +79,7 @@ export function registerApproverRoutes(app: FastifyInstance, ctx: CloudContext):
     }
     const existing = await store.getApprover(teamId, keyId);
     if (existing) return reply.status(200).send(existing);
-    if (body.rotation) await checkRotation(store, teamId, keyId, body.publicKey, body.rotation);
+    const previous = body.rotation ? await checkRotation(store, teamId, keyId, body.publicKey, body.rotation) : null;
     const record: ApproverRecord = {
       keyId,
       publicKey: body.publicKey,
@@ -89,6 +90,9 @@ export function registerApproverRoutes(app: FastifyInstance, ctx: CloudContext):
       activatedAt: null,
       revokedAt: null,
       rotation: body.rotation ?? null,
+      // A rotated key is the same person: it keeps their groups and requester link (still pending).
+      ...(previous?.groups ? { groups: previous.groups } : {}),
+      ...(previous?.requesterKeyIds ? { requesterKeyIds: previous.requesterKeyIds } : {}),
     };
     const result = await store.enrolApprover(teamId, record, authOf(request).keyId);
     return reply.status(result.created ? 201 : 200).send(result.record);

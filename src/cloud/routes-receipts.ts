@@ -7,13 +7,14 @@ import { type CloudContext, parseRequest, teamParam } from './context.ts';
 import type { ReceiptWrite } from './store.ts';
 import { checkCosignedReceipt, checkOperatorReceipt } from './verification.ts';
 
-/** A stored receipt may be replaced only by the same operator-signed receipt plus a co-signature (evidence added, none lost). */
+/** A stored receipt may be replaced only by the same operator-signed receipt plus its co-signature(s) (evidence added, none lost). */
 function addsOnlyCosignature(incoming: Receipt): (existingCanonical: string) => boolean {
   return (existingCanonical) => {
-    if (!incoming.cosignature) return false;
+    if (!incoming.cosignature && !incoming.cosignatures) return false;
     const existing = JSON.parse(existingCanonical) as Receipt;
     return (
       existing.cosignature === undefined &&
+      existing.cosignatures === undefined &&
       canonicalize({ statement: existing.statement, signature: existing.signature }) ===
         canonicalize({ statement: incoming.statement, signature: incoming.signature })
     );
@@ -35,7 +36,7 @@ export function registerReceiptRoutes(app: FastifyInstance, ctx: CloudContext): 
         results.push({ receiptId, status: 'refused', reason: `the receipt was signed for another team` });
         continue;
       }
-      const approvalId = receipt.cosignature?.statement.approvalId;
+      const approvalId = (receipt.cosignature ?? receipt.cosignatures?.[0])?.statement.approvalId;
       const check = approvalId
         ? checkCosignedReceipt(receipt, await ctx.store.getApproval(teamId, approvalId, now))
         : checkOperatorReceipt(receipt);

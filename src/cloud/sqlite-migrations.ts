@@ -78,4 +78,21 @@ export const MIGRATIONS: readonly string[] = [
   -- the API key that enrolled the approver key (an approver key may revoke only its own)
   ALTER TABLE approvers ADD COLUMN enrolled_by TEXT;
   `,
+  /* 4: quorum approvals: every decision kept, one per person (rotation chain) per approval */ `
+  CREATE TABLE approval_decisions (
+    team_id TEXT NOT NULL,
+    approval_id TEXT NOT NULL,
+    -- the first key id of the approver's rotation chain: one person, whatever key they signed with
+    person_id TEXT NOT NULL,
+    approver_key_id TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('approve', 'deny')),
+    -- the co-signature as JSON, exactly as verified
+    cosignature TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (team_id, approval_id, person_id),
+    FOREIGN KEY (team_id, approval_id) REFERENCES approvals(team_id, id)
+  ) STRICT;
+  CREATE INDEX approval_decisions_order ON approval_decisions(team_id, approval_id, seq);
+  `,
 ];

@@ -16,12 +16,19 @@
  */
 import Database from 'better-sqlite3';
 import { ApiKeyRole, type Approval } from '../core/api.ts';
-import type { ApproverRecord, PolicyDocument } from '../core/schemas.ts';
+import {
+  type ApproverRecord,
+  type Cosignature,
+  Decision as DecisionSchema,
+  type PolicyDocument,
+} from '../core/schemas.ts';
+import { decisionsFull, withDecision, withLabels } from './decision-state.ts';
 import { GroupCommit } from './group-commit.ts';
 import { MIGRATIONS } from './sqlite-migrations.ts';
 import { ISSUED_MS, RECEIPT_COLUMNS, type ReceiptRow, receiptRecordOf } from './sqlite-receipts.ts';
 import type {
   ApiKeyRecord,
+  ApproverLabels,
   ChangesPage,
   CloudStore,
   DecideOutcome,
@@ -33,6 +40,7 @@ import type {
   ReceiptRecord,
   ReceiptWrite,
   SettledPage,
+  StoredDecision,
   StoredPolicy,
   TeamRecord,
 } from './store.ts';
@@ -61,6 +69,15 @@ const apiKeyFromRow = (r: ApiKeyRow): ApiKeyRecord => ({
   createdAt: r.created_at,
   revokedAt: r.revoked_at,
 });
+
+interface DecisionRow {
+  approval_id: string;
+  person_id: string;
+  approver_key_id: string;
+  decision: string;
+  cosignature: string;
+  decided_at: string;
+}
 
 const parseApproval = (body: string) => JSON.parse(body) as Approval;
 const parseApprover = (record: string) => JSON.parse(record) as ApproverRecord;
@@ -273,6 +290,20 @@ export class SqliteCloudStore implements CloudStore {
           teamId,
           keyId,
         );
+      return next;
+    });
+  }
+
+  async setApproverLabels(teamId: string, keyId: string, labels: ApproverLabels): Promise<ApproverRecord | null> {
+    return this.#write(() => {
+      const current = this.#approver(teamId, keyId);
+      if (!current) return null;
+      const next = withLabels(current, labels);
+      this.#sql('UPDATE approvers SET record = ? WHERE team_id = ? AND key_id = ?').run(
+        JSON.stringify(next),
+        teamId,
+        keyId,
+      );
       return next;
     });
   }
@@ -541,20 +572,54 @@ export class SqliteCloudStore implements CloudStore {
       if (row.status === 'expired') return { kind: 'expired', approval: parseApproval(row.body) };
       if (row.status !== 'pending') return { kind: 'already_decided', approval: parseApproval(row.body) };
       if (row.expires_ms <= nowMs) return { kind: 'expired', approval: this.#expire(teamId, row.body) };
-      const decided: Approval = {
-        ...parseApproval(row.body),
-        status: decision.status,
-        cosignature: decision.cosignature,
-        decidedAt: decision.decidedAt,
-      };
+      const current = parseApproval(row.body);
+      const earlier = this.#sql(
+        'SELECT 1 FROM approval_decisions WHERE team_id = ? AND approval_id = ? AND person_id = ?',
+      ).get(teamId, approvalId, decision.personId);
+      if (earlier) return { kind: 'duplicate_approver', approval: current };
+      if (decisionsFull(current)) return { kind: 'full', approval: current };
+      const next = withDecision(current, decision);
+      this.#sql(
+        `INSERT INTO approval_decisions
+           (team_id, approval_id, person_id, approver_key_id, decision, cosignature, decided_at, seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?,
+           (SELECT COALESCE(MAX(seq), 0) + 1 FROM approval_decisions WHERE team_id = ? AND approval_id = ?))`,
+      ).run(
+        teamId,
+        approvalId,
+        decision.personId,
+        decision.cosignature.statement.approverKeyId,
+        decision.cosignature.statement.decision,
+        JSON.stringify(decision.cosignature),
+        decision.decidedAt,
+        teamId,
+        approvalId,
+      );
       const changed = this.#sql(
         "UPDATE approvals SET status = ?, body = ? WHERE team_id = ? AND id = ? AND status = 'pending'",
-      ).run(decision.status, JSON.stringify(decided), teamId, approvalId).changes;
+      ).run(next.approval.status, JSON.stringify(next.approval), teamId, approvalId).changes;
       if (changed !== 1) throw new Error('approval changed inside its own transaction');
+      // Progress is a queue change too: approvers' lists and the agent's long-poll wake for it.
       const seq = this.#bump(teamId, approvalId);
+      if (!next.closed) return { kind: 'recorded', approval: next.approval };
       this.#sql('UPDATE approvals SET settled_seq = ? WHERE team_id = ? AND id = ?').run(seq, teamId, approvalId);
-      return { kind: 'decided', approval: decided };
+      return { kind: 'decided', approval: next.approval };
     });
+  }
+
+  async listDecisions(teamId: string, approvalId: string): Promise<StoredDecision[]> {
+    const rows = this.#sql(
+      `SELECT approval_id, person_id, approver_key_id, decision, cosignature, decided_at FROM approval_decisions
+         WHERE team_id = ? AND approval_id = ? ORDER BY seq`,
+    ).all(teamId, approvalId) as DecisionRow[];
+    return rows.map((r) => ({
+      approvalId: r.approval_id,
+      personId: r.person_id,
+      approverKeyId: r.approver_key_id,
+      decision: DecisionSchema.parse(r.decision),
+      cosignature: JSON.parse(r.cosignature) as Cosignature,
+      decidedAt: r.decided_at,
+    }));
   }
 
   /** Expires the team's due approvals first when there are any (a cheap indexed probe otherwise). */

@@ -8,7 +8,7 @@ import type { Approval } from '../core/api.ts';
 import { CanonicalJsonError, canonicalize } from '../core/canonical.ts';
 import { nodeVerify } from '../core/ed25519-node.ts';
 import type { Cosignature, Receipt } from '../core/schemas.ts';
-import { type VerifyReason, verifyParsedCosignature, verifyParsedReceipt } from '../core/verify.ts';
+import { type VerifyReason, verifyParsedCosignature, verifyParsedReceipt, verifyReceipt } from '../core/verify.ts';
 
 const NO_APPROVER_TRUST = { approverKeys: [] };
 
@@ -26,7 +26,7 @@ function failed(reasons: VerifyReason[]): Check {
  * A co-signature, if any, is ignored (checked separately against the stored approval).
  */
 export function checkOperatorReceipt(receipt: Receipt): Check {
-  const { cosignature: _ignored, ...operatorPart } = receipt;
+  const { cosignature: _ignored, cosignatures: _alsoIgnored, ...operatorPart } = receipt;
   const result = verifyParsedReceipt(operatorPart, NO_APPROVER_TRUST, { verify: nodeVerify });
   return result.valid ? { ok: true } : failed(result.reasons);
 }
@@ -50,6 +50,7 @@ function canonicalOrNull(value: unknown): string | null {
  * this server accepted for the approval it names (same team, same receipt).
  */
 export function checkCosignedReceipt(receipt: Receipt, approval: Approval | null): Check {
+  if (receipt.cosignatures) return checkQuorumReceipt(receipt, receipt.cosignatures, approval);
   const cosignature = receipt.cosignature;
   if (!cosignature) return checkOperatorReceipt(receipt);
   const approvalId = cosignature.statement.approvalId;
@@ -69,6 +70,40 @@ export function checkCosignedReceipt(receipt: Receipt, approval: Approval | null
   const result = verifyParsedReceipt(
     receipt,
     { approverKeys: [cosignature.approverPublicKey] },
+    { verify: nodeVerify, expect: { approvalId: approval.id, challenge: approval.challenge } },
+  );
+  return result.valid ? { ok: true } : failed(result.reasons);
+}
+
+/**
+ * A quorum receipt is accepted only when each co-signature is one this server accepted for the
+ * approval they name (so nothing the server did not verify and keep enters the outbox) and the
+ * receipt is valid; whether the quorum is met is the verifier's call, with its own trust.
+ */
+function checkQuorumReceipt(receipt: Receipt, cosignatures: readonly Cosignature[], approval: Approval | null): Check {
+  const approvalId = cosignatures[0]?.statement.approvalId;
+  if (!approval)
+    return {
+      ok: false,
+      message: `no approval ${approvalId} for this team`,
+      field: 'cosignatures[0].statement.approvalId',
+    };
+  if (approval.receipt.statement.receiptId !== receipt.statement.receiptId)
+    return { ok: false, message: `approval ${approvalId} is for another receipt`, field: 'statement.receiptId' };
+  const accepted = new Set((approval.decisions ?? []).map((d) => canonicalOrNull(d.cosignature)));
+  const unknown = cosignatures.findIndex((c) => {
+    const text = canonicalOrNull(c);
+    return text === null || !accepted.has(text);
+  });
+  if (unknown !== -1)
+    return {
+      ok: false,
+      message: `co-signature ${unknown} is not a decision accepted for approval ${approvalId}`,
+      field: `cosignatures[${unknown}]`,
+    };
+  const result = verifyReceipt(
+    receipt,
+    { approverKeys: [...new Set(cosignatures.map((c) => c.approverPublicKey))] },
     { verify: nodeVerify, expect: { approvalId: approval.id, challenge: approval.challenge } },
   );
   return result.valid ? { ok: true } : failed(result.reasons);

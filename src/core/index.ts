@@ -33,6 +33,15 @@ export {
 export { b64url, bytesEqual, EncodingError, fromHex, toHex, utf8 } from './encoding.ts';
 export { assertGate, GateError, gate } from './gate.ts';
 export {
+  describeQuorum,
+  type GroupProgress,
+  type QuorumProgress,
+  type QuorumVote,
+  quorumOf,
+  quorumProgress,
+  SINGLE_APPROVER,
+} from './quorum.ts';
+export {
   isJsonLines,
   type LineReport,
   type LinesSummary,
@@ -46,6 +55,7 @@ export * from './schemas.ts';
 export {
   type ApprovalContext,
   attachCosignature,
+  attachCosignatures,
   type BuildCosignatureInput,
   type BuildReceiptInput,
   buildCosignature,

@@ -25,6 +25,8 @@ export const VERIFY_REASON_CODES = [
   'decision_denied',
   'challenge_mismatch',
   'approval_id_mismatch',
+  'quorum_not_met',
+  'duplicate_approver',
 ] as const;
 export type VerifyReasonCode = (typeof VERIFY_REASON_CODES)[number];
 
@@ -37,6 +39,7 @@ export const OUTCOME_REASONS: ReadonlySet<VerifyReasonCode> = new Set([
   'approval_missing',
   'decision_denied',
   'approval_expired',
+  'quorum_not_met',
 ]);
 
 export interface VerifyReason {

@@ -57,6 +57,7 @@ export function verifyReceiptText(
         operatorKeyId: null,
         approverKeyId: null,
         decision: null,
+        quorum: null,
       },
     };
   }

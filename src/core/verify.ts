@@ -8,6 +8,7 @@
 import { canonicalBytes, canonicalize } from './canonical.ts';
 import { checkParsedDecision, type DecisionCheck, parseCosignature } from './cosignature.ts';
 import { actionHashOfCanonical, type Ed25519Verify, keyIdOf, verifyBytes } from './crypto.ts';
+import type { QuorumProgress } from './quorum.ts';
 import {
   type AddReason,
   decodeOrNull,
@@ -18,6 +19,7 @@ import {
 } from './reasons.ts';
 import { type Cosignature, type Decision, RECEIPT_TYPE, Receipt, TrustSet, type Verdict } from './schemas.ts';
 import { issuesOf } from './validate.ts';
+import { checkQuorumCosignatures, trustOverlap } from './verify-quorum.ts';
 
 export {
   type CosignatureCheckResult,
@@ -45,6 +47,8 @@ export interface VerifyResult {
   operatorKeyId: string | null;
   approverKeyId: string | null;
   decision: Decision | null;
+  /** For a receipt whose statement states a quorum: how far its trusted co-signatures go; else null. */
+  quorum: QuorumProgress | null;
 }
 
 export interface VerifyOptions {
@@ -59,8 +63,8 @@ export interface VerifyOptions {
 }
 
 /** The operator part of a receipt. Built once: deriving a zod schema costs more than the two signature checks. */
-const OperatorReceipt = Receipt.omit({ cosignature: true });
-type OperatorReceipt = Omit<Receipt, 'cosignature'>;
+const OperatorReceipt = Receipt.omit({ cosignature: true, cosignatures: true });
+type OperatorReceipt = Omit<Receipt, 'cosignature' | 'cosignatures'>;
 
 /** Key ids of a trust list; undecodable entries are reported as malformed trust. */
 function trustedKeyIds(keys: readonly string[], field: string, add: AddReason): Set<string> {
@@ -73,10 +77,20 @@ function trustedKeyIds(keys: readonly string[], field: string, add: AddReason): 
   return ids;
 }
 
-function finish(reasons: VerifyReason[], partial: Omit<VerifyResult, 'ok' | 'valid' | 'reasons'>): VerifyResult {
+function finish(
+  reasons: VerifyReason[],
+  partial: Omit<VerifyResult, 'ok' | 'valid' | 'reasons' | 'quorum'> & { quorum?: QuorumProgress | null },
+): VerifyResult {
   const valid = reasons.every((r) => OUTCOME_REASONS.has(r.code));
   const verdict = valid ? partial.verdict : partial.verdict === 'allow' ? 'block' : partial.verdict;
-  return { ...partial, verdict, ok: valid && verdict === 'allow' && reasons.length === 0, valid, reasons };
+  return {
+    ...partial,
+    quorum: partial.quorum ?? null,
+    verdict,
+    ok: valid && verdict === 'allow' && reasons.length === 0,
+    valid,
+    reasons,
+  };
 }
 
 /** Reasons collected by one verification, and the function that adds to them. */
@@ -96,10 +110,20 @@ const BLANK = {
 };
 
 /** The key ids a parsed trust set names (undecodable ones reported); operator ids null when it pins none. */
-function trustIds(trust: TrustSet, add: AddReason): { approverIds: Set<string>; operatorIds: Set<string> | null } {
+interface TrustIds {
+  approverIds: Set<string>;
+  operatorIds: Set<string> | null;
+  /** The parsed trust set itself: quorum counting reads who is who from it. */
+  trust: TrustSet;
+}
+
+function trustIds(trust: TrustSet, add: AddReason): TrustIds {
+  const overlap = trustOverlap(trust);
+  if (overlap) add('malformed', `trust.approvers: ${overlap}`, 'trust.approvers');
   return {
     approverIds: trustedKeyIds(trust.approverKeys, 'trust.approverKeys', add),
     operatorIds: trust.operatorKeys ? trustedKeyIds(trust.operatorKeys, 'trust.operatorKeys', add) : null,
+    trust,
   };
 }
 
@@ -124,7 +148,7 @@ function verifyReceiptUnguarded(input: unknown, trust: unknown, opts: VerifyOpti
     );
     return finish(reasons, BLANK);
   }
-  const { cosignature: rawCosignature, ...envelope } = input;
+  const { cosignature: rawCosignature, cosignatures: rawCosignatures, ...envelope } = input;
   const parsed = OperatorReceipt.safeParse(envelope);
   if (!parsed.success) {
     for (const issue of issuesOf(parsed.error, 'receipt'))
@@ -132,7 +156,7 @@ function verifyReceiptUnguarded(input: unknown, trust: unknown, opts: VerifyOpti
     return finish(reasons, BLANK);
   }
   const cosignature = rawCosignature === undefined ? undefined : { raw: rawCosignature };
-  return verifyParts(parsed.data, cosignature, ids, opts, { reasons, add });
+  return verifyParts(parsed.data, cosignature, rawCosignatures, ids, opts, { reasons, add });
 }
 
 /**
@@ -143,7 +167,8 @@ function verifyReceiptUnguarded(input: unknown, trust: unknown, opts: VerifyOpti
 function verifyParts(
   operatorPart: OperatorReceipt,
   attached: { raw: unknown } | { parsed: Cosignature } | undefined,
-  { approverIds, operatorIds }: { approverIds: Set<string>; operatorIds: Set<string> | null },
+  quorumCosignatures: unknown,
+  { approverIds, operatorIds, trust }: TrustIds,
   opts: VerifyOptions,
   { reasons, add }: { reasons: VerifyReason[]; add: AddReason },
 ): VerifyResult {
@@ -196,12 +221,42 @@ function verifyParts(
   const base = { claimedVerdict: st.verdict, operatorKeyId, approverKeyId: null, decision: null };
 
   if (st.verdict !== 'suspend') {
-    if (attached) {
+    if (attached || quorumCosignatures !== undefined) {
       add('unexpected_cosignature', `a "${st.verdict}" receipt must not carry a co-signature`, 'receipt.cosignature');
     }
     if (st.verdict === 'block') add('verdict_block', 'the policy verdict is block', 'receipt.statement.verdict');
     return finish(reasons, { ...base, verdict: operatorValid ? st.verdict : 'block' });
   }
+  if (st.quorum !== undefined) {
+    if (attached)
+      add(
+        'unexpected_cosignature',
+        'a quorum receipt carries its co-signatures in "cosignatures"',
+        'receipt.cosignature',
+      );
+    const quorum = checkQuorumCosignatures(
+      quorumCosignatures,
+      st,
+      trust,
+      { verify, now: opts.now, requireUnexpired: opts.requireUnexpired ?? false, expect: opts.expect },
+      add,
+    );
+    const decision = quorum.verdict === 'allow' ? 'approve' : quorum.verdict === 'block' ? 'deny' : null;
+    const verdict = quorum.verdict === 'block' ? 'block' : operatorValid ? quorum.verdict : 'block';
+    return finish(reasons, {
+      ...base,
+      approverKeyId: quorum.counted[0] ?? null,
+      decision,
+      verdict,
+      quorum: quorum.progress,
+    });
+  }
+  if (quorumCosignatures !== undefined)
+    add(
+      'unexpected_cosignature',
+      'only a receipt whose statement states a quorum carries "cosignatures"',
+      'receipt.cosignatures',
+    );
   if (!attached) {
     add('approval_missing', 'the action is suspended and carries no approver co-signature', 'receipt.cosignature');
     return finish(reasons, { ...base, verdict: operatorValid ? 'suspend' : 'block' });
@@ -270,8 +325,8 @@ export function verifyParsedReceipt(receipt: Receipt, trust: TrustSet, opts: Ver
   try {
     const collected = collector();
     const ids = trustIds(trust, collected.add);
-    const { cosignature, ...operatorPart } = receipt;
-    return verifyParts(operatorPart, cosignature && { parsed: cosignature }, ids, opts, collected);
+    const { cosignature, cosignatures, ...operatorPart } = receipt;
+    return verifyParts(operatorPart, cosignature && { parsed: cosignature }, cosignatures, ids, opts, collected);
   } catch (err) {
     return unreadable(err);
   }

@@ -15,13 +15,20 @@ Creates the operator data directory (default ${DEFAULT_DATA_DIR}/): the operator
 (mode 0600), the outbox, the audit log and the trusted-approvers file, and adds the directory
 to the .gitignore next to it. Safe to run again: an existing key is never replaced.`;
 
-const TRUST_HELP = `usage: heso trust add PUBLIC_KEY [--name NAME] [--data-dir DIR] [--json]
+const TRUST_HELP = `usage: heso trust add PUBLIC_KEY [--name NAME] [--person ID] [--group GROUP ...]
+                       [--requester OPERATOR_PUBLIC_KEY ...] [--data-dir DIR] [--json]
        heso trust list [--data-dir DIR] [--json]
        heso trust remove PUBLIC_KEY|KEY_ID [--data-dir DIR] [--json]
 
 Pins the approver keys whose co-signatures this operator accepts. Compare the fingerprint
 with the approver (in person, or on a call) before pinning: the server's list of approvers
-is never trusted on its own.`;
+is never trusted on its own.
+
+For quorum rules (docs/policy.md), pin who is who here, never from the server:
+  --person ID      keys pinned with the same ID are one approver (e.g. after a key rotation)
+  --group GROUP    a group this approver counts in (repeat for several)
+  --requester KEY  an operator key that is this approver's own: they never count towards
+                   an action it requested`;
 
 interface Io {
   out: (text: string) => void;
@@ -37,6 +44,9 @@ type Parsed = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositi
 const OPTIONS = {
   'data-dir': { type: 'string' },
   name: { type: 'string' },
+  person: { type: 'string' },
+  group: { type: 'string', multiple: true },
+  requester: { type: 'string', multiple: true },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   'no-gitignore': { type: 'boolean' },
@@ -112,11 +122,19 @@ export async function runTrust(argv: string[], io: Io = stdio): Promise<number> 
           io.err(`heso trust add: give exactly one approver public key\n\n${TRUST_HELP}`);
           return 2;
         }
-        const { added, approver } = store.add(rest[0]!, args.values.name ? { name: args.values.name } : {});
+        const { name, person, group, requester } = args.values;
+        const { added, approver } = store.add(rest[0]!, {
+          ...(name ? { name } : {}),
+          ...(person ? { person } : {}),
+          ...(group ? { groups: group } : {}),
+          ...(requester ? { requesterKeys: requester } : {}),
+        });
+        const groups = approver.groups?.length ? `\n  groups       ${approver.groups.join(', ')}` : '';
+        const who = approver.person ? `\n  person       ${approver.person}` : '';
         if (json) io.out(jsonForTerminal({ ok: true, added, approver }));
         else
           io.out(
-            `${added ? 'Pinned' : 'Already pinned'}: ${approver.name}\n  key id       ${approver.keyId}\n  fingerprint  ${approver.fingerprint}`,
+            `${added ? 'Pinned' : 'Already pinned'}: ${approver.name}\n  key id       ${approver.keyId}\n  fingerprint  ${approver.fingerprint}${who}${groups}`,
           );
         return 0;
       }

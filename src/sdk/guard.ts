@@ -15,8 +15,16 @@
 import type { Approval } from '../core/api.ts';
 import { shortCode } from '../core/crypto.ts';
 import { gate } from '../core/gate.ts';
-import type { Action, ApproverRecord, PolicyBundle, PolicyDocument, Receipt, Verdict } from '../core/schemas.ts';
-import { attachCosignature } from '../core/statements.ts';
+import type {
+  Action,
+  ApproverRecord,
+  Cosignature,
+  PolicyBundle,
+  PolicyDocument,
+  Receipt,
+  Verdict,
+} from '../core/schemas.ts';
+import { attachCosignature, attachCosignatures } from '../core/statements.ts';
 import { timestampOf } from '../core/validate.ts';
 import { evaluate, PolicyError } from '../policy/index.ts';
 import { AuditLog, type AuditOutcome } from './audit.ts';
@@ -25,6 +33,7 @@ import { DEFAULT_DATA_DIR, loadOperatorKey, type OperatorKey } from './data-dir.
 import { HesoApprovalError, HesoBlockedError, HesoError } from './errors.ts';
 import { type ActionInput, type Clock, capture, sign } from './local.ts';
 import { Outbox, type OutboxEvent } from './outbox.ts';
+import { countableCosignatures } from './quorum.ts';
 import { TrustStore } from './trust.ts';
 
 export type GuardMode = 'enforce' | 'observe';
@@ -364,9 +373,20 @@ export class Guard {
         ids,
       );
     }
-    if (!final.cosignature) {
+    const trust = this.trust.trustSet({
+      operatorKeys: [this.#key.publicKey],
+      bundle: this.#policy?.bundle && 'approvers' in this.#policy.bundle ? this.#policy.bundle : null,
+    });
+    const issued = { approvalId: opened.approvalId, challenge: opened.challenge, expiresAt: opened.expiresAt };
+    // A quorum receipt carries every countable co-signature; a single one carries the one relayed.
+    const quorumCosignatures = receipt.statement.quorum ? countableCosignatures(final, receipt, issued, trust) : null;
+    if (quorumCosignatures ? quorumCosignatures.length === 0 : !final.cosignature) {
       const reasons = [
-        { code: 'approval_missing', message: `the server reported ${final.status} without a co-signature` },
+        {
+          code: 'approval_missing',
+          message:
+            `the server reported ${final.status} without a co-signature ${quorumCosignatures ? 'this agent can count' : ''}`.trim(),
+        },
       ];
       conclude('cosignature_rejected', reasons);
       throw new HesoApprovalError(
@@ -377,16 +397,11 @@ export class Guard {
       );
     }
 
-    // Our own receipt, the co-signature the server relayed, and what we were issued at opening.
-    const cosigned = attachCosignature(receipt, final.cosignature);
-    const trust = this.trust.trustSet({
-      operatorKeys: [this.#key.publicKey],
-      bundle: this.#policy?.bundle && 'approvers' in this.#policy.bundle ? this.#policy.bundle : null,
-    });
-    const result = gate(cosigned, trust, {
-      expect: { approvalId: opened.approvalId, challenge: opened.challenge, expiresAt: opened.expiresAt },
-      now: this.#clock(),
-    });
+    // Our own receipt, the co-signature(s) the server relayed, and what we were issued at opening.
+    const cosigned = quorumCosignatures
+      ? attachCosignatures(receipt, quorumCosignatures)
+      : attachCosignature(receipt, final.cosignature!);
+    const result = gate(cosigned, trust, { expect: issued, now: this.#clock() });
     const reasons: { code: string; message: string }[] = result.reasons.map((r) => ({
       code: r.code,
       message: r.message,
@@ -403,7 +418,7 @@ export class Guard {
       this.outbox.enqueue(cosigned);
       conclude('denied', [], approverKeyId);
       // The reason is the approver's own words, covered by their verified signature.
-      const reason = final.cosignature.statement.reason;
+      const reason = vetoOf(cosigned)?.statement.reason;
       throw new HesoApprovalError(
         'denied',
         `approval ${opened.approvalId} (code ${code}) was denied${reason ? `: ${reason}` : ''}; the action was not run`,
@@ -452,6 +467,11 @@ export class Guard {
     await this.outbox.stop();
     if (opts.drainTimeoutMs) await this.outbox.drain({ timeoutMs: opts.drainTimeoutMs }).catch(() => undefined);
   }
+}
+
+/** The deny that decided a receipt: its co-signature, or the first deny among its co-signatures. */
+function vetoOf(receipt: Receipt): Cosignature | undefined {
+  return receipt.cosignature ?? receipt.cosignatures?.find((c) => c.statement.decision === 'deny');
 }
 
 export function createGuard(opts: GuardOptions): Guard {

@@ -15,7 +15,13 @@ import { configuredCloud, type HesoCloud } from './cloud.ts';
 import { dataDirPaths } from './data-dir.ts';
 import { HesoError, isTransient } from './errors.ts';
 import { fsyncDir, writeFileDurable } from './fsutil.ts';
-import { ReceiptArchive, type ReceiptArchiveOptions, readReceipt, receiptFileName } from './receipt-archive.ts';
+import {
+  isCosigned,
+  ReceiptArchive,
+  type ReceiptArchiveOptions,
+  readReceipt,
+  receiptFileName,
+} from './receipt-archive.ts';
 import { type BackoffOptions, backoffDelay, sleep } from './retry.ts';
 
 export interface OutboxOptions {
@@ -81,7 +87,7 @@ export class Outbox {
   enqueue(receipt: Receipt): void {
     const valid = Receipt.parse(receipt);
     const file = join(this.#pendingDir, fileNameFor(valid.statement.receiptId));
-    if (!existsSync(file) || (valid.cosignature && !readPending(file)?.cosignature))
+    if (!existsSync(file) || (isCosigned(valid) && !isCosigned(readPending(file))))
       writeFileDurable(file, JSON.stringify(valid));
     this.#archive.keep(valid);
     this.#wake?.();

@@ -42,7 +42,7 @@ export class ReceiptArchive {
       this.dir,
       `${String(Date.parse(st.issuedAt)).padStart(15, '0')}-${receiptFileName(st.receiptId)}`,
     );
-    if (existsSync(file) && (!receipt.cosignature || readReceipt(file)?.cosignature)) return;
+    if (existsSync(file) && (!isCosigned(receipt) || isCosigned(readReceipt(file)))) return;
     writeFileDurable(file, `${JSON.stringify(receipt)}\n`);
     this.#trim();
   }
@@ -81,4 +81,9 @@ export function readReceipt(file: string): Receipt | null {
   } catch {
     return null;
   }
+}
+
+/** Carries the approver side: a co-signature, or a quorum's co-signatures. */
+export function isCosigned(receipt: Receipt | null | undefined): boolean {
+  return Boolean(receipt?.cosignature || receipt?.cosignatures);
 }

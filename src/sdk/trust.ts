@@ -7,15 +7,23 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { z } from 'zod';
 import { fingerprintOf, keyIdOf } from '../core/crypto.ts';
-import { type ApproverRecord, type PolicyBundle, PublicKeyB64, type TrustSet } from '../core/schemas.ts';
-import { PinnedApprover, TRUST_FILE_TYPE, TrustFile } from '../core/trust-file.ts';
+import { type ApproverRecord, Id, type PolicyBundle, PublicKeyB64, type TrustSet } from '../core/schemas.ts';
+import { PinnedApprover, TRUST_FILE_TYPE, TrustFile, trustSetOfPins } from '../core/trust-file.ts';
 import { timestampOf } from '../core/validate.ts';
 import { dataDirPaths } from './data-dir.ts';
 import { HesoError } from './errors.ts';
 import { writeFileDurable } from './fsutil.ts';
 
 export { PinnedApprover, TrustFile };
+
+/** Labels `heso trust add` pins beside a key: who holds it, their groups, their own operator keys. */
+export interface PinLabels {
+  person?: string;
+  groups?: string[];
+  requesterKeys?: string[];
+}
 
 export interface TrustReport {
   /** Pinned and listed active by the control plane. */
@@ -47,22 +55,25 @@ export class TrustStore {
     }
   }
 
-  /** Pin an approver public key (base64url, 32 bytes). Idempotent; a new name renames the entry. */
-  add(publicKey: string, opts: { name?: string; now?: () => Date } = {}): { added: boolean; approver: PinnedApprover } {
+  /** Pin an approver public key (base64url, 32 bytes). Idempotent; a new name or label updates the entry. */
+  add(
+    publicKey: string,
+    opts: { name?: string; now?: () => Date } & PinLabels = {},
+  ): { added: boolean; approver: PinnedApprover } {
     const key = PublicKeyB64.safeParse(typeof publicKey === 'string' ? publicKey.trim() : publicKey);
     if (!key.success)
       throw new HesoError(
         'data_dir',
         `that is not an approver public key: ${key.error.issues[0]?.message ?? 'invalid'} (expected the 43 base64url characters the approver app shows with the fingerprint)`,
       );
+    const labels = checkedLabels(opts);
     const approvers = this.list();
     const existing = approvers.find((a) => a.publicKey === key.data);
     if (existing) {
-      if (opts.name && opts.name !== existing.name) {
-        existing.name = opts.name;
-        this.#write(approvers);
-      }
-      return { added: false, approver: existing };
+      const updated: PinnedApprover = { ...existing, ...(opts.name ? { name: opts.name } : {}), ...labels };
+      if (JSON.stringify(updated) !== JSON.stringify(existing))
+        this.#write(approvers.map((a) => (a === existing ? updated : a)));
+      return { added: false, approver: updated };
     }
     const keyId = keyIdOf(key.data);
     const approver: PinnedApprover = {
@@ -71,6 +82,7 @@ export class TrustStore {
       fingerprint: fingerprintOf(key.data),
       name: (opts.name ?? `approver ${keyId.slice(0, 8)}`).slice(0, 200),
       addedAt: timestampOf((opts.now ?? (() => new Date()))()),
+      ...labels,
     };
     this.#write([...approvers, approver]);
     return { added: true, approver };
@@ -95,11 +107,12 @@ export class TrustStore {
     const revoked = new Set(
       (opts.bundle?.approvers ?? []).filter((a) => a.status === 'revoked').map((a) => a.publicKey),
     );
+    const pinned = trustSetOfPins(this.list());
     return {
-      approverKeys: this.list()
-        .map((a) => a.publicKey)
-        .filter((k) => !revoked.has(k)),
+      approverKeys: pinned.approverKeys.filter((k) => !revoked.has(k)),
       ...(opts.operatorKeys ? { operatorKeys: opts.operatorKeys } : {}),
+      // Labels stay for revoked keys too: a key counts only while it is in approverKeys.
+      ...(pinned.approvers ? { approvers: pinned.approvers } : {}),
     };
   }
 
@@ -124,4 +137,24 @@ export class TrustStore {
       throw new HesoError('data_dir', `no data directory at ${dirname(this.file)}: run \`heso init\` first`);
     writeFileDurable(this.file, `${JSON.stringify({ type: TRUST_FILE_TYPE, approvers }, null, 2)}\n`, 0o600);
   }
+}
+
+/** Labels as given, checked; a label left out is not touched (an empty list clears it). */
+function checkedLabels(labels: PinLabels): Partial<PinnedApprover> {
+  const out: Partial<PinnedApprover> = {};
+  if (labels.person !== undefined) out.person = parseLabel(Id, labels.person, 'the person id');
+  if (labels.groups !== undefined) out.groups = labels.groups.map((g) => parseLabel(Id, g, 'a group name'));
+  if (labels.requesterKeys !== undefined)
+    out.requesterKeys = labels.requesterKeys.map((k) => parseLabel(PublicKeyB64, k, 'an operator public key'));
+  return out;
+}
+
+function parseLabel<T>(schema: z.ZodType<T>, value: string, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success)
+    throw new HesoError(
+      'data_dir',
+      `${JSON.stringify(value)} is not ${what}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+    );
+  return parsed.data;
 }

@@ -110,3 +110,44 @@ test('the doc lists exactly the verification reason codes and API error codes th
   assert.deepEqual(tableCodes('5. Verification reason codes'), [...VERIFY_REASON_CODES]);
   assert.deepEqual(tableCodes('6. Control-plane API error codes'), [...ErrorCode.options]);
 });
+
+test('the 2-of-N example (§8.6) is reproducible from the doc and docs/examples/quorum-*.json verify', () => {
+  const operator = fromHex(block('operator-seed'));
+  const second = publicKeyFromSecret(fromHex(block('second-approver-seed')));
+  assert.equal(b64url.encode(second), block('second-approver-public-key'));
+  const statement = JSON.parse(block('quorum-receipt-statement'));
+  assert.equal(canonicalize(statement), block('quorum-receipt-statement-canonical'));
+  assert.ok(
+    verifyBytes(
+      b64url.decode(block('quorum-receipt-signature')),
+      utf8.encode(block('quorum-receipt-statement-canonical')),
+      publicKeyFromSecret(operator),
+    ),
+  );
+  const receipt = Receipt.parse(JSON.parse(block('quorum-receipt')));
+  const approval = JSON.parse(block('quorum-approval'));
+  for (const cosignature of receipt.cosignatures ?? []) {
+    assert.equal(cosignature.statement.approvalId, approval.id);
+    assert.equal(cosignature.statement.challenge, approval.challenge);
+    const bytes = utf8.encode(canonicalize(cosignature.statement));
+    assert.ok(verifyBytes(b64url.decode(cosignature.signature), bytes, b64url.decode(cosignature.approverPublicKey)));
+  }
+
+  const fileReceipt = JSON.parse(readFileSync(new URL('docs/examples/quorum-receipt.json', root), 'utf8'));
+  const trust = TrustSet.parse(JSON.parse(readFileSync(new URL('docs/examples/quorum-trust.json', root), 'utf8')));
+  assert.deepEqual(fileReceipt, JSON.parse(block('quorum-receipt')));
+  assert.deepEqual(trust, JSON.parse(block('quorum-trust')));
+  const result = verifyReceipt(fileReceipt, trust);
+  assert.deepEqual([result.ok, result.verdict, result.reasons], [true, 'allow', []]);
+
+  const codesOf = (r: unknown, t = trust) => verifyReceipt(r, t).reasons.map((x) => x.code);
+  const [first, secondCosig] = fileReceipt.cosignatures;
+  assert.deepEqual(codesOf({ ...fileReceipt, cosignatures: [first] }), ['quorum_not_met']);
+  assert.deepEqual(codesOf({ ...fileReceipt, cosignatures: [first, first] }), ['duplicate_approver']);
+  const noSecurity = { ...trust, approvers: trust.approvers?.map((a) => ({ ...a, groups: ['finance'] })) };
+  assert.deepEqual(codesOf(fileReceipt, noSecurity), ['quorum_not_met']);
+  const lowered = structuredClone(fileReceipt);
+  lowered.statement.quorum.required = 3;
+  assert.ok(codesOf(lowered).includes('bad_operator_signature'));
+  assert.ok(secondCosig);
+});

@@ -6,6 +6,7 @@
 import {
   type Action,
   attachCosignature,
+  attachCosignatures,
   b64url,
   buildCosignature,
   buildReceipt,
@@ -48,10 +49,66 @@ export const EXAMPLE_APPROVAL = {
   expiresAt: '2026-03-02T09:30:01.000Z',
 };
 
+/** The second approver of the quorum example (§8.6). */
+export const SECOND_APPROVER_SEED_HEX = '404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f';
+
+export const QUORUM_APPROVAL = {
+  id: 'apr_example_0002',
+  teamId: 'team_acme',
+  /** 32 bytes of 0x43, base64url. */
+  challenge: b64url.encode(new Uint8Array(32).fill(0x43)),
+  expiresAt: '2026-03-02T09:30:02.000Z',
+};
+
 export interface WorkedExample {
   blocks: Record<string, string>;
   receipt: Receipt;
   trust: TrustSet;
+  quorumReceipt: Receipt;
+  quorumTrust: TrustSet;
+}
+
+/** §8.6: the same action under a rule needing one approver from finance and one from security. */
+function quorumExample(operatorSecret: Uint8Array, financeSecret: Uint8Array) {
+  const securitySecret = fromHex(SECOND_APPROVER_SEED_HEX);
+  const unsigned = buildReceipt(
+    {
+      teamId: QUORUM_APPROVAL.teamId,
+      action: EXAMPLE_ACTION,
+      verdict: 'suspend',
+      policy: { version: 'pol_2026_03', ruleId: 'refunds-two-person' },
+      quorum: { required: 2, groups: { finance: 1, security: 1 } },
+      receiptId: 'rcpt_example_0002',
+      issuedAt: '2026-03-02T09:15:02.000Z',
+    },
+    operatorSecret,
+  );
+  const approval = { ...QUORUM_APPROVAL, receipt: unsigned };
+  const receipt = attachCosignatures(unsigned, [
+    buildCosignature({ approval, decision: 'approve', decidedAt: '2026-03-02T09:18:10.000Z' }, financeSecret),
+    buildCosignature({ approval, decision: 'approve', decidedAt: '2026-03-02T09:21:33.000Z' }, securitySecret),
+  ]);
+  const finance = b64url.encode(publicKeyFromSecret(financeSecret));
+  const security = b64url.encode(publicKeyFromSecret(securitySecret));
+  const trust: TrustSet = {
+    approverKeys: [finance, security],
+    approvers: [
+      { id: 'dana', keys: [finance], groups: ['finance'] },
+      { id: 'raj', keys: [security], groups: ['security'] },
+    ],
+  };
+  const statementCanonical = canonicalize(receipt.statement);
+  const blocks: Record<string, string> = {
+    'second-approver-seed': SECOND_APPROVER_SEED_HEX,
+    'second-approver-public-key': security,
+    'quorum-receipt-statement': JSON.stringify(receipt.statement, null, 2),
+    'quorum-receipt-statement-canonical': statementCanonical,
+    'quorum-receipt-signature': receipt.signature,
+    'quorum-approval': JSON.stringify(QUORUM_APPROVAL, null, 2),
+    'quorum-receipt': JSON.stringify(receipt, null, 2),
+    'quorum-trust': JSON.stringify(trust, null, 2),
+  };
+  return { receipt, trust, blocks };
 }
 
 function hexLines(bytes: Uint8Array): string {
@@ -118,7 +175,14 @@ export function computeWorkedExample(): WorkedExample {
     receipt: JSON.stringify(receipt, null, 2),
     trust: JSON.stringify(trust, null, 2),
   };
-  return { blocks, receipt, trust };
+  const quorum = quorumExample(operatorSecret, approverSecret);
+  return {
+    blocks: { ...blocks, ...quorum.blocks },
+    receipt,
+    trust,
+    quorumReceipt: quorum.receipt,
+    quorumTrust: quorum.trust,
+  };
 }
 
 /** Every fenced block whose info string contains `example:NAME`, by NAME. */
@@ -135,7 +199,9 @@ export function exampleBlocksOf(markdown: string): Map<string, string> {
 if (import.meta.url === `file://${process.argv[1]}`) {
   for (const [name, text] of Object.entries(computeWorkedExample().blocks)) {
     const lang =
-      name === 'action' || name.endsWith('statement') || ['approval', 'receipt', 'trust'].includes(name)
+      name === 'action' ||
+      name.endsWith('statement') ||
+      ['approval', 'receipt', 'trust', 'quorum-approval', 'quorum-receipt', 'quorum-trust'].includes(name)
         ? 'json'
         : 'text';
     process.stdout.write(`\`\`\`${lang} example:${name}\n${text}\n\`\`\`\n\n`);

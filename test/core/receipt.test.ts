@@ -267,8 +267,9 @@ describe('tamper: every field of a co-signed receipt', () => {
 
   test('covers every field of both statements and envelopes', () => {
     const paths = new Set(all.map(([p]) => p.replace(/^(statement\.action\.params)\..*$/, '$1')));
-    // `confirm` is optional and absent here; tampering with it is covered in test/sdk/confirm.test.ts.
-    const optional = ['confirm'];
+    // `confirm` and `quorum` are optional and absent here; tampering with them is covered in
+    // test/sdk/confirm.test.ts and test/core/quorum.test.ts.
+    const optional = ['confirm', 'quorum'];
     for (const key of Object.keys(ReceiptStatement.shape).filter(
       (k) => k !== 'action' && k !== 'policy' && !optional.includes(k),
     ))

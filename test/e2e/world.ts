@@ -17,7 +17,7 @@ import { ControlPlaneClient } from '../../src/client/index.ts';
 import type { Approval } from '../../src/core/api.ts';
 import { generateKeyPair, randomBytes } from '../../src/core/crypto.ts';
 import { b64url, toHex } from '../../src/core/encoding.ts';
-import type { Action, ApproverConfirmation, JsonObject, Receipt } from '../../src/core/schemas.ts';
+import type { Action, ApproverConfirmation, JsonObject, QuorumRequirement, Receipt } from '../../src/core/schemas.ts';
 import { buildReceipt } from '../../src/core/statements.ts';
 import { openPage, RENDERER_DIR, type TrackedPage } from '../support/browser.ts';
 import { type CloudHandle, DEMO_POLICY, type StartCloudOptions, setupTeam, startCloud } from '../support/cloud.ts';
@@ -50,8 +50,8 @@ export interface WorldOptions {
   operatorPinned?: boolean;
 }
 
-/** Optional receipt fields, e.g. a rule's `confirm: 'typed-code'`. */
-export type ReceiptExtras = { confirm?: ApproverConfirmation };
+/** Optional receipt fields, e.g. a rule's `confirm: 'typed-code'` or its `quorum`. */
+export type ReceiptExtras = { confirm?: ApproverConfirmation; quorum?: QuorumRequirement };
 
 export interface Agent {
   client: ControlPlaneClient;

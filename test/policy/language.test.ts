@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Action, PolicyDocument } from '../../src/core/schemas.ts';
+import { type Action, type PolicyDocument, quorumOfRule } from '../../src/core/schemas.ts';
 import { evaluate, PolicyError, parseCondition, testCondition, validatePolicy } from '../../src/policy/index.ts';
 
 const action = (over: Partial<Action> = {}): Action => ({
@@ -235,5 +235,50 @@ describe('validatePolicy', () => {
     assert.ok(r.issues.some((i) => i.path === 'defaultVerdict'));
     assert.ok(r.issues.some((i) => i.ruleId === 'x' && i.path.startsWith('rules[0]')));
     for (const junk of [null, 42, 'policy', [], { rules: 'x' }]) assert.equal(validatePolicy(junk).ok, false);
+  });
+});
+
+describe('quorum (rules[].approvals)', () => {
+  const base = { version: 'q1', defaultVerdict: 'allow' as const };
+  const withApprovals = (approvals: unknown, verdict = 'suspend') =>
+    validatePolicy({ ...base, rules: [{ id: 'two', verdict, approvals }] });
+
+  test('valid quorums are accepted and turned into the signed requirement', () => {
+    for (const approvals of [
+      { required: 2 },
+      { groups: { finance: 1, security: 1 } },
+      { required: 3, groups: { security: 1 } },
+      { required: 2, veto: false },
+      { required: 1 },
+    ])
+      assert.equal(withApprovals(approvals).ok, true, JSON.stringify(approvals));
+    assert.deepEqual(quorumOfRule({ groups: { finance: 1, security: 1 } }), {
+      required: 2,
+      groups: { finance: 1, security: 1 },
+    });
+    assert.deepEqual(quorumOfRule({ required: 2, veto: true }), { required: 2 });
+    assert.deepEqual(quorumOfRule({ required: 1, veto: false }), { required: 1, veto: false });
+    assert.equal(quorumOfRule({ required: 1 }), undefined, 'one approval with veto keeps today’s receipts');
+    assert.equal(quorumOfRule(undefined), undefined);
+  });
+
+  test('invalid quorums are refused with the rule and the reason', () => {
+    const cases: [unknown, string, RegExp][] = [
+      [{ required: 0 }, 'suspend', /too small|>=1/i],
+      [{ required: 11 }, 'suspend', /too big|<=10/i],
+      [{ required: 1.5 }, 'suspend', /integer|int/i],
+      [{ groups: {} }, 'suspend', /at least one group/],
+      [{ required: 1, groups: { finance: 1, security: 1 } }, 'suspend', /add up to 2, more than the 1/],
+      [{ groups: { a: 6, b: 5 } }, 'suspend', /at most 10 approvals/],
+      [{ required: 2, extra: true }, 'suspend', /unrecognized|extra/i],
+      [{ required: 2 }, 'allow', /only a "suspend" rule asks for approvals/],
+    ];
+    for (const [approvals, verdict, message] of cases) {
+      const result = withApprovals(approvals, verdict);
+      assert.equal(result.ok, false, JSON.stringify(approvals));
+      assert.ok(!result.ok);
+      assert.equal(result.issues[0]?.ruleId, 'two');
+      assert.match(result.issues.map((i) => i.message).join('\n'), message, JSON.stringify(approvals));
+    }
   });
 });

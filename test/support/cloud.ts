@@ -18,7 +18,7 @@ import type { RateLimitOptions } from '../../src/cloud/rate-limit.ts';
 import { newPendingApproval } from '../../src/cloud/routes-approvals.ts';
 import { type CloudLoggerOptions, createCloudServer } from '../../src/cloud/server.ts';
 import { SqliteCloudStore } from '../../src/cloud/sqlite-store.ts';
-import type { CloudStore } from '../../src/cloud/store.ts';
+import type { ApproverLabels, CloudStore } from '../../src/cloud/store.ts';
 import type { Approval } from '../../src/core/api.ts';
 import { canonicalize } from '../../src/core/canonical.ts';
 import type { ApproverRecord, PolicyDocument } from '../../src/core/schemas.ts';
@@ -37,6 +37,8 @@ export interface CloudAdmin {
   activateApprover(teamId: string, keyId: string): Promise<ApproverRecord>;
   revokeApprover(teamId: string, keyId: string): Promise<ApproverRecord>;
   listApprovers(teamId: string): Promise<ApproverRecord[]>;
+  /** Sets an approver key's groups and/or requester link (`heso-cloud approver group|requester`). */
+  labelApprover(teamId: string, keyId: string, labels: ApproverLabels): Promise<ApproverRecord>;
 }
 
 export interface CloudHandle {
@@ -93,6 +95,7 @@ function adminFor(withStore: <T>(fn: (store: CloudStore) => Promise<T>) => Promi
     activateApprover: (teamId, keyId) => withStore((s) => adminOps.activateApprover(s, teamId, keyId, now)),
     revokeApprover: (teamId, keyId) => withStore((s) => adminOps.revokeApprover(s, teamId, keyId, now)),
     listApprovers: (teamId) => withStore((s) => adminOps.listApprovers(s, teamId)),
+    labelApprover: (teamId, keyId, labels) => withStore((s) => adminOps.labelApprover(s, teamId, keyId, labels)),
   };
 }
 
