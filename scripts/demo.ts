@@ -29,6 +29,7 @@ import {
   PRIVATE_KEYRING_NOTICE,
   rerunInPrivateKeyring,
 } from '../src/app/launcher/keyring-session.ts';
+import { watchParent } from '../src/app/launcher/parent-watch.ts';
 import { DEMO_WORKFLOW } from '../src/demo/actions.ts';
 
 const HELP = `usage: npm run demo [-- options]
@@ -155,6 +156,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
+  watchParent(() => void stop(0)); // `npm run demo`'s top process was signalled (see parent-watch.ts)
 
   try {
     step('Starting a local control plane (heso-cloud serve, temporary database)');

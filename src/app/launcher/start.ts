@@ -14,6 +14,7 @@ import { ensureBuilt } from './build-steps.ts';
 import { findElectronBinary } from './electron-binary.ts';
 import { HEADLESS_KEYCHAIN_HINT, probeKeychain } from './keychain-probe.ts';
 import { canUsePrivateKeyring, PRIVATE_KEYRING_NOTICE, rerunInPrivateKeyring } from './keyring-session.ts';
+import { watchParent } from './parent-watch.ts';
 
 const HELP = `usage: npm start [-- options]
 
@@ -51,6 +52,7 @@ async function runElectron(binary: string, configDir: string): Promise<number> {
   ensureBuilt(REPO_ROOT, 'main', (l) => console.log(l));
   const child = spawn(binary, [REPO_ROOT, `--config-dir=${configDir}`], { cwd: REPO_ROOT, stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  watchParent(() => child.kill('SIGTERM')); // `npm start`'s top process was signalled (see parent-watch.ts)
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
 }
 
@@ -97,6 +99,7 @@ async function runBrowser(configDir: string, port: number, json: boolean, reason
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+  watchParent(() => void stop());
 }
 
 async function confirm(question: string): Promise<boolean> {
