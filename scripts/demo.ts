@@ -23,7 +23,7 @@ import { createAppEngine } from '../src/app/engine-factory.ts';
 import { startWebHost, type WebHost } from '../src/app/host/web-host.ts';
 import { ensureBuilt } from '../src/app/launcher/build-steps.ts';
 import { findElectronBinary } from '../src/app/launcher/electron-binary.ts';
-import { HEADLESS_KEYCHAIN_HINT, probeKeychain } from '../src/app/launcher/keychain-probe.ts';
+import { headlessKeychainHint, probeKeychain } from '../src/app/launcher/keychain-probe.ts';
 import {
   canUsePrivateKeyring,
   PRIVATE_KEYRING_NOTICE,
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
   }
   if (!keychain.ok) {
     process.stderr.write(
-      `\n✖ The OS keychain is not reachable, and the approver keeps its keys only there.\n  ${keychain.message}\n\n  ${HEADLESS_KEYCHAIN_HINT}\n`,
+      `\n✖ The OS keychain is not reachable, and the approver keeps its keys only there.\n  ${keychain.message}\n\n  ${headlessKeychainHint('npm run demo')}\n`,
     );
     process.exit(1);
   }

@@ -21,7 +21,8 @@ after(async () => {
 });
 
 /** The approver profile the demo made (its keychain items are named after it). */
-const profileOf = (out: string) => /profile (demo-\w+), key /.exec(out)?.[1] ?? assert.fail(`no profile line in\n${out}`);
+const profileOf = (out: string) =>
+  /profile (demo-\w+), key /.exec(out)?.[1] ?? assert.fail(`no profile line in\n${out}`);
 const itemsOf = (profile: string) => keychainLabels(KEYCHAIN_SERVICE).filter((label) => label.includes(`${profile}:`));
 
 async function stopAndCheck(run: NpmRun, stop: () => void, expectedExit: number): Promise<void> {
@@ -51,7 +52,10 @@ describe('npm run demo', { concurrency: 1 }, () => {
     assert.match(out, /Starting a private, throw-away keyring session for this run \(sh scripts\/with-keyring\.sh\)/);
     // The approver key really went into a keychain: the session's.
     assert.match(out, /profile demo-\w+, key \S+ \(pending\)/);
-    assert.ok(leftovers(run.tmp).some((n) => n.startsWith('heso-keyring.')), 'the session folder is in TMPDIR');
+    assert.ok(
+      leftovers(run.tmp).some((n) => n.startsWith('heso-keyring.')),
+      'the session folder is in TMPDIR',
+    );
     await stopAndCheck(run, () => run.interrupt(), 130);
   });
 

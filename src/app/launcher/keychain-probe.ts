@@ -8,17 +8,18 @@
  * secret written, read back equal and deleted again shows the approver's keys can live there.
  */
 import { randomBytes } from 'node:crypto';
-import { type KeyStore, KeyringKeyStore } from '../../approver/key-store.ts';
+import { KeyringKeyStore, type KeyStore } from '../../approver/key-store.ts';
 
 export type KeychainProbe = { ok: true } | { ok: false; message: string };
 
 /** The probe's item; under the approver's service name, removed again right away. */
 export const KEYCHAIN_PROBE_ACCOUNT = 'heso-keychain-probe';
 
-export const HEADLESS_KEYCHAIN_HINT =
-  'On a headless Linux machine (a server, a container), run it inside a private D-Bus session with an unlocked, ' +
-  'throw-away gnome-keyring: `sh scripts/with-keyring.sh npm run demo` (or `… npm start`). ' +
-  'Needs: apt-get install -y dbus gnome-keyring libsecret-tools.';
+/** What to do on a headless Linux machine, with the exact command for `command` (`npm start`, `npm run demo`). */
+export const headlessKeychainHint = (command: string) =>
+  'On a headless Linux machine (a server, a container, over SSH), run it inside a private D-Bus session with an ' +
+  `unlocked, throw-away gnome-keyring:\n\n    sh scripts/with-keyring.sh ${command}\n\n  ` +
+  'Keys made there are deleted when it ends. Needs: apt-get install -y dbus gnome-keyring libsecret-tools.';
 
 export async function probeKeychain(store: KeyStore = new KeyringKeyStore()): Promise<KeychainProbe> {
   // A random value, so an item left by an earlier probe can never pass for this one.

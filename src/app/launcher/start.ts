@@ -12,7 +12,7 @@ import { startWebHost } from '../host/web-host.ts';
 import { SettingsStore } from '../settings-store.ts';
 import { ensureBuilt } from './build-steps.ts';
 import { findElectronBinary } from './electron-binary.ts';
-import { HEADLESS_KEYCHAIN_HINT, probeKeychain } from './keychain-probe.ts';
+import { headlessKeychainHint, probeKeychain } from './keychain-probe.ts';
 import { canUsePrivateKeyring, PRIVATE_KEYRING_NOTICE, rerunInPrivateKeyring } from './keyring-session.ts';
 import { watchParent } from './parent-watch.ts';
 
@@ -67,7 +67,7 @@ async function runBrowser(configDir: string, port: number, json: boolean, reason
   ensureBuilt(REPO_ROOT, 'renderer', (l) => say(l));
   const keychain = await probeKeychain();
   if (!keychain.ok) {
-    console.warn(`\n⚠ The OS keychain is not reachable: ${keychain.message}\n  ${HEADLESS_KEYCHAIN_HINT}\n`);
+    console.warn(`\n⚠ The OS keychain is not reachable: ${keychain.message}\n  ${headlessKeychainHint('npm start')}\n`);
     // Offer, never impose: keys made in a throw-away session are gone when it ends.
     if (
       canUsePrivateKeyring() &&
