@@ -59,7 +59,7 @@ export function npmRun(script: string[], env: NodeJS.ProcessEnv = {}, stdio: 'pi
   void exit.then(() => {
     exited = true;
   });
-  const waitFor = (pattern: RegExp, timeoutMs = 90_000) =>
+  const waitFor = (pattern: RegExp, timeoutMs = 240_000) =>
     new Promise<string>((resolve, reject) => {
       const started = Date.now();
       const tick = setInterval(() => {
