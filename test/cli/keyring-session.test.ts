@@ -58,7 +58,11 @@ describe('with-keyring.sh', { concurrency: 1 }, () => {
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.HESO_KEYRING_SESSION;
     delete env.npm_config_update_notifier; // npm test may set it; the session must turn it off itself
-    const { stdout, stderr } = await execFileAsync('sh', [SCRIPT, 'npm', 'config', 'get', 'update-notifier'], { env });
+    // Outside the checkout (whose .npmrc turns it off too): the session itself must.
+    const { stdout, stderr } = await execFileAsync('sh', [SCRIPT, 'npm', 'config', 'get', 'update-notifier'], {
+      env,
+      cwd: tmpdir(),
+    });
     assert.equal(stdout.trim(), 'false', 'npm inside the session prints no update notice');
     assert.doesNotMatch(stderr, /fd limit/);
     assert.equal(stderr.trim(), '', 'the session itself prints nothing');
