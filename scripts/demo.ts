@@ -118,7 +118,7 @@ async function main(): Promise<void> {
 
   const keychain = await probeKeychain();
   if (!keychain.ok && canUsePrivateKeyring()) {
-    say(`\nThe OS keychain is not reachable here (${keychain.message}).`);
+    say(`\nThe OS keychain is not reachable here (${keychain.reason}).`);
     say(PRIVATE_KEYRING_NOTICE);
     const entry = [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)];
     process.exit(await rerunInPrivateKeyring(ROOT, entry));

@@ -19,17 +19,20 @@ describe('probeKeychain', () => {
       op === 'set' ? new KeychainUnavailableError('save a secret', 'no access to the keychain: AccessDenied') : null;
     const probe = await probeKeychain(store);
     assert.equal(probe.ok, false);
-    assert.match(probe.ok ? '' : probe.message, /AccessDenied/);
+    assert.match(probe.ok ? '' : probe.message, /Could not save a secret in the OS keychain .*AccessDenied.*Unlock/);
+    assert.equal(
+      probe.ok ? '' : probe.reason,
+      'no access to the keychain: AccessDenied',
+      'the short form, for one line',
+    );
   });
 
   test('a keychain that returns something else than was written is not usable', async () => {
     const store = new InMemoryKeyStore();
     store.get = async () => 'stale';
     const probe = await probeKeychain(store);
-    assert.deepEqual(probe, {
-      ok: false,
-      message: 'the keychain accepted a test secret but did not return it when read back',
-    });
+    const reason = 'the keychain accepted a test secret but did not return it when read back';
+    assert.deepEqual(probe, { ok: false, message: reason, reason });
   });
 
   test('the OS keychain passes, and the probe leaves no item behind', { skip: KEYRING_SKIP }, async () => {

@@ -8,9 +8,11 @@
  * secret written, read back equal and deleted again shows the approver's keys can live there.
  */
 import { randomBytes } from 'node:crypto';
+import { KeychainUnavailableError } from '../../approver/errors.ts';
 import { KeyringKeyStore, type KeyStore } from '../../approver/key-store.ts';
 
-export type KeychainProbe = { ok: true } | { ok: false; message: string };
+/** When not ok: `message` says what happened and what to do; `reason` is just what the keychain said, for one line. */
+export type KeychainProbe = { ok: true } | { ok: false; message: string; reason: string };
 
 /** The probe's item; under the approver's service name, removed again right away. */
 export const KEYCHAIN_PROBE_ACCOUNT = 'heso-keychain-probe';
@@ -29,10 +31,12 @@ export async function probeKeychain(store: KeyStore = new KeyringKeyStore()): Pr
     const read = await store.get(KEYCHAIN_PROBE_ACCOUNT);
     await store.delete(KEYCHAIN_PROBE_ACCOUNT);
     if (read !== expected) {
-      return { ok: false, message: 'the keychain accepted a test secret but did not return it when read back' };
+      const reason = 'the keychain accepted a test secret but did not return it when read back';
+      return { ok: false, message: reason, reason };
     }
     return { ok: true };
   } catch (err) {
-    return { ok: false, message: err instanceof Error ? err.message : String(err) };
+    const message = err instanceof Error ? err.message : String(err);
+    return { ok: false, message, reason: err instanceof KeychainUnavailableError ? err.detail : message };
   }
 }

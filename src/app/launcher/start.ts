@@ -67,7 +67,10 @@ async function runBrowser(configDir: string, port: number, json: boolean, reason
   ensureBuilt(REPO_ROOT, 'renderer', (l) => say(l));
   const keychain = await probeKeychain();
   if (!keychain.ok) {
-    console.warn(`\n⚠ The OS keychain is not reachable: ${keychain.message}\n  ${headlessKeychainHint('npm start')}\n`);
+    const what = canUsePrivateKeyring()
+      ? `${keychain.reason}.\n  ${headlessKeychainHint('npm start')}`
+      : keychain.message;
+    console.warn(`\n⚠ The OS keychain is not reachable: ${what}\n`);
     // Offer, never impose: keys made in a throw-away session are gone when it ends.
     if (
       canUsePrivateKeyring() &&
