@@ -32,6 +32,7 @@ describe('npm start with no Secret Service', { concurrency: 1 }, () => {
     const out = await run.waitFor(SERVING);
     assert.match(out, NOT_REACHABLE);
     assert.match(out, /sh scripts\/with-keyring\.sh npm start/);
+    assert.match(out, /Starting anyway: the app opens, but cannot make or use an approver key/);
     // Not at a terminal: nothing is started behind the user's back.
     assert.doesNotMatch(out, /Starting a private, throw-away keyring session/);
     assert.equal(

@@ -81,6 +81,9 @@ async function runBrowser(configDir: string, port: number, json: boolean, reason
       console.log(PRIVATE_KEYRING_NOTICE);
       process.exit(await rerunInPrivateKeyring(REPO_ROOT, [...process.execArgv, ...process.argv.slice(1)]));
     }
+    console.warn(
+      '  Starting anyway: the app opens, but cannot make or use an approver key until the keychain works.\n',
+    );
   }
   const engine = createAppEngine({ configDir });
   const settings = await SettingsStore.open(`${configDir}/app-settings.json`);
