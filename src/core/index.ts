@@ -61,5 +61,7 @@ export {
   type VerifyReasonCode,
   type VerifyResult,
   verifyCosignature,
+  verifyParsedCosignature,
+  verifyParsedReceipt,
   verifyReceipt,
 } from './verify.ts';
