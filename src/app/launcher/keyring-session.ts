@@ -24,8 +24,9 @@ export const PRIVATE_KEYRING_NOTICE =
  * The session runs in its own process group, and this process passes each signal on once.
  * Why: a Ctrl-C in the terminal would otherwise also hit the session's keyring and D-Bus
  * daemons directly, killing the keychain while the demo is still removing its keys; and a
- * signal sent to this process alone (`kill PID`, a supervisor, npm passing Ctrl-C on) must
- * still stop everything. The command never reads the terminal, so leaving its group is safe.
+ * signal sent to this process alone (`kill PID`, a supervisor) must still stop everything. A
+ * SIGTERM to npm only reaches the shell npm runs us in, so we also pass one on when that shell
+ * dies (parent-watch.ts). The command never reads the terminal, so leaving its group is safe.
  */
 export function rerunInPrivateKeyring(repoRoot: string, entryArgs: string[]): Promise<number> {
   const child = spawn('sh', [join(repoRoot, 'scripts', 'with-keyring.sh'), process.execPath, ...entryArgs], {
@@ -34,7 +35,7 @@ export function rerunInPrivateKeyring(repoRoot: string, entryArgs: string[]): Pr
     detached: true,
   });
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  // npm passes a terminal's Ctrl-C on to us as well: the same signal twice within a moment is one.
+  // The same signal twice within a moment (a terminal's Ctrl-C plus a parent passing it on) is one.
   let last: { signal: NodeJS.Signals; at: number } | null = null;
   const forward = (signal: NodeJS.Signals) => {
     const now = Date.now();
