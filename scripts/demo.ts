@@ -23,12 +23,13 @@ import { createAppEngine } from '../src/app/engine-factory.ts';
 import { startWebHost, type WebHost } from '../src/app/host/web-host.ts';
 import { ensureBuilt } from '../src/app/launcher/build-steps.ts';
 import { findElectronBinary } from '../src/app/launcher/electron-binary.ts';
-import { HEADLESS_KEYCHAIN_HINT, probeKeychain } from '../src/app/launcher/keychain-probe.ts';
+import { headlessKeychainHint, probeKeychain } from '../src/app/launcher/keychain-probe.ts';
 import {
   canUsePrivateKeyring,
   PRIVATE_KEYRING_NOTICE,
   rerunInPrivateKeyring,
 } from '../src/app/launcher/keyring-session.ts';
+import { watchParent } from '../src/app/launcher/parent-watch.ts';
 import { ControlPlaneClient } from '../src/client/index.ts';
 import { DEMO_WORKFLOW } from '../src/demo/actions.ts';
 import { DemoCoApprover } from '../src/demo/co-approver.ts';
@@ -119,14 +120,14 @@ async function main(): Promise<void> {
 
   const keychain = await probeKeychain();
   if (!keychain.ok && canUsePrivateKeyring()) {
-    say(`\nThe OS keychain is not reachable here (${keychain.message}).`);
+    say(`\nThe OS keychain is not reachable here (${keychain.reason}).`);
     say(PRIVATE_KEYRING_NOTICE);
     const entry = [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)];
     process.exit(await rerunInPrivateKeyring(ROOT, entry));
   }
   if (!keychain.ok) {
     process.stderr.write(
-      `\n✖ The OS keychain is not reachable, and the approver keeps its keys only there.\n  ${keychain.message}\n\n  ${HEADLESS_KEYCHAIN_HINT}\n`,
+      `\n✖ The OS keychain is not reachable, and the approver keeps its keys only there.\n  ${keychain.message}\n\n  ${headlessKeychainHint('npm run demo')}\n`,
     );
     process.exit(1);
   }
@@ -157,6 +158,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
+  watchParent(() => void stop(0)); // `npm run demo`'s top process was signalled (see parent-watch.ts)
 
   try {
     step('Starting a local control plane (heso-cloud serve, temporary database)');

@@ -85,15 +85,19 @@ createInterface({ input: child.stderr }).on('line', (line) => {
 });
 
 // A signal to this process goes to the command (or, before it started, ends the session).
-let signalled = 0;
+// A second one means "now" (the command gets SIGKILL), unless it comes within a second of the
+// first: then it is the same request delivered twice (a terminal's Ctrl-C and a parent passing it on).
+let firstSignalAt = 0;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
-    signalled++;
+    const now = Date.now();
+    if (firstSignalAt !== 0 && now - firstSignalAt < 1000) return;
+    const again = firstSignalAt !== 0;
+    if (!again) firstSignalAt = now;
     const pid = commandPid();
     const target = pid !== null && alive(pid) ? pid : child.pid;
     try {
-      // A second signal means "now": the command gets SIGKILL.
-      process.kill(target, signalled > 1 ? 'SIGKILL' : signal);
+      process.kill(target, again ? 'SIGKILL' : signal);
     } catch {
       // already gone
     }

@@ -17,6 +17,8 @@ export class ApproverError extends Error {
 /** The OS keychain could not be reached, is locked, or refused access. Nothing was half-written. */
 export class KeychainUnavailableError extends ApproverError {
   override name = 'KeychainUnavailableError';
+  /** What the keychain said, in short (e.g. "no access to the keychain: …AccessDenied"), for one-line notices. */
+  readonly detail: string;
   constructor(operation: string, detail: string, options?: { cause?: unknown }) {
     super(
       'keychain_unavailable',
@@ -26,6 +28,7 @@ export class KeychainUnavailableError extends ApproverError {
         'headless machine run the approver inside a D-Bus session with an unlocked keyring.',
       options,
     );
+    this.detail = detail;
   }
 }
 

@@ -5,7 +5,6 @@
  * keychain), and the rate-limited banner when the control plane answers 429.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, expect, type Page } from '@playwright/test';
 import type { ProfileView } from '../../src/approver/api.ts';
@@ -18,6 +17,7 @@ import { verifyReceipt } from '../../src/core/verify.ts';
 import { keychainOwnerOf } from '../approver/helpers.ts';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.ts';
 import { DEMO_POLICY } from '../support/cloud.ts';
+import { keychainLabels } from '../support/keychain.ts';
 import { createWorld, keyringSkipReason, PROFILE_NAME, refundAction, type World } from './world.ts';
 
 const skip = browserSkipReason() ?? keyringSkipReason();
@@ -29,18 +29,6 @@ function listProfilesInPage(page: Page): Promise<ProfileView[]> {
     if (!heso) throw new Error('no bridge in the page');
     return heso.invoke('profiles:list', null);
   });
-}
-
-/**
- * Keychain item labels (`keyring:<account>@<service>`) that the Secret Service itself finds
- * for the service, read with `secret-tool`. Only labels are kept: the output also holds secrets.
- */
-function keychainLabels(service: string): string[] {
-  const out = execFileSync('secret-tool', ['search', '--all', 'service', service], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  return [...out.matchAll(/^label = (.*)$/gm)].map((match) => match[1] ?? '');
 }
 
 /** Opens the approval in the queue and approves it through the button and the confirmation. */

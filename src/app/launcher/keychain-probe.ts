@@ -1,21 +1,42 @@
 /**
- * Checks, without writing anything, that the OS keychain answers, so `npm start` and the demo
- * can say up front what is wrong and how to fix it instead of failing at the first action.
+ * Checks that the OS keychain really stores secrets, so `npm start` and the demo can say up
+ * front what is wrong and how to fix it instead of failing at the first key they make.
+ *
+ * Why a write/read/delete round trip and not a read: with no Secret Service reachable, a read
+ * of a missing item can still answer "no such item" while every write is refused
+ * (AccessDenied), and a keychain that is there but locked may let nothing through. Only a
+ * secret written, read back equal and deleted again shows the approver's keys can live there.
  */
-import { KeyringKeyStore } from '../../approver/key-store.ts';
+import { randomBytes } from 'node:crypto';
+import { KeychainUnavailableError } from '../../approver/errors.ts';
+import { KeyringKeyStore, type KeyStore } from '../../approver/key-store.ts';
 
-export type KeychainProbe = { ok: true } | { ok: false; message: string };
+/** When not ok: `message` says what happened and what to do; `reason` is just what the keychain said, for one line. */
+export type KeychainProbe = { ok: true } | { ok: false; message: string; reason: string };
 
-export const HEADLESS_KEYCHAIN_HINT =
-  'On a headless Linux machine (a server, a container), run it inside a private D-Bus session with an unlocked, ' +
-  'throw-away gnome-keyring: `sh scripts/with-keyring.sh npm run demo` (or `… npm start`). ' +
-  'Needs: apt-get install -y dbus gnome-keyring libsecret-tools.';
+/** The probe's item; under the approver's service name, removed again right away. */
+export const KEYCHAIN_PROBE_ACCOUNT = 'heso-keychain-probe';
 
-export async function probeKeychain(store = new KeyringKeyStore()): Promise<KeychainProbe> {
+/** What to do on a headless Linux machine, with the exact command for `command` (`npm start`, `npm run demo`). */
+export const headlessKeychainHint = (command: string) =>
+  'On a headless Linux machine (a server, a container, over SSH), run it inside a private D-Bus session with an ' +
+  `unlocked, throw-away gnome-keyring:\n\n    sh scripts/with-keyring.sh ${command}\n\n  ` +
+  'Keys made there are deleted when it ends. Needs: apt-get install -y dbus gnome-keyring libsecret-tools.';
+
+export async function probeKeychain(store: KeyStore = new KeyringKeyStore()): Promise<KeychainProbe> {
+  // A random value, so an item left by an earlier probe can never pass for this one.
+  const expected = randomBytes(16).toString('hex');
   try {
-    await store.get('heso-keychain-probe');
+    await store.set(KEYCHAIN_PROBE_ACCOUNT, expected);
+    const read = await store.get(KEYCHAIN_PROBE_ACCOUNT);
+    await store.delete(KEYCHAIN_PROBE_ACCOUNT);
+    if (read !== expected) {
+      const reason = 'the keychain accepted a test secret but did not return it when read back';
+      return { ok: false, message: reason, reason };
+    }
     return { ok: true };
   } catch (err) {
-    return { ok: false, message: err instanceof Error ? err.message : String(err) };
+    const message = err instanceof Error ? err.message : String(err);
+    return { ok: false, message, reason: err instanceof KeychainUnavailableError ? err.detail : message };
   }
 }

@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { watchParent } from './parent-watch.ts';
 
 /** Whether a private session could help: Linux, not already inside one. */
 export function canUsePrivateKeyring(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -18,24 +19,46 @@ export const PRIVATE_KEYRING_NOTICE =
 
 /**
  * Runs this same Node entry point again (`entryArgs`: what follows the node binary) inside
- * scripts/with-keyring.sh and resolves with its exit code. A Ctrl-C reaches the session and
- * its command directly (same terminal), so this process only waits; SIGTERM is passed on.
+ * scripts/with-keyring.sh and resolves with its exit code.
+ *
+ * The session runs in its own process group, and this process passes each signal on once.
+ * Why: a Ctrl-C in the terminal would otherwise also hit the session's keyring and D-Bus
+ * daemons directly, killing the keychain while the demo is still removing its keys; and a
+ * signal sent to this process alone (`kill PID`, a supervisor) must still stop everything. A
+ * SIGTERM to npm only reaches the shell npm runs us in, so we also pass one on when that shell
+ * dies (parent-watch.ts). The command never reads the terminal, so leaving its group is safe.
  */
 export function rerunInPrivateKeyring(repoRoot: string, entryArgs: string[]): Promise<number> {
   const child = spawn('sh', [join(repoRoot, 'scripts', 'with-keyring.sh'), process.execPath, ...entryArgs], {
     cwd: repoRoot,
     stdio: 'inherit',
+    detached: true,
   });
-  const ignoreInt = () => {};
-  const passTerm = () => child.kill('SIGTERM');
-  process.on('SIGINT', ignoreInt);
-  process.on('SIGTERM', passTerm);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  // The same signal twice within a moment (a terminal's Ctrl-C plus a parent passing it on) is one.
+  let last: { signal: NodeJS.Signals; at: number } | null = null;
+  const forward = (signal: NodeJS.Signals) => {
+    const now = Date.now();
+    if (last?.signal === signal && now - last.at < DUPLICATE_SIGNAL_MS) return;
+    last = { signal, at: now };
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  };
+  for (const signal of signals) process.on(signal, forward);
+  const unwatch = watchParent(() => forward('SIGTERM'));
   return new Promise((resolve) => {
     child.on('error', () => resolve(127));
     child.on('exit', (code, signal) => {
-      process.off('SIGINT', ignoreInt);
-      process.off('SIGTERM', passTerm);
-      resolve(code ?? (signal ? 130 : 1));
+      for (const s of signals) process.off(s, forward);
+      unwatch();
+      resolve(code ?? (signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 1) : 1));
     });
   });
 }
+
+/** Within this window a repeated signal is the same one delivered twice (terminal + npm), not a second request. */
+const DUPLICATE_SIGNAL_MS = 1000;
+const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };

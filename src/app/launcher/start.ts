@@ -12,8 +12,9 @@ import { startWebHost } from '../host/web-host.ts';
 import { SettingsStore } from '../settings-store.ts';
 import { ensureBuilt } from './build-steps.ts';
 import { findElectronBinary } from './electron-binary.ts';
-import { HEADLESS_KEYCHAIN_HINT, probeKeychain } from './keychain-probe.ts';
+import { headlessKeychainHint, probeKeychain } from './keychain-probe.ts';
 import { canUsePrivateKeyring, PRIVATE_KEYRING_NOTICE, rerunInPrivateKeyring } from './keyring-session.ts';
+import { watchParent } from './parent-watch.ts';
 
 const HELP = `usage: npm start [-- options]
 
@@ -51,6 +52,7 @@ async function runElectron(binary: string, configDir: string): Promise<number> {
   ensureBuilt(REPO_ROOT, 'main', (l) => console.log(l));
   const child = spawn(binary, [REPO_ROOT, `--config-dir=${configDir}`], { cwd: REPO_ROOT, stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  watchParent(() => child.kill('SIGTERM')); // `npm start`'s top process was signalled (see parent-watch.ts)
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
 }
 
@@ -65,7 +67,10 @@ async function runBrowser(configDir: string, port: number, json: boolean, reason
   ensureBuilt(REPO_ROOT, 'renderer', (l) => say(l));
   const keychain = await probeKeychain();
   if (!keychain.ok) {
-    console.warn(`\n⚠ The OS keychain is not reachable: ${keychain.message}\n  ${HEADLESS_KEYCHAIN_HINT}\n`);
+    const what = canUsePrivateKeyring()
+      ? `${keychain.reason}.\n  ${headlessKeychainHint('npm start')}`
+      : keychain.message;
+    console.warn(`\n⚠ The OS keychain is not reachable: ${what}\n`);
     // Offer, never impose: keys made in a throw-away session are gone when it ends.
     if (
       canUsePrivateKeyring() &&
@@ -76,6 +81,9 @@ async function runBrowser(configDir: string, port: number, json: boolean, reason
       console.log(PRIVATE_KEYRING_NOTICE);
       process.exit(await rerunInPrivateKeyring(REPO_ROOT, [...process.execArgv, ...process.argv.slice(1)]));
     }
+    console.warn(
+      '  Starting anyway: the app opens, but cannot make or use an approver key until the keychain works.\n',
+    );
   }
   const engine = createAppEngine({ configDir });
   const settings = await SettingsStore.open(`${configDir}/app-settings.json`);
@@ -97,6 +105,7 @@ async function runBrowser(configDir: string, port: number, json: boolean, reason
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+  watchParent(() => void stop());
 }
 
 async function confirm(question: string): Promise<boolean> {
