@@ -18,7 +18,7 @@ import Database from 'better-sqlite3';
 import { ApiKeyRole, type Approval } from '../core/api.ts';
 import type { ApproverRecord, PolicyDocument } from '../core/schemas.ts';
 import { GroupCommit } from './group-commit.ts';
-import { MIGRATIONS } from './sqlite-migrations.ts';
+import { MIGRATIONS } from './migrations.ts';
 import { ISSUED_MS, RECEIPT_COLUMNS, type ReceiptRow, receiptRecordOf } from './sqlite-receipts.ts';
 import type {
   ApiKeyRecord,
@@ -117,7 +117,7 @@ export class SqliteCloudStore implements CloudStore {
     if (current === 2 && this.#hasColumn('api_keys', 'role') && !this.#hasColumn('approvals', 'change_seq')) {
       this.db
         .transaction(() => {
-          this.db.exec(MIGRATIONS[1]!);
+          this.db.exec(MIGRATIONS[1]!.sqlite);
           this.#sql('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(
             3,
             new Date().toISOString(),
@@ -131,7 +131,7 @@ export class SqliteCloudStore implements CloudStore {
         `database schema version ${current} is newer than this heso-cloud (knows ${MIGRATIONS.length}); upgrade heso-cloud`,
       );
     for (let version = current + 1; version <= MIGRATIONS.length; version++) {
-      const sql = MIGRATIONS[version - 1]!;
+      const sql = MIGRATIONS[version - 1]!.sqlite;
       this.db
         .transaction(() => {
           this.db.exec(sql);
@@ -576,6 +576,10 @@ export class SqliteCloudStore implements CloudStore {
       for (const { team_id } of teams) this.#expireTeam(team_id, nowMs);
       return teams.map((t) => t.team_id);
     });
+  }
+
+  async ping(): Promise<void> {
+    this.#sql('SELECT 1').get();
   }
 
   /** Commits writes still queued, then closes the file. */

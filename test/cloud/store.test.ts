@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { createTeam } from '../../src/cloud/admin.ts';
-import { MIGRATIONS } from '../../src/cloud/sqlite-migrations.ts';
+import { MIGRATIONS } from '../../src/cloud/migrations.ts';
 import { SqliteCloudStore } from '../../src/cloud/sqlite-store.ts';
 
 describe('SQLite store', () => {
@@ -39,10 +39,10 @@ describe('SQLite store', () => {
 
   test('a database at any earlier schema migrates: 1, 2 (changes feed), and the roles work recorded as 2', async () => {
     const starts = {
-      'schema 1': [MIGRATIONS[0]!],
-      'schema 2 (changes feed)': [MIGRATIONS[0]!, MIGRATIONS[1]!],
+      'schema 1': [MIGRATIONS[0]!.sqlite],
+      'schema 2 (changes feed)': [MIGRATIONS[0]!.sqlite, MIGRATIONS[1]!.sqlite],
       // made by the API key roles work before it met the changes feed: its roles step was number 2
-      'roles recorded as 2': [MIGRATIONS[0]!, MIGRATIONS[2]!],
+      'roles recorded as 2': [MIGRATIONS[0]!.sqlite, MIGRATIONS[2]!.sqlite],
     };
     for (const [name, steps] of Object.entries(starts)) {
       const path = join(dir, `${name.replace(/\W+/g, '-')}.db`);
