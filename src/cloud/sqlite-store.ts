@@ -15,11 +15,12 @@
  * process per database file (the admin CLI may open it alongside: busy_timeout).
  */
 import Database from 'better-sqlite3';
-import { ApiKeyRole, type Approval } from '../core/api.ts';
+import type { Approval } from '../core/api.ts';
 import type { ApproverRecord, PolicyDocument } from '../core/schemas.ts';
 import { GroupCommit } from './group-commit.ts';
 import { MIGRATIONS } from './migrations.ts';
-import { ISSUED_MS, RECEIPT_COLUMNS, type ReceiptRow, receiptRecordOf } from './sqlite-receipts.ts';
+import { ISSUED_MS, RECEIPT_COLUMNS } from './sqlite-receipts.ts';
+import { type ApiKeyRow, apiKeyFromRow, approvalPage, decidedApproval, type ReceiptRow, receiptRecordOf } from './store-rows.ts';
 import type {
   ApiKeyRecord,
   ChangesPage,
@@ -42,25 +43,6 @@ export interface SqliteStoreOptions {
   path: string;
   readonly?: boolean;
 }
-
-interface ApiKeyRow {
-  key_id: string;
-  team_id: string;
-  secret_hash: Buffer;
-  role: string;
-  created_at: string;
-  revoked_at: string | null;
-}
-
-const apiKeyFromRow = (r: ApiKeyRow): ApiKeyRecord => ({
-  keyId: r.key_id,
-  teamId: r.team_id,
-  secretHash: r.secret_hash,
-  // The column's CHECK holds the same values; parse anyway so a bad row fails loudly, never widens.
-  role: ApiKeyRole.parse(r.role),
-  createdAt: r.created_at,
-  revokedAt: r.revoked_at,
-});
 
 const parseApproval = (body: string) => JSON.parse(body) as Approval;
 const parseApprover = (record: string) => JSON.parse(record) as ApproverRecord;
@@ -498,14 +480,7 @@ export class SqliteCloudStore implements CloudStore {
       const rows = this.#sql(
         'SELECT body, change_seq FROM approvals WHERE team_id = ? AND change_seq > ? ORDER BY change_seq LIMIT ?',
       ).all(teamId, since, limit + 1) as { body: string; change_seq: number }[];
-      const more = rows.length > limit;
-      const page = more ? rows.slice(0, limit) : rows;
-      return {
-        approvals: page.map((r) => parseApproval(r.body)),
-        changeSeq: more ? page[page.length - 1]!.change_seq : changeSeq,
-        more,
-        reset: false,
-      };
+      return approvalPage(rows, limit, changeSeq, parseApproval);
     });
   }
 
@@ -533,12 +508,7 @@ export class SqliteCloudStore implements CloudStore {
       if (row.status === 'expired') return { kind: 'expired', approval: parseApproval(row.body) };
       if (row.status !== 'pending') return { kind: 'already_decided', approval: parseApproval(row.body) };
       if (row.expires_ms <= nowMs) return { kind: 'expired', approval: this.#expire(teamId, row.body) };
-      const decided: Approval = {
-        ...parseApproval(row.body),
-        status: decision.status,
-        cosignature: decision.cosignature,
-        decidedAt: decision.decidedAt,
-      };
+      const decided = decidedApproval(parseApproval(row.body), decision);
       const changed = this.#sql(
         "UPDATE approvals SET status = ?, body = ? WHERE team_id = ? AND id = ? AND status = 'pending'",
       ).run(decision.status, JSON.stringify(decided), teamId, approvalId).changes;
