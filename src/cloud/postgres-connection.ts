@@ -72,10 +72,9 @@ export function isUnavailable(err: unknown): boolean {
 /** Rethrows an unreachable-database error as StoreUnavailableError (the server answers 503). */
 export function unavailableOr(err: unknown): never {
   if (err instanceof StoreUnavailableError || !isUnavailable(err)) throw err;
-  throw new StoreUnavailableError(
-    `the database is unreachable (${err instanceof Error ? err.message : String(err)}); retry in a moment`,
-    { cause: err },
-  );
+  throw new StoreUnavailableError(`the database is unreachable (${err instanceof Error ? err.message : String(err)})`, {
+    cause: err,
+  });
 }
 
 /** Deadlock and serialization failures: the transaction is safe to run again from the start. */
@@ -192,6 +191,11 @@ export class QueueListener {
     this.#url = url;
     this.#onTeam = onTeam;
     this.#onResync = onResync;
+  }
+
+  /** Whether notifications are being received now (false while reconnecting). */
+  get listening(): boolean {
+    return this.#client !== null;
   }
 
   /** Connects once; throws when the database is unreachable at start. */

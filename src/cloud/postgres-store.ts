@@ -17,7 +17,6 @@
 import type pg from 'pg';
 import type { Approval } from '../core/api.ts';
 import type { ApproverRecord, PolicyDocument } from '../core/schemas.ts';
-import { type ApiKeyRow, apiKeyFromRow, approvalPage, decidedApproval, type ReceiptRow, receiptRecordOf } from './store-rows.ts';
 import {
   createPool,
   inTransaction,
@@ -30,22 +29,31 @@ import {
   type Tx,
   unavailableOr,
 } from './postgres-connection.ts';
-import type {
-  ApiKeyRecord,
-  ChangesPage,
-  CloudStore,
-  DecideOutcome,
-  DecisionWrite,
-  OpenApprovalOutcome,
-  PendingPage,
-  PutReceiptOutcome,
-  ReceiptQuery,
-  ReceiptRecord,
-  ReceiptWrite,
-  SettledPage,
-  StoredPolicy,
-  TeamRecord,
+import {
+  type ApiKeyRecord,
+  type ChangesPage,
+  type CloudStore,
+  type DecideOutcome,
+  type DecisionWrite,
+  type OpenApprovalOutcome,
+  type PendingPage,
+  type PutReceiptOutcome,
+  type ReceiptQuery,
+  type ReceiptRecord,
+  type ReceiptWrite,
+  type SettledPage,
+  type StoredPolicy,
+  StoreUnavailableError,
+  type TeamRecord,
 } from './store.ts';
+import {
+  type ApiKeyRow,
+  apiKeyFromRow,
+  approvalPage,
+  decidedApproval,
+  type ReceiptRow,
+  receiptRecordOf,
+} from './store-rows.ts';
 
 export type { PostgresOptions } from './postgres-connection.ts';
 
@@ -53,7 +61,8 @@ const parseApproval = (body: string) => JSON.parse(body) as Approval;
 const parseApprover = (record: string) => JSON.parse(record) as ApproverRecord;
 
 /** The operator-signed issuedAt in whole milliseconds, read from the signed statement itself. */
-const ISSUED_MS = "round(extract(epoch FROM (canonical::jsonb #>> '{statement,issuedAt}')::timestamptz) * 1000)::bigint";
+const ISSUED_MS =
+  "round(extract(epoch FROM (canonical::jsonb #>> '{statement,issuedAt}')::timestamptz) * 1000)::bigint";
 const RECEIPT_COLUMNS = `receipt_id, canonical, received_at, ${ISSUED_MS} AS issued_ms`;
 
 interface ApprovalRow {
@@ -117,8 +126,11 @@ export class PostgresCloudStore implements CloudStore {
     return () => this.#listeners.delete(listener);
   }
 
+  /** Ready: a query answers and the LISTEN connection is up (without it, wake-ups from other instances are late). */
   async ping(): Promise<void> {
     await this.#rows('SELECT 1');
+    if (!this.#listener.listening)
+      throw new StoreUnavailableError('the connection that receives queue changes is reconnecting');
   }
 
   /* ------------------------------------------------------------------ teams */
@@ -154,9 +166,7 @@ export class PostgresCloudStore implements CloudStore {
   }
 
   async listApiKeys(teamId: string): Promise<ApiKeyRecord[]> {
-    const rows = await this.#rows<ApiKeyRow>('SELECT * FROM api_keys WHERE team_id = $1 ORDER BY created_at', [
-      teamId,
-    ]);
+    const rows = await this.#rows<ApiKeyRow>('SELECT * FROM api_keys WHERE team_id = $1 ORDER BY created_at', [teamId]);
     return rows.map(apiKeyFromRow);
   }
 
@@ -279,12 +289,10 @@ export class PostgresCloudStore implements CloudStore {
         if (existing === item.canonical) outcomes.push('duplicate');
         else if (!item.mayReplace(existing)) outcomes.push('conflict');
         else {
-          await tx.query('UPDATE receipts SET canonical = $1, received_at = $2 WHERE team_id = $3 AND receipt_id = $4', [
-            item.canonical,
-            receivedAt,
-            teamId,
-            item.receiptId,
-          ]);
+          await tx.query(
+            'UPDATE receipts SET canonical = $1, received_at = $2 WHERE team_id = $3 AND receipt_id = $4',
+            [item.canonical, receivedAt, teamId, item.receiptId],
+          );
           outcomes.push('accepted');
         }
       }
@@ -322,7 +330,11 @@ export class PostgresCloudStore implements CloudStore {
     if (query.workflow !== undefined)
       add((p) => `canonical::jsonb #>> '{statement,action,workflow}' = ${p}`, query.workflow);
     if (query.after)
-      add((t, r) => `(${ISSUED_MS}, receipt_id COLLATE "C") > (${t}::bigint, ${r})`, query.after.issuedMs, query.after.receiptId);
+      add(
+        (t, r) => `(${ISSUED_MS}, receipt_id COLLATE "C") > (${t}::bigint, ${r})`,
+        query.after.issuedMs,
+        query.after.receiptId,
+      );
     const limit = `$${params.push(query.limit)}`;
     const rows = await this.#rows<ReceiptRow>(
       `SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE ${where.join(' AND ')}
@@ -355,7 +367,11 @@ export class PostgresCloudStore implements CloudStore {
           [teamId],
         );
         const seq = rows[0]!.change_seq;
-        await tx.query('UPDATE approvals SET change_seq = $1 WHERE team_id = $2 AND id = $3', [seq, teamId, approvalId]);
+        await tx.query('UPDATE approvals SET change_seq = $1 WHERE team_id = $2 AND id = $3', [
+          seq,
+          teamId,
+          approvalId,
+        ]);
         return seq;
       };
       const result = await fn(tx, bump);

@@ -20,7 +20,6 @@ import type { ApproverRecord, PolicyDocument } from '../core/schemas.ts';
 import { GroupCommit } from './group-commit.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { ISSUED_MS, RECEIPT_COLUMNS } from './sqlite-receipts.ts';
-import { type ApiKeyRow, apiKeyFromRow, approvalPage, decidedApproval, type ReceiptRow, receiptRecordOf } from './store-rows.ts';
 import type {
   ApiKeyRecord,
   ChangesPage,
@@ -37,6 +36,14 @@ import type {
   StoredPolicy,
   TeamRecord,
 } from './store.ts';
+import {
+  type ApiKeyRow,
+  apiKeyFromRow,
+  approvalPage,
+  decidedApproval,
+  type ReceiptRow,
+  receiptRecordOf,
+} from './store-rows.ts';
 
 export interface SqliteStoreOptions {
   /** File path, or `:memory:` (no durability; for quick unit use only). */

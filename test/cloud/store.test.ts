@@ -57,7 +57,8 @@ for (const backend of storeBackends()) {
       const again = await reopen();
       assert.deepEqual(await again.getTeam(team.id), team);
       assert.deepEqual(await again.listTeams(), [team]);
-      const version = (s: CloudStore) => (s as unknown as { schemaVersion(): number | Promise<number> }).schemaVersion();
+      const version = (s: CloudStore) =>
+        (s as unknown as { schemaVersion(): number | Promise<number> }).schemaVersion();
       assert.equal(await version(again), MIGRATIONS.length);
       await again.ping();
     });
@@ -137,7 +138,9 @@ for (const backend of storeBackends()) {
       const team = await createTeam(store, 'Receipts');
       const item = receiptWrite(team.id);
       const outcomes = (
-        await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).putReceipts(team.id, [item], nowIso())))
+        await Promise.all(
+          Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).putReceipts(team.id, [item], nowIso())),
+        )
       ).flat();
       assert.equal(outcomes.filter((o) => o === 'accepted').length, 1);
       assert.equal(outcomes.filter((o) => o === 'duplicate').length, 9);

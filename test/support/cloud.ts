@@ -13,9 +13,9 @@ import { fileURLToPath } from 'node:url';
 import type { IssuedRole } from '../../src/cloud/admin.ts';
 import * as adminOps from '../../src/cloud/admin.ts';
 import type { CloudLimits } from '../../src/cloud/context.ts';
+import { openCloudStore } from '../../src/cloud/open-store.ts';
 import type { RateLimitOptions } from '../../src/cloud/rate-limit.ts';
 import { type CloudLoggerOptions, createCloudServer } from '../../src/cloud/server.ts';
-import { SqliteCloudStore } from '../../src/cloud/sqlite-store.ts';
 import type { CloudStore } from '../../src/cloud/store.ts';
 import type { ApproverRecord, PolicyDocument } from '../../src/core/schemas.ts';
 
@@ -43,7 +43,7 @@ export interface CloudHandle {
 }
 
 export interface StartCloudOptions {
-  /** Database file; default a fresh temp dir, removed on stop. */
+  /** Database file or postgres:// URL; default a SQLite file in a fresh temp dir, removed on stop. */
   dbPath?: string;
   rateLimit?: Partial<RateLimitOptions>;
   /** Server clock; tests move time with it (e.g. to expire approvals). */
@@ -96,7 +96,7 @@ export async function startCloud(opts: StartCloudOptions = {}): Promise<CloudHan
   const temp = opts.dbPath ? null : tempDb();
   const dbPath = opts.dbPath ?? temp!.dbPath;
   const now = opts.now ?? (() => new Date());
-  const store = new SqliteCloudStore({ path: dbPath });
+  const store = await openCloudStore(dbPath);
   const logger: false | CloudLoggerOptions = opts.logStream ? { level: 'info', stream: opts.logStream } : false;
   const app = createCloudServer({
     store,
@@ -213,7 +213,7 @@ export async function spawnCloud(opts: SpawnCloudOptions = {}): Promise<SpawnedC
     if (timer) clearTimeout(timer);
   };
   const withStore = async <T>(fn: (store: CloudStore) => Promise<T>): Promise<T> => {
-    const store = new SqliteCloudStore({ path: dbPath });
+    const store = await openCloudStore(dbPath);
     try {
       return await fn(store);
     } finally {
