@@ -26,7 +26,10 @@ export interface PostgresOptions {
   url: string;
   /** Connections this instance may hold (docs/deploy.md, "Connection pool"). Default 10. */
   poolSize?: number;
-  /** How long a request waits for a connection before a 503, ms. Default 5000. */
+  /**
+   * How long a request waits for a connection (a free one from the pool, or a new one) before
+   * a 503, ms. Default 10000: a burst queues for the pool rather than failing.
+   */
   connectTimeoutMs?: number;
 }
 
@@ -34,7 +37,7 @@ export function createPool(opts: PostgresOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.poolSize ?? 10,
-    connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
     idleTimeoutMillis: 30_000,
     application_name: 'heso-cloud',
     types,
