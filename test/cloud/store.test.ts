@@ -269,9 +269,11 @@ for (const backend of storeBackends()) {
       const other = await reopen();
       const team = await createTeam(store, 'Announce');
       const heard = (s: CloudStore) =>
-        new Promise<string>((resolve) => {
+        new Promise<string>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('no announcement within 5 s')), 5000);
           const off = s.onQueueChange((teamId) => {
             off();
+            clearTimeout(timer);
             resolve(teamId);
           });
         });
