@@ -171,4 +171,41 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   ALTER TABLE approvers ADD COLUMN enrolled_by TEXT;
   `,
   },
+  {
+    name: 'quorum approvals: every decision kept, one per person per approval',
+    /* 4: quorum approvals: every decision kept, one per person (rotation chain) per approval */
+    sqlite: `
+  CREATE TABLE approval_decisions (
+    team_id TEXT NOT NULL,
+    approval_id TEXT NOT NULL,
+    -- the first key id of the approver's rotation chain: one person, whatever key they signed with
+    person_id TEXT NOT NULL,
+    approver_key_id TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('approve', 'deny')),
+    -- the co-signature as JSON, exactly as verified
+    cosignature TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (team_id, approval_id, person_id),
+    FOREIGN KEY (team_id, approval_id) REFERENCES approvals(team_id, id)
+  ) STRICT;
+  CREATE INDEX approval_decisions_order ON approval_decisions(team_id, approval_id, seq);
+  `,
+    postgres: `
+  CREATE TABLE approval_decisions (
+    team_id TEXT NOT NULL,
+    approval_id TEXT NOT NULL,
+    person_id TEXT NOT NULL,
+    approver_key_id TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('approve', 'deny')),
+    cosignature TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    -- one decision per person per approval, whichever instance it reaches
+    PRIMARY KEY (team_id, approval_id, person_id),
+    FOREIGN KEY (team_id, approval_id) REFERENCES approvals(team_id, id)
+  );
+  CREATE INDEX approval_decisions_order ON approval_decisions(team_id, approval_id, seq);
+  `,
+  },
 ];

@@ -17,6 +17,7 @@
 import type pg from 'pg';
 import type { Approval } from '../core/api.ts';
 import type { ApproverRecord, PolicyDocument } from '../core/schemas.ts';
+import { decisionsFull, withDecision, withLabels } from './decision-state.ts';
 import {
   createPool,
   inTransaction,
@@ -31,6 +32,7 @@ import {
 } from './postgres-connection.ts';
 import {
   type ApiKeyRecord,
+  type ApproverLabels,
   type ChangesPage,
   type CloudStore,
   type DecideOutcome,
@@ -42,6 +44,7 @@ import {
   type ReceiptRecord,
   type ReceiptWrite,
   type SettledPage,
+  type StoredDecision,
   type StoredPolicy,
   StoreUnavailableError,
   type TeamRecord,
@@ -50,7 +53,8 @@ import {
   type ApiKeyRow,
   apiKeyFromRow,
   approvalPage,
-  decidedApproval,
+  type DecisionRow,
+  decisionFromRow,
   type ReceiptRow,
   receiptRecordOf,
 } from './store-rows.ts';
@@ -265,6 +269,23 @@ export class PostgresCloudStore implements CloudStore {
     });
   }
 
+  async setApproverLabels(teamId: string, keyId: string, labels: ApproverLabels): Promise<ApproverRecord | null> {
+    return inTransaction(this.pool, async (tx) => {
+      const { rows } = await tx.query<{ record: string }>(
+        'SELECT record FROM approvers WHERE team_id = $1 AND key_id = $2 FOR UPDATE',
+        [teamId, keyId],
+      );
+      if (!rows[0]) return null;
+      const next = withLabels(parseApprover(rows[0].record), labels);
+      await tx.query('UPDATE approvers SET record = $1 WHERE team_id = $2 AND key_id = $3', [
+        JSON.stringify(next),
+        teamId,
+        keyId,
+      ]);
+      return next;
+    });
+  }
+
   /* ------------------------------------------------------------------ receipts */
 
   async putReceipts(teamId: string, receipts: ReceiptWrite[], receivedAt: string): Promise<PutReceiptOutcome[]> {
@@ -463,16 +484,50 @@ export class PostgresCloudStore implements CloudStore {
       if (row.status === 'expired') return { kind: 'expired', approval: parseApproval(row.body) };
       if (row.status !== 'pending') return { kind: 'already_decided', approval: parseApproval(row.body) };
       if (row.expires_ms <= nowMs) return { kind: 'expired', approval: await this.#expire(tx, bump, teamId, row.body) };
-      const decided = decidedApproval(parseApproval(row.body), decision);
+      const current = parseApproval(row.body);
+      // The primary key (approval, person) is the rule; the team lock makes this check exact.
+      const earlier = await tx.query(
+        'SELECT 1 FROM approval_decisions WHERE team_id = $1 AND approval_id = $2 AND person_id = $3',
+        [teamId, approvalId, decision.personId],
+      );
+      if (earlier.rowCount) return { kind: 'duplicate_approver', approval: current };
+      if (decisionsFull(current)) return { kind: 'full', approval: current };
+      const next = withDecision(current, decision);
+      await tx.query(
+        `INSERT INTO approval_decisions
+           (team_id, approval_id, person_id, approver_key_id, decision, cosignature, decided_at, seq)
+         VALUES ($1, $2, $3, $4, $5, $6, $7,
+           (SELECT COALESCE(MAX(seq), 0) + 1 FROM approval_decisions WHERE team_id = $1 AND approval_id = $2))`,
+        [
+          teamId,
+          approvalId,
+          decision.personId,
+          decision.cosignature.statement.approverKeyId,
+          decision.cosignature.statement.decision,
+          JSON.stringify(decision.cosignature),
+          decision.decidedAt,
+        ],
+      );
       const updated = await tx.query(
         "UPDATE approvals SET status = $1, body = $2 WHERE team_id = $3 AND id = $4 AND status = 'pending'",
-        [decision.status, JSON.stringify(decided), teamId, approvalId],
+        [next.approval.status, JSON.stringify(next.approval), teamId, approvalId],
       );
       if (updated.rowCount !== 1) throw new Error('approval changed while its team was locked');
+      // Progress is a queue change too: approvers' lists and the agent's long-poll wake for it.
       const seq = await bump(approvalId);
+      if (!next.closed) return { kind: 'recorded', approval: next.approval };
       await tx.query('UPDATE approvals SET settled_seq = $1 WHERE team_id = $2 AND id = $3', [seq, teamId, approvalId]);
-      return { kind: 'decided', approval: decided };
+      return { kind: 'decided', approval: next.approval };
     });
+  }
+
+  async listDecisions(teamId: string, approvalId: string): Promise<StoredDecision[]> {
+    const rows = await this.#rows<DecisionRow>(
+      `SELECT approval_id, person_id, approver_key_id, decision, cosignature, decided_at FROM approval_decisions
+         WHERE team_id = $1 AND approval_id = $2 ORDER BY seq`,
+      [teamId, approvalId],
+    );
+    return rows.map(decisionFromRow);
   }
 
   /** Expires the team's due approvals; true when there were any. */

@@ -8,6 +8,7 @@ import { Id } from '../core/schemas.ts';
 import { authOf, type CloudContext, parseRequest, teamParam } from './context.ts';
 import { badRequest, badSignature, HttpError, notFound } from './http-error.ts';
 import { checkedWait, holdLongPoll, waitParam } from './long-poll.ts';
+import { personOf } from './people.ts';
 import { checkDecision, checkOperatorReceipt } from './verification.ts';
 
 export { waitParam };
@@ -174,11 +175,27 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: CloudContext):
       );
 
     const now = nowIso();
-    const status = cosignature.statement.decision === 'approve' ? 'approved' : 'denied';
-    const outcome = await store.decideApproval(teamId, id, { status, cosignature, decidedAt: now }, now);
+    const decision = {
+      cosignature,
+      decidedAt: now,
+      personId: await personOf(store, teamId, approver),
+      approverName: approver.name,
+      groups: approver.groups ?? [],
+    };
+    const outcome = await store.decideApproval(teamId, id, decision, now);
     switch (outcome.kind) {
       case 'decided':
+      case 'recorded':
         return outcome.approval;
+      case 'duplicate_approver':
+        throw new HttpError(
+          409,
+          'conflict',
+          `you already decided approval ${id} (with this key or an earlier one of yours); each approver decides once`,
+          'statement.approverKeyId',
+        );
+      case 'full':
+        throw new HttpError(409, 'conflict', `approval ${id} keeps no more decisions`);
       case 'already_decided':
         throw alreadyDecided(outcome.approval);
       case 'expired':

@@ -17,11 +17,13 @@
 import Database from 'better-sqlite3';
 import type { Approval } from '../core/api.ts';
 import type { ApproverRecord, PolicyDocument } from '../core/schemas.ts';
+import { decisionsFull, withDecision, withLabels } from './decision-state.ts';
 import { GroupCommit } from './group-commit.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { ISSUED_MS, RECEIPT_COLUMNS } from './sqlite-receipts.ts';
 import type {
   ApiKeyRecord,
+  ApproverLabels,
   ChangesPage,
   CloudStore,
   DecideOutcome,
@@ -33,6 +35,7 @@ import type {
   ReceiptRecord,
   ReceiptWrite,
   SettledPage,
+  StoredDecision,
   StoredPolicy,
   TeamRecord,
 } from './store.ts';
@@ -40,7 +43,8 @@ import {
   type ApiKeyRow,
   apiKeyFromRow,
   approvalPage,
-  decidedApproval,
+  type DecisionRow,
+  decisionFromRow,
   type ReceiptRow,
   receiptRecordOf,
 } from './store-rows.ts';
@@ -262,6 +266,20 @@ export class SqliteCloudStore implements CloudStore {
           teamId,
           keyId,
         );
+      return next;
+    });
+  }
+
+  async setApproverLabels(teamId: string, keyId: string, labels: ApproverLabels): Promise<ApproverRecord | null> {
+    return this.#write(() => {
+      const current = this.#approver(teamId, keyId);
+      if (!current) return null;
+      const next = withLabels(current, labels);
+      this.#sql('UPDATE approvers SET record = ? WHERE team_id = ? AND key_id = ?').run(
+        JSON.stringify(next),
+        teamId,
+        keyId,
+      );
       return next;
     });
   }
@@ -515,15 +533,47 @@ export class SqliteCloudStore implements CloudStore {
       if (row.status === 'expired') return { kind: 'expired', approval: parseApproval(row.body) };
       if (row.status !== 'pending') return { kind: 'already_decided', approval: parseApproval(row.body) };
       if (row.expires_ms <= nowMs) return { kind: 'expired', approval: this.#expire(teamId, row.body) };
-      const decided = decidedApproval(parseApproval(row.body), decision);
+      const current = parseApproval(row.body);
+      const earlier = this.#sql(
+        'SELECT 1 FROM approval_decisions WHERE team_id = ? AND approval_id = ? AND person_id = ?',
+      ).get(teamId, approvalId, decision.personId);
+      if (earlier) return { kind: 'duplicate_approver', approval: current };
+      if (decisionsFull(current)) return { kind: 'full', approval: current };
+      const next = withDecision(current, decision);
+      this.#sql(
+        `INSERT INTO approval_decisions
+           (team_id, approval_id, person_id, approver_key_id, decision, cosignature, decided_at, seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?,
+           (SELECT COALESCE(MAX(seq), 0) + 1 FROM approval_decisions WHERE team_id = ? AND approval_id = ?))`,
+      ).run(
+        teamId,
+        approvalId,
+        decision.personId,
+        decision.cosignature.statement.approverKeyId,
+        decision.cosignature.statement.decision,
+        JSON.stringify(decision.cosignature),
+        decision.decidedAt,
+        teamId,
+        approvalId,
+      );
       const changed = this.#sql(
         "UPDATE approvals SET status = ?, body = ? WHERE team_id = ? AND id = ? AND status = 'pending'",
-      ).run(decision.status, JSON.stringify(decided), teamId, approvalId).changes;
+      ).run(next.approval.status, JSON.stringify(next.approval), teamId, approvalId).changes;
       if (changed !== 1) throw new Error('approval changed inside its own transaction');
+      // Progress is a queue change too: approvers' lists and the agent's long-poll wake for it.
       const seq = this.#bump(teamId, approvalId);
+      if (!next.closed) return { kind: 'recorded', approval: next.approval };
       this.#sql('UPDATE approvals SET settled_seq = ? WHERE team_id = ? AND id = ?').run(seq, teamId, approvalId);
-      return { kind: 'decided', approval: decided };
+      return { kind: 'decided', approval: next.approval };
     });
+  }
+
+  async listDecisions(teamId: string, approvalId: string): Promise<StoredDecision[]> {
+    const rows = this.#sql(
+      `SELECT approval_id, person_id, approver_key_id, decision, cosignature, decided_at FROM approval_decisions
+         WHERE team_id = ? AND approval_id = ? ORDER BY seq`,
+    ).all(teamId, approvalId) as DecisionRow[];
+    return rows.map(decisionFromRow);
   }
 
   /** Expires the team's due approvals first when there are any (a cheap indexed probe otherwise). */

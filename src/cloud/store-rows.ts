@@ -1,6 +1,7 @@
 /** Row shapes and conversions both stores share (SQLite and PostgreSQL return the same columns). */
 import { ApiKeyRole, type Approval } from '../core/api.ts';
-import type { ApiKeyRecord, ChangesPage, DecisionWrite, ReceiptRecord } from './store.ts';
+import { type Cosignature, Decision as DecisionSchema } from '../core/schemas.ts';
+import type { ApiKeyRecord, ChangesPage, ReceiptRecord, StoredDecision } from './store.ts';
 
 export interface ApiKeyRow {
   key_id: string;
@@ -35,12 +36,23 @@ export const receiptRecordOf = (r: ReceiptRow): ReceiptRecord => ({
   issuedMs: r.issued_ms,
 });
 
-/** The approval as decided: its stored body with the decision's status, co-signature and time. */
-export const decidedApproval = (pending: Approval, decision: DecisionWrite): Approval => ({
-  ...pending,
-  status: decision.status,
-  cosignature: decision.cosignature,
-  decidedAt: decision.decidedAt,
+export interface DecisionRow {
+  approval_id: string;
+  person_id: string;
+  approver_key_id: string;
+  decision: string;
+  cosignature: string;
+  decided_at: string;
+}
+
+export const decisionFromRow = (r: DecisionRow): StoredDecision => ({
+  approvalId: r.approval_id,
+  personId: r.person_id,
+  approverKeyId: r.approver_key_id,
+  // The column's CHECK holds the same values; parse anyway so a bad row fails loudly.
+  decision: DecisionSchema.parse(r.decision),
+  cosignature: JSON.parse(r.cosignature) as Cosignature,
+  decidedAt: r.decided_at,
 });
 
 /** A changes page from up to `limit + 1` rows in change order: one row too many means `more`. */

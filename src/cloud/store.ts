@@ -4,8 +4,9 @@
  *
  * Contract every implementation keeps:
  * - a method resolves only after its writes are durable (they survive the process being killed);
- * - each method is atomic: `decideApproval` in particular decides at most once, whatever
- *   the concurrency (the first caller to find the approval pending wins);
+ * - each method is atomic: `decideApproval` in particular keeps at most one decision per person
+ *   per approval and closes an approval at most once, whatever the concurrency (the first
+ *   caller to find the approval pending wins); it counts with core's `quorumProgress`;
  * - every team-scoped read filters by team id, so one team never sees another's rows;
  * - each team has a monotonic change counter, bumped whenever its pending queue changes
  *   (approval opened, decided or expired), and each approval remembers the counter value of
@@ -13,8 +14,8 @@
  * - writes may be grouped into one transaction (group commit), but each method still resolves
  *   only after the commit holding its write is durable.
  */
-import type { ApiKeyRole, Approval, ApprovalStatus } from '../core/api.ts';
-import type { ApproverRecord, ApproverStatus, Cosignature, PolicyDocument } from '../core/schemas.ts';
+import type { ApiKeyRole, Approval } from '../core/api.ts';
+import type { ApproverRecord, ApproverStatus, Cosignature, Decision, PolicyDocument } from '../core/schemas.ts';
 
 export interface TeamRecord {
   id: string;
@@ -81,15 +82,43 @@ export type OpenApprovalOutcome =
   | { kind: 'conflict'; approval: Approval };
 
 export type DecideOutcome =
+  /** The decision closed the approval: the quorum is met, or a deny vetoed it. */
   | { kind: 'decided'; approval: Approval }
+  /** The decision was kept; the quorum is not met yet (the approval stays pending). */
+  | { kind: 'recorded'; approval: Approval }
+  /** This person already decided this approval (with this key or another of theirs): nothing kept. */
+  | { kind: 'duplicate_approver'; approval: Approval }
+  /** The approval already keeps LIMITS.decisionsPerApproval decisions: nothing kept. */
+  | { kind: 'full'; approval: Approval }
   | { kind: 'already_decided'; approval: Approval }
   | { kind: 'expired'; approval: Approval }
   | { kind: 'not_found' };
 
+/** One approver's verified decision, to keep. */
 export interface DecisionWrite {
-  status: Extract<ApprovalStatus, 'approved' | 'denied'>;
   cosignature: Cosignature;
   decidedAt: string;
+  /** Who decided: the first key id of the approver's rotation chain, the same whatever key they sign with now. */
+  personId: string;
+  /** The control plane's labels for the signer (display, and the server's own count of group places). */
+  approverName: string;
+  groups: string[];
+}
+
+/** A decision as kept in the decisions record (one per person per approval). */
+export interface StoredDecision {
+  approvalId: string;
+  personId: string;
+  approverKeyId: string;
+  decision: Decision;
+  cosignature: Cosignature;
+  decidedAt: string;
+}
+
+/** What an admin changes about an approver key beside its status; a field left out stays as it is. */
+export interface ApproverLabels {
+  groups?: string[];
+  requesterKeyIds?: string[];
 }
 
 export interface PendingPage {
@@ -159,6 +188,8 @@ export interface CloudStore {
     status: Exclude<ApproverStatus, 'pending'>,
     at: string,
   ): Promise<ApproverRecord | null>;
+  /** Sets an approver key's groups and/or requester link (empty list: none); null when absent. */
+  setApproverLabels(teamId: string, keyId: string, labels: ApproverLabels): Promise<ApproverRecord | null>;
 
   /* receipts (the outbox) */
   /** Stores a batch atomically; one outcome per item, in order. */
@@ -194,8 +225,14 @@ export interface CloudStore {
   getChangeSeq(teamId: string): Promise<number>;
   /** What changed in the team's queue after change `since` (expired ones are marked expired first, as of `now`). */
   listChanges(teamId: string, since: number, limit: number, now: string): Promise<ChangesPage>;
-  /** Decides a pending, unexpired approval; the first caller wins. */
+  /**
+   * Keeps one person's decision on a pending, unexpired approval and closes it when the quorum its
+   * receipt states (one approval when none) is met or a deny vetoes it. The decision is kept only
+   * when it is this person's first on the approval; every kept decision bumps the change counter.
+   */
   decideApproval(teamId: string, approvalId: string, decision: DecisionWrite, now: string): Promise<DecideOutcome>;
+  /** The decisions kept for an approval, oldest first (empty for another team's or an unknown approval). */
+  listDecisions(teamId: string, approvalId: string): Promise<StoredDecision[]>;
   /** Marks every pending approval whose expiry is at or before `now` expired; returns the teams whose queue changed. */
   expireDue(now: string): Promise<string[]>;
 

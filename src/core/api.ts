@@ -171,6 +171,18 @@ export type ListReceiptsResponse = z.infer<typeof ListReceiptsResponse>;
 export const ApprovalStatus = z.enum(['pending', 'approved', 'denied', 'expired']);
 export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
 
+/**
+ * One accepted decision on a quorum approval: the signed co-signature, with the control plane's
+ * labels for its signer (name, groups). The labels are display hints; verifiers never use them.
+ */
+export const ApprovalDecision = z.strictObject({
+  cosignature: Cosignature,
+  approverName: UnicodeString.min(1).max(200),
+  groups: z.array(Id).max(LIMITS.approverGroups),
+  decidedAt: Timestamp,
+});
+export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
+
 export const Approval = z.strictObject({
   id: Id,
   teamId: Id,
@@ -181,9 +193,14 @@ export const Approval = z.strictObject({
   challenge: ChallengeB64,
   createdAt: Timestamp,
   expiresAt: Timestamp,
-  /** The accepted co-signature, once decided. */
+  /** The accepted co-signature, once decided (null for a quorum approval: see `decisions`). */
   cosignature: Cosignature.nullable(),
   decidedAt: Timestamp.nullable(),
+  /**
+   * Only when the receipt states a quorum: every accepted decision so far, oldest first, one per
+   * approver. `decidedAt` is set when the quorum was met or a deny vetoed it.
+   */
+  decisions: z.array(ApprovalDecision).max(LIMITS.decisionsPerApproval).optional(),
 });
 export type Approval = z.infer<typeof Approval>;
 

@@ -31,6 +31,14 @@ export const LIMITS = {
   receiptBatch: 100,
   /** Most rules in one policy. */
   policyRules: 500,
+  /** Largest quorum: most approvals one action may require (total, and per group). */
+  quorumMax: 10,
+  /** Most approver groups one quorum may name. */
+  quorumGroups: 10,
+  /** Most decisions one approval keeps (one per approver; denies that do not veto count too). */
+  decisionsPerApproval: 64,
+  /** Most groups one approver may be in. */
+  approverGroups: 20,
 } as const;
 
 /* ----------------------------------------------------------------------------------
@@ -301,6 +309,47 @@ export type PolicyRef = z.infer<typeof PolicyRef>;
 export const ApproverConfirmation = z.enum(['typed-code']);
 export type ApproverConfirmation = z.infer<typeof ApproverConfirmation>;
 
+/**
+ * The quorum a receipt demands, exactly as the operator signs it (docs/protocol.md, "Quorum").
+ * `required` distinct approvers must approve; with `groups`, each named group needs at least its
+ * minimum of those, one approver filling one group's place. `veto: false` (only ever written
+ * when false): a deny does not close the approval. A single approval with veto is the absence
+ * of this field, so single-approver receipts keep their bytes.
+ */
+export const QuorumRequirement = z
+  .strictObject({
+    required: z.number().int().min(1).max(LIMITS.quorumMax),
+    groups: z.record(Id, z.number().int().min(1).max(LIMITS.quorumMax)).optional(),
+    veto: z.literal(false).optional(),
+  })
+  .superRefine((quorum, ctx) => {
+    const problem = quorumProblem(quorum);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path });
+  });
+export type QuorumRequirement = z.infer<typeof QuorumRequirement>;
+
+/** Why a quorum cannot be met or is not in its one signed form; null when fine. */
+function quorumProblem(quorum: {
+  required: number;
+  groups?: Record<string, number>;
+  veto?: boolean;
+}): { message: string; path: string[] } | null {
+  const groups = Object.entries(quorum.groups ?? {});
+  if (quorum.groups && groups.length === 0)
+    return { message: 'name at least one group, or leave groups out', path: ['groups'] };
+  if (groups.length > LIMITS.quorumGroups)
+    return { message: `at most ${LIMITS.quorumGroups} groups`, path: ['groups'] };
+  const sum = groups.reduce((total, [, need]) => total + need, 0);
+  if (sum > quorum.required)
+    return {
+      message: `the group minimums add up to ${sum}, more than the ${quorum.required} approvals required; raise required to at least ${sum}`,
+      path: ['required'],
+    };
+  if (quorum.required === 1 && groups.length === 0 && quorum.veto !== false)
+    return { message: 'one approval with veto is the default: leave the quorum out', path: [] };
+  return null;
+}
+
 /** Signed by the operator (agent) key. */
 export const ReceiptStatement = z.strictObject({
   type: z.literal(RECEIPT_TYPE),
@@ -315,6 +364,8 @@ export const ReceiptStatement = z.strictObject({
   issuedAt: Timestamp,
   /** Optional, absent when unset (so receipts without it keep their bytes): the matched rule's `confirm`. */
   confirm: ApproverConfirmation.optional(),
+  /** Optional, absent for one approver (so those receipts keep their bytes): the matched rule's quorum. */
+  quorum: QuorumRequirement.optional(),
 });
 export type ReceiptStatement = z.infer<typeof ReceiptStatement>;
 
@@ -345,11 +396,15 @@ export const Cosignature = z.strictObject({
 });
 export type Cosignature = z.infer<typeof Cosignature>;
 
-/** An operator-signed receipt, with the approver's co-signature once a suspended action was decided. */
+/**
+ * An operator-signed receipt, with the approver's co-signature once a suspended action was
+ * decided; a receipt whose statement states a quorum carries `cosignatures` instead, one per approver.
+ */
 export const Receipt = z.strictObject({
   statement: ReceiptStatement,
   signature: SignatureB64,
   cosignature: Cosignature.optional(),
+  cosignatures: z.array(Cosignature).min(1).max(LIMITS.decisionsPerApproval).optional(),
 });
 export type Receipt = z.infer<typeof Receipt>;
 
@@ -381,6 +436,51 @@ const Matcher = z.union([
   z.array(z.string().min(1).max(LIMITS.idLength)).min(1).max(100),
 ]);
 
+/**
+ * A rule's quorum as an admin writes it (docs/policy.md): `required` defaults to the sum of the
+ * group minimums (or 1), `veto` to true. `quorumOfRule` turns it into the signed QuorumRequirement.
+ */
+export const PolicyApprovals = z
+  .strictObject({
+    required: z.number().int().min(1).max(LIMITS.quorumMax).optional(),
+    groups: z.record(Id, z.number().int().min(1).max(LIMITS.quorumMax)).optional(),
+    veto: z.boolean().optional(),
+  })
+  .superRefine((approvals, ctx) => {
+    const groups = Object.values(approvals.groups ?? {});
+    const required =
+      approvals.required ??
+      Math.max(
+        1,
+        groups.reduce((a, b) => a + b, 0),
+      );
+    if (required > LIMITS.quorumMax)
+      ctx.addIssue({
+        code: 'custom',
+        message: `the group minimums add up to ${required}; at most ${LIMITS.quorumMax} approvals can be required`,
+        path: ['groups'],
+      });
+    const problem = quorumProblem({ required, groups: approvals.groups, veto: approvals.veto ?? true });
+    // The default quorum written out in full ({ required: 1 }) is fine in a policy.
+    if (problem && problem.path.length > 0) ctx.addIssue({ code: 'custom', ...problem });
+  });
+export type PolicyApprovals = z.infer<typeof PolicyApprovals>;
+
+/** The signed quorum a rule's `approvals` asks for; undefined for one approval with veto (today's receipts). */
+export function quorumOfRule(approvals: PolicyApprovals | undefined): QuorumRequirement | undefined {
+  if (!approvals) return undefined;
+  const groups = approvals.groups && Object.keys(approvals.groups).length > 0 ? approvals.groups : undefined;
+  const required =
+    approvals.required ??
+    Math.max(
+      1,
+      Object.values(groups ?? {}).reduce((a, b) => a + b, 0),
+    );
+  const veto = approvals.veto ?? true;
+  if (required === 1 && !groups && veto) return undefined;
+  return { required, ...(groups ? { groups } : {}), ...(veto ? {} : { veto: false as const }) };
+}
+
 export const PolicyRule = z.strictObject({
   id: Id,
   description: Text.optional(),
@@ -396,6 +496,8 @@ export const PolicyRule = z.strictObject({
   when: z.array(z.string().min(1).max(500)).max(50).optional(),
   /** For `suspend` rules: how the approver must confirm an approve (`typed-code`). Carried in the receipt. */
   confirm: ApproverConfirmation.optional(),
+  /** For `suspend` rules: how many approvers, from which groups, and whether a deny vetoes. Default: one, veto. */
+  approvals: PolicyApprovals.optional(),
 });
 export type PolicyRule = z.infer<typeof PolicyRule>;
 
@@ -421,6 +523,10 @@ export const ApproverRecord = z.strictObject({
   revokedAt: Timestamp.nullable(),
   /** Present when this key was enrolled as a rotation of an earlier key. */
   rotation: SignedRotation.nullable(),
+  /** Approver groups an admin put this key in (`heso-cloud approver group`); absent: none. A hint to verifiers, never trust. */
+  groups: z.array(Id).max(LIMITS.approverGroups).optional(),
+  /** Operator keys registered as this approver's own: actions they request, this approver may not approve. */
+  requesterKeyIds: z.array(KeyId).max(100).optional(),
 });
 export type ApproverRecord = z.infer<typeof ApproverRecord>;
 

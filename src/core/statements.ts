@@ -23,6 +23,7 @@ import {
   DecisionStatement,
   Id,
   type PolicyRef,
+  type QuorumRequirement,
   RECEIPT_TYPE,
   Receipt,
   ReceiptStatement,
@@ -66,6 +67,8 @@ export interface BuildReceiptInput {
   policy: PolicyRef;
   /** The matched rule's confirmation requirement; omitted from the statement when undefined. */
   confirm?: ApproverConfirmation;
+  /** The matched rule's quorum (quorumOfRule); omitted when undefined (one approver, veto). */
+  quorum?: QuorumRequirement;
   receiptId?: string;
   /** RFC 3339 UTC; defaults to now. */
   issuedAt?: string;
@@ -89,6 +92,7 @@ export function buildReceipt(input: BuildReceiptInput, operatorSecretKey: Uint8A
       operatorPublicKey: b64url.encode(operatorPublicKey),
       issuedAt: input.issuedAt ?? timestampOf(new Date()),
       ...(input.confirm === undefined ? {} : { confirm: input.confirm }),
+      ...(input.quorum === undefined ? {} : { quorum: input.quorum }),
     },
     'receipt',
   );

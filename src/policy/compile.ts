@@ -93,6 +93,12 @@ function compileRules(rules: readonly PolicyRule[], issues: PolicyIssue[]): Comp
     if (seen.has(rule.id))
       issues.push({ ruleId: rule.id, path: `${base}.id`, message: 'duplicate rule id; every rule needs its own id' });
     seen.add(rule.id);
+    if (rule.approvals && rule.verdict !== 'suspend')
+      issues.push({
+        ruleId: rule.id,
+        path: `${base}.approvals`,
+        message: `only a "suspend" rule asks for approvals; this rule's verdict is "${rule.verdict}"`,
+      });
     const conditions: Condition[] = [];
     (rule.when ?? []).forEach((text, c) => {
       try {

@@ -2,7 +2,7 @@
  * Local work, no network and no API key: capture an action, evaluate it, sign it.
  */
 
-import { Action, type JsonObject, type PolicyRule, type Receipt } from '../core/schemas.ts';
+import { Action, type JsonObject, type PolicyRule, quorumOfRule, type Receipt } from '../core/schemas.ts';
 import { buildReceipt } from '../core/statements.ts';
 import { timestampOf } from '../core/validate.ts';
 import type { Evaluation } from '../policy/index.ts';
@@ -66,11 +66,13 @@ export interface SignOptions {
 /** The operator-signed receipt recording the action and the policy's verdict. */
 export function sign(
   action: Action,
-  evaluation: Pick<Evaluation, 'verdict' | 'policy'> & { rule?: Pick<PolicyRule, 'confirm'> | null },
+  evaluation: Pick<Evaluation, 'verdict' | 'policy'> & { rule?: Pick<PolicyRule, 'confirm' | 'approvals'> | null },
   opts: SignOptions,
 ): Receipt {
   // A rule's `confirm` matters only to an approver, so only a suspended receipt carries it.
   const confirm = evaluation.verdict === 'suspend' ? evaluation.rule?.confirm : undefined;
+  // The quorum is signed, so a verifier knows how many co-signatures to demand without asking anyone.
+  const quorum = evaluation.verdict === 'suspend' ? quorumOfRule(evaluation.rule?.approvals) : undefined;
   return buildReceipt(
     {
       teamId: opts.teamId,
@@ -78,6 +80,7 @@ export function sign(
       verdict: evaluation.verdict,
       policy: evaluation.policy,
       ...(confirm === undefined ? {} : { confirm }),
+      ...(quorum === undefined ? {} : { quorum }),
       issuedAt: timestampOf((opts.clock ?? (() => new Date()))()),
       ...(opts.receiptId ? { receiptId: opts.receiptId } : {}),
     },

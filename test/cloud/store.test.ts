@@ -43,8 +43,16 @@ async function openOn(store: CloudStore, teamId: string, ttlMs = 600_000) {
   return approval;
 }
 
+/** A decision by a new approver (one person each): without a quorum, the first one closes the approval. */
 function decision(approval: ReturnType<typeof pendingApproval>): DecisionWrite {
-  return { status: 'approved', cosignature: cosign(approval, makeApprover()), decidedAt: nowIso() };
+  const approver = makeApprover();
+  return {
+    cosignature: cosign(approval, approver),
+    decidedAt: nowIso(),
+    personId: approver.keyId,
+    approverName: 'Alice',
+    groups: [],
+  };
 }
 
 for (const backend of storeBackends()) {
