@@ -95,13 +95,13 @@ export async function inTransaction<T>(
   mode: 'read write' | 'repeatable read only' = 'read write',
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    let client: pg.PoolClient;
-    try {
-      client = await pool.connect();
-    } catch (err) {
-      unavailableOr(err);
-    }
+    const client = await checkout(pool);
     let broken: Error | undefined;
+    // A connection the server drops while checked out emits 'error'; unheard, it would crash the process.
+    const onError = (err: Error) => {
+      broken = err;
+    };
+    client.on('error', onError);
     try {
       await client.query(mode === 'read write' ? 'BEGIN' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const result = await fn(client);
@@ -115,8 +115,18 @@ export async function inTransaction<T>(
       if (typeof code === 'string' && RETRYABLE.has(code) && attempt < 5) continue;
       unavailableOr(err);
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
+  }
+}
+
+/** A pooled connection, or StoreUnavailableError when none can be had. */
+async function checkout(pool: pg.Pool): Promise<pg.PoolClient> {
+  try {
+    return await pool.connect();
+  } catch (err) {
+    unavailableOr(err);
   }
 }
 
@@ -139,7 +149,9 @@ export async function queryRows<R extends pg.QueryResultRow>(
  * Returns the versions before and after.
  */
 export async function migrate(pool: pg.Pool): Promise<{ from: number; to: number }> {
-  const client = await pool.connect().catch(unavailableOr);
+  const client = await checkout(pool);
+  const ignore = () => {}; // a dropped connection fails the running query, which is what reports it
+  client.on('error', ignore);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     await client.query(
@@ -167,6 +179,7 @@ export async function migrate(pool: pg.Pool): Promise<{ from: number; to: number
     return { from, to: MIGRATIONS.length };
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+    client.off('error', ignore);
     client.release();
   }
 }

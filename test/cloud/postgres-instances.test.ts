@@ -118,17 +118,35 @@ describe('heso-cloud on PostgreSQL: two instances, one database', { skip: postgr
     const cluster = await postgres.get();
     const c = client(b);
     assert.equal((await raw(b, 'GET', routes.ready())).status, 200);
+    // Load on both instances across the outage: every answer is a success or a 503 that says why.
+    let loading = true;
+    const statuses = new Map<number, number>();
+    const load = async (cloud: SpawnedCloud) => {
+      while (loading) {
+        const res = await raw(cloud, 'POST', routes.approvals(teamId), {
+          apiKey,
+          body: { receipt: makeReceipt(teamId) },
+        });
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        if (res.status === 503) {
+          assert.match(res.json.error.message, /database is unreachable/);
+          assert.equal(res.headers.get('retry-after'), '1');
+        } else assert.equal(res.status, 201, res.text);
+      }
+    };
+    const loaders = [a, b, a, b].map(load);
+    await sleep(300);
     cluster.stop();
     try {
       const pending = await raw(b, 'GET', routes.approvals(teamId), { apiKey });
       assert.equal(pending.status, 503, pending.text);
       assert.equal(pending.json.error.code, 'internal');
       assert.match(pending.json.error.message, /database is unreachable/);
-      assert.equal(pending.headers.get('retry-after'), '1');
       const ready = await raw(b, 'GET', routes.ready());
       assert.equal(ready.status, 503);
       assert.match(ready.json.error.message, /not ready/);
       assert.equal((await raw(b, 'GET', routes.health())).status, 200, 'alive while the database is away');
+      await sleep(500);
     } finally {
       cluster.start();
     }
@@ -138,6 +156,12 @@ describe('heso-cloud on PostgreSQL: two instances, one database', { skip: postgr
         assert.ok(Date.now() < deadline, 'not ready 15 s after the database came back');
         await sleep(100);
       }
+    const servedBefore = statuses.get(201) ?? 0;
+    await sleep(500);
+    loading = false;
+    await Promise.all(loaders);
+    assert.ok((statuses.get(503) ?? 0) > 0, 'the load met the outage');
+    assert.ok((statuses.get(201) ?? 0) > servedBefore, 'the load is served again after the restart');
     const opened = await c.openApproval(teamId, { receipt: makeReceipt(teamId) });
     // Wake-ups work again too: the LISTEN connection reconnected by itself.
     const since = (await client(a).listPending(teamId)).cursor;
