@@ -69,6 +69,19 @@ const ISSUED_MS =
   "round(extract(epoch FROM (canonical::jsonb #>> '{statement,issuedAt}')::timestamptz) * 1000)::bigint";
 const RECEIPT_COLUMNS = `receipt_id, canonical, received_at, ${ISSUED_MS} AS issued_ms`;
 
+/** Records one change to an approval in the team's queue; `settles`: it left the queue (decided or expired). */
+type Bump = (approvalId: string, settles: boolean) => Promise<number>;
+
+/** $1 team, $2 approval, $3 settles, $4 channel: see #queueWrite. */
+const BUMP = `
+  WITH bumped AS (UPDATE teams SET change_seq = change_seq + 1 WHERE id = $1 RETURNING change_seq),
+       notified AS (SELECT pg_notify($4, $1))
+  UPDATE approvals SET change_seq = bumped.change_seq,
+         settled_seq = CASE WHEN $3::boolean THEN bumped.change_seq ELSE approvals.settled_seq END
+    FROM bumped, notified
+   WHERE approvals.team_id = $1 AND approvals.id = $2
+  RETURNING bumped.change_seq`;
+
 interface ApprovalRow {
   body: string;
   status: string;
@@ -373,31 +386,21 @@ export class PostgresCloudStore implements CloudStore {
   /* ------------------------------------------------------------------ queue writes */
 
   /**
-   * A write that may change the team's queue: the team row is locked first (see the header),
-   * and `NOTIFY` is sent when the queue changed, delivered to every instance at commit.
+   * A write that may change the team's queue: the team row is locked first (see the header).
+   * `bump` records one change in a single statement (one round trip while the lock is held):
+   * it bumps the team's counter, stamps the approval with it (and as its settle point when the
+   * change settles it), and queues `NOTIFY`, delivered to every instance at commit.
    */
-  #queueWrite<T>(teamId: string, fn: (tx: Tx, bump: (approvalId: string) => Promise<number>) => Promise<T>) {
+  #queueWrite<T>(teamId: string, fn: (tx: Tx, bump: Bump) => Promise<T>) {
     return inTransaction(this.pool, async (tx) => {
       const locked = await tx.query('SELECT 1 FROM teams WHERE id = $1 FOR UPDATE', [teamId]);
       if (locked.rowCount !== 1) throw new Error(`no team ${teamId}`);
-      let changed = false;
-      const bump = async (approvalId: string) => {
-        changed = true;
-        const { rows } = await tx.query<{ change_seq: number }>(
-          'UPDATE teams SET change_seq = change_seq + 1 WHERE id = $1 RETURNING change_seq',
-          [teamId],
-        );
-        const seq = rows[0]!.change_seq;
-        await tx.query('UPDATE approvals SET change_seq = $1 WHERE team_id = $2 AND id = $3', [
-          seq,
-          teamId,
-          approvalId,
-        ]);
-        return seq;
+      const bump: Bump = async (approvalId, settles) => {
+        const { rows } = await tx.query<{ change_seq: number }>(BUMP, [teamId, approvalId, settles, QUEUE_CHANNEL]);
+        if (rows.length !== 1) throw new Error(`no approval ${approvalId} to stamp`);
+        return rows[0]!.change_seq;
       };
-      const result = await fn(tx, bump);
-      if (changed) await tx.query('SELECT pg_notify($1, $2)', [QUEUE_CHANNEL, teamId]);
-      return result;
+      return fn(tx, bump);
     });
   }
 
@@ -408,15 +411,14 @@ export class PostgresCloudStore implements CloudStore {
   }
 
   /** Marks one pending approval expired, inside a queue write. */
-  async #expire(tx: Tx, bump: (id: string) => Promise<number>, teamId: string, body: string): Promise<Approval> {
+  async #expire(tx: Tx, bump: Bump, teamId: string, body: string): Promise<Approval> {
     const expired: Approval = { ...parseApproval(body), status: 'expired' };
     await tx.query("UPDATE approvals SET status = 'expired', body = $1 WHERE team_id = $2 AND id = $3", [
       JSON.stringify(expired),
       teamId,
       expired.id,
     ]);
-    const seq = await bump(expired.id);
-    await tx.query('UPDATE approvals SET settled_seq = $1 WHERE team_id = $2 AND id = $3', [seq, teamId, expired.id]);
+    await bump(expired.id, true);
     return expired;
   }
 
@@ -443,7 +445,7 @@ export class PostgresCloudStore implements CloudStore {
         ],
       );
       if (inserted.rowCount === 1) {
-        await bump(approval.id);
+        await bump(approval.id, false);
         return { kind: 'created', approval };
       }
       const { rows } = await tx.query<{ body: string; receipt_canonical: string }>(
@@ -514,10 +516,8 @@ export class PostgresCloudStore implements CloudStore {
       );
       if (updated.rowCount !== 1) throw new Error('approval changed while its team was locked');
       // Progress is a queue change too: approvers' lists and the agent's long-poll wake for it.
-      const seq = await bump(approvalId);
-      if (!next.closed) return { kind: 'recorded', approval: next.approval };
-      await tx.query('UPDATE approvals SET settled_seq = $1 WHERE team_id = $2 AND id = $3', [seq, teamId, approvalId]);
-      return { kind: 'decided', approval: next.approval };
+      await bump(approvalId, next.closed);
+      return next.closed ? { kind: 'decided', approval: next.approval } : { kind: 'recorded', approval: next.approval };
     });
   }
 
