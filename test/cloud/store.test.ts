@@ -243,6 +243,25 @@ for (const backend of storeBackends()) {
       assert.deepEqual(settled.approvals.map((a) => a.id).sort(), [due.id, sweptLater.id].sort());
     });
 
+    test('expiry sweeps on two instances at once expire each approval once, racing a decision', async () => {
+      const { store, reopen } = await backend.open();
+      const other = await reopen();
+      const team = await createTeam(store, 'Sweeps');
+      const due = [await openOn(store, team.id, 1000), await openOn(store, team.id, 1000)];
+      const before = await store.getChangeSeq(team.id);
+      const soon = later(5000);
+      const [sweptHere, sweptThere, decided] = await Promise.all([
+        store.expireDue(soon),
+        other.expireDue(soon),
+        other.decideApproval(team.id, due[0]!.id, decision(due[0]!), soon),
+      ]);
+      assert.equal(decided.kind, 'expired', 'no decision after the expiry');
+      assert.ok([...sweptHere, ...sweptThere].includes(team.id), 'a sweep names the team');
+      const changes = await store.listChanges(team.id, before, 10, soon);
+      assert.deepEqual(changes.approvals.map((a) => a.status).sort(), ['expired', 'expired']);
+      assert.equal(changes.changeSeq, before + 2, 'each approval expired exactly once');
+    });
+
     test('the changes feed: each change once, oldest first, pages, and a reset for a cursor from elsewhere', async () => {
       const { store } = await backend.open();
       const team = await createTeam(store, 'Feed');
