@@ -94,3 +94,25 @@ export function sharedPostgres(): { get(): Promise<PostgresCluster>; destroy(): 
     },
   };
 }
+
+export interface DatabaseBackend {
+  name: 'sqlite' | 'postgres';
+  skip: string | undefined;
+  /** A fresh database for `startCloud({ dbPath })`: undefined (SQLite: startCloud makes a temp file) or a postgres:// URL. */
+  database(): Promise<string | undefined>;
+  cleanup(): Promise<void>;
+}
+
+/** Both backends for HTTP-level suites: run the same `describe` against a server on each. */
+export function databaseBackends(): DatabaseBackend[] {
+  const cluster = sharedPostgres();
+  return [
+    { name: 'sqlite', skip: undefined, database: async () => undefined, cleanup: async () => {} },
+    {
+      name: 'postgres',
+      skip: postgresSkipReason,
+      database: async () => (await cluster.get()).createDatabase(),
+      cleanup: () => cluster.destroy(),
+    },
+  ];
+}
