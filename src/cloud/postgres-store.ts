@@ -64,9 +64,15 @@ export type { PostgresOptions } from './postgres-connection.ts';
 const parseApproval = (body: string) => JSON.parse(body) as Approval;
 const parseApprover = (record: string) => JSON.parse(record) as ApproverRecord;
 
-/** The operator-signed issuedAt in whole milliseconds, read from the signed statement itself. */
-const ISSUED_MS =
-  "round(extract(epoch FROM (canonical::jsonb #>> '{statement,issuedAt}')::timestamptz) * 1000)::bigint";
+/**
+ * The stored receipt as JSON, for reading fields of the signed statement itself. PostgreSQL's
+ * JSON functions refuse the escape \u0000 (NUL has no place in its text type), which a receipt
+ * may hold in any string: it is read as U+FFFD here. The stored text is never changed.
+ */
+const RECEIPT_JSON = String.raw`replace(canonical, '\u0000', '\uFFFD')::json`;
+
+/** The operator-signed issuedAt in whole milliseconds. */
+const ISSUED_MS = `round(extract(epoch FROM (${RECEIPT_JSON} #>> '{statement,issuedAt}')::timestamptz) * 1000)::bigint`;
 const RECEIPT_COLUMNS = `receipt_id, canonical, received_at, ${ISSUED_MS} AS issued_ms`;
 
 /** Records one change to an approval in the team's queue; `settles`: it left the queue (decided or expired). */
@@ -359,10 +365,10 @@ export class PostgresCloudStore implements CloudStore {
     };
     if (query.sinceMs !== undefined) add((p) => `${ISSUED_MS} >= ${p}`, query.sinceMs);
     if (query.untilMs !== undefined) add((p) => `${ISSUED_MS} < ${p}`, query.untilMs);
-    if (query.verdict !== undefined) add((p) => `canonical::jsonb #>> '{statement,verdict}' = ${p}`, query.verdict);
-    if (query.tool !== undefined) add((p) => `canonical::jsonb #>> '{statement,action,tool}' = ${p}`, query.tool);
+    if (query.verdict !== undefined) add((p) => `${RECEIPT_JSON} #>> '{statement,verdict}' = ${p}`, query.verdict);
+    if (query.tool !== undefined) add((p) => `${RECEIPT_JSON} #>> '{statement,action,tool}' = ${p}`, query.tool);
     if (query.workflow !== undefined)
-      add((p) => `canonical::jsonb #>> '{statement,action,workflow}' = ${p}`, query.workflow);
+      add((p) => `${RECEIPT_JSON} #>> '{statement,action,workflow}' = ${p}`, query.workflow);
     if (query.after)
       add(
         (t, r) => `(${ISSUED_MS}, receipt_id COLLATE "C") > (${t}::bigint, ${r})`,

@@ -187,6 +187,22 @@ for (const backend of storeBackends()) {
       assert.deepEqual(await store.getReceiptRecord(team.id, first.receiptId), first);
     });
 
+    test('a receipt whose text holds an escaped NUL is stored and listed like any other', async () => {
+      // JCS writes U+0000 as the six characters \u0000; PostgreSQL's jsonb refuses that escape.
+      const { store } = await backend.open();
+      const team = await createTeam(store, 'Nul');
+      const receipt = makeReceipt(team.id);
+      const item = receiptWrite(team.id, receipt);
+      const tricky = { ...item, canonical: item.canonical.replace('"currency":"EUR"', '"currency":"E\\u0000R"') };
+      assert.notEqual(tricky.canonical, item.canonical);
+      assert.deepEqual(await store.putReceipts(team.id, [tricky], nowIso()), ['accepted']);
+      const listed = await store.listReceipts(team.id, { tool: 'payments.refund', sinceMs: 0, limit: 10 });
+      assert.deepEqual(
+        listed.map((r) => r.canonical),
+        [tricky.canonical],
+      );
+    });
+
     test('an approval opens once per receipt id: existing when identical, conflict when not', async () => {
       const { store, reopen } = await backend.open();
       const other = await reopen();
