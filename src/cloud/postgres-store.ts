@@ -583,12 +583,16 @@ export class PostgresCloudStore implements CloudStore {
     return this.#changeSeq(this.pool, teamId).catch(unavailableOr);
   }
 
-  async listPending(teamId: string, limit: number, now: string): Promise<PendingPage> {
+  /** Pending approvals oldest first; with `afterId`, those after that approval (the list's next page). */
+  async listPending(teamId: string, limit: number, now: string, afterId?: string): Promise<PendingPage> {
     await this.#expireDueOf(teamId, Date.parse(now));
     return this.#snapshot(async (tx) => {
       const { rows } = await tx.query<{ body: string }>(
-        "SELECT body FROM approvals WHERE team_id = $1 AND status = 'pending' ORDER BY seq LIMIT $2",
-        [teamId, limit],
+        afterId === undefined
+          ? "SELECT body FROM approvals WHERE team_id = $1 AND status = 'pending' ORDER BY seq LIMIT $2"
+          : `SELECT body FROM approvals WHERE team_id = $1 AND status = 'pending'
+               AND seq > (SELECT seq FROM approvals WHERE team_id = $1 AND id = $3) ORDER BY seq LIMIT $2`,
+        afterId === undefined ? [teamId, limit] : [teamId, limit, afterId],
       );
       return { approvals: rows.map((r) => parseApproval(r.body)), changeSeq: await this.#changeSeq(tx, teamId) };
     });
