@@ -17,8 +17,10 @@ import { createPrivateKey, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { activateApprover, createApiKey, createTeam, setPolicy } from '../src/cloud/admin.ts';
+import { isPostgresUrl } from '../src/cloud/open-store.ts';
 import { SqliteCloudStore } from '../src/cloud/sqlite-store.ts';
 import type { Approval } from '../src/core/api.ts';
 import { installNodeSigning } from '../src/core/ed25519-node.ts';
@@ -33,6 +35,7 @@ import {
   keyIdOf,
   type Receipt,
 } from '../src/core/index.ts';
+import { benchPostgres } from './bench-cloud-pg.ts';
 import { benchLine, showSpread, spread } from './bench-support.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
@@ -238,4 +241,9 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// `-- --db postgres://…` (or `--db postgres`: a private cluster): PostgreSQL, one and two instances.
+const { db } = parseArgs({ options: { db: { type: 'string' } } }).values;
+if (db === 'postgres') await benchPostgres(undefined);
+else if (db !== undefined && isPostgresUrl(db)) await benchPostgres(db);
+else if (db !== undefined) throw new Error('--db takes a postgres://… URL, or "postgres" for a private cluster');
+else await main();

@@ -8,8 +8,9 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as admin from '../cloud/admin.ts';
 import { AdminError } from '../cloud/admin.ts';
+import { displayDb, isPostgresUrl, migrateDatabase, openCloudStore } from '../cloud/open-store.ts';
 import { createCloudServer } from '../cloud/server.ts';
-import { SqliteCloudStore } from '../cloud/sqlite-store.ts';
+import type { CloudStore } from '../cloud/store.ts';
 import { ISSUED_ROLES } from '../core/api.ts';
 import type { ApproverRecord } from '../core/schemas.ts';
 import { formatCliFailure, jsonForTerminal, terminalSafe } from '../core/terminal-text.ts';
@@ -18,10 +19,13 @@ import { parseJsonText, ValidationError } from '../core/validate.ts';
 const HELP = `heso-cloud — the HESO control plane
 
 Usage:
-  heso-cloud serve [--init] [--host 127.0.0.1] [--port 8787] [--db FILE] [--log-level info]
+  heso-cloud serve [--init] [--host 127.0.0.1] [--port 8787] [--db FILE|URL] [--log-level info]
                    [--rate-limit 50]       requests per second per API key (bursts of 12×);
-                                           all keys of one role in a team: 4× that
-                   --init creates the database when it does not exist yet
+                                           all keys of one role in a team: 4× that; per instance
+                   [--pool-size 10]        PostgreSQL connections this instance may hold
+                   --init creates the database when it does not exist yet (SQLite)
+  heso-cloud migrate                       brings the database schema up to date and exits
+                                           (serve does it too, at start)
   heso-cloud team create NAME              creates the database too, the first time
   heso-cloud team list
   heso-cloud key create --team TEAM --role operator|approver|admin
@@ -47,6 +51,8 @@ Options (every command):
   --db FILE    SQLite database (default $HESO_CLOUD_DB, else ./heso-cloud.db). Only
                \`serve --init\` and \`team create\` create it; every other command
                refuses a database that does not exist (a typo or another directory).
+  --db URL     PostgreSQL instead: postgres://user:password@host:5432/database
+               (or HESO_CLOUD_DB=postgres://…); any number of instances may share it.
   --json       machine-readable output
   --help       this help
 
@@ -68,6 +74,7 @@ const OPTIONS = {
   fingerprint: { type: 'string' },
   role: { type: 'string' },
   'rate-limit': { type: 'string', default: '50' },
+  'pool-size': { type: 'string', default: '10' },
 } as const;
 
 type Flags = {
@@ -82,6 +89,7 @@ type Flags = {
   fingerprint?: string;
   role?: string;
   'rate-limit': string;
+  'pool-size': string;
 };
 
 /** Team names, labels and policy texts come from input: never a raw control or bidi character on the terminal. */
@@ -108,23 +116,27 @@ function databaseOf(flags: Flags): { path: string; source: string } {
   return { path: DEFAULT_DB, source: 'the default, in the current directory' };
 }
 
-/** Opens the database; only the commands that may create one get a new file, the others say where they looked. */
-function openStore(flags: Flags, mayCreate: boolean): SqliteCloudStore {
+/**
+ * Opens the database. A SQLite file is created only by the commands that may create one; the
+ * others say where they looked. A PostgreSQL database must exist (the schema is migrated).
+ */
+async function openStore(flags: Flags, mayCreate: boolean): Promise<CloudStore> {
   const { path, source } = databaseOf(flags);
-  if (!mayCreate && path !== ':memory:' && !existsSync(path))
+  if (!isPostgresUrl(path) && !mayCreate && path !== ':memory:' && !existsSync(path))
     throw new AdminError(
       'not_found',
       `no database at ${resolve(path)} (${source}). Give --db FILE or set HESO_CLOUD_DB to your database, ` +
         'or create one with `heso-cloud team create NAME` or `heso-cloud serve --init`.',
     );
-  return openStoreAt(path);
-}
-
-function openStoreAt(path: string): SqliteCloudStore {
+  const poolSize = Number(flags['pool-size']);
+  if (!Number.isInteger(poolSize) || poolSize < 1) throw new UsageError('--pool-size must be a whole number ≥ 1');
   try {
-    return new SqliteCloudStore({ path });
+    return await openCloudStore(path, { poolSize });
   } catch (err) {
-    throw new AdminError('bad_request', `cannot open database ${path}: ${err instanceof Error ? err.message : err}`);
+    throw new AdminError(
+      'bad_request',
+      `cannot open database ${displayDb(path)}: ${err instanceof Error ? err.message : err}`,
+    );
   }
 }
 
@@ -142,7 +154,7 @@ async function serve(flags: Flags): Promise<void> {
   if (!level) throw new UsageError(`--log-level must be one of ${levels.join(', ')}`);
   const perSecond = Number(flags['rate-limit']);
   if (!(perSecond > 0)) throw new UsageError('--rate-limit must be a positive number of requests per second');
-  const store = openStore(flags, flags.init);
+  const store = await openStore(flags, flags.init);
   // Logs go to stderr so stdout carries only this command's own output (the listening line).
   const app = createCloudServer({
     store,
@@ -168,7 +180,7 @@ async function serve(flags: Flags): Promise<void> {
       `cannot listen on ${flags.host}:${port}: ${err instanceof Error ? err.message : err}`,
     );
   }
-  print(flags.json, { listening: address, db: databaseOf(flags).path }, `listening ${address}`);
+  print(flags.json, { listening: address, db: displayDb(databaseOf(flags).path) }, `listening ${address}`);
   let closing = false;
   const shutdown = async () => {
     if (closing) return;
@@ -183,7 +195,7 @@ async function serve(flags: Flags): Promise<void> {
   process.on('SIGINT', shutdown);
 }
 
-async function runAdmin(store: SqliteCloudStore, group: string, action: string, args: string[], flags: Flags) {
+async function runAdmin(store: CloudStore, group: string, action: string, args: string[], flags: Flags) {
   const key = `${group} ${action}`;
   switch (key) {
     case 'team create': {
@@ -328,7 +340,26 @@ async function main(argv: string[]): Promise<number> {
       await serve(flags);
       return -1; // keeps running
     }
-    const store = openStore(flags, `${group} ${action}` === 'team create');
+    if (group === 'migrate') {
+      const { path, source } = databaseOf(flags);
+      if (!isPostgresUrl(path) && !existsSync(path))
+        throw new AdminError('not_found', `no database at ${resolve(path)} (${source}); nothing to migrate`);
+      const done = await migrateDatabase(path).catch((err: unknown) => {
+        throw new AdminError(
+          'bad_request',
+          `cannot migrate ${displayDb(path)}: ${err instanceof Error ? err.message : err}`,
+        );
+      });
+      print(
+        flags.json,
+        { db: displayDb(path), ...done },
+        done.from === done.to
+          ? `schema already at version ${done.to}; nothing to do`
+          : `migrated ${displayDb(path)} from schema version ${done.from} to ${done.to}`,
+      );
+      return 0;
+    }
+    const store = await openStore(flags, `${group} ${action}` === 'team create');
     try {
       await runAdmin(store, group, action, rest, flags);
     } finally {

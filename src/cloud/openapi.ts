@@ -6,6 +6,7 @@ import {
   DecideRequest,
   EnrolApproverRequest,
   ErrorBody,
+  HealthResponse,
   ListApprovalsResponse,
   ListApproversResponse,
   ListReceiptsResponse,
@@ -234,6 +235,22 @@ export function openApiDocument(): object {
   paths['/v1/openapi.json'] = {
     get: { summary: 'This document (no API key needed)', responses: { 200: { description: 'OpenAPI 3 document' } } },
   };
+  const health = (summary: string, failing: Record<string, object>) => ({
+    get: {
+      summary,
+      responses: {
+        200: { description: 'OK', content: { 'application/json': { schema: jsonSchema(HealthResponse, 'output') } } },
+        ...failing,
+      },
+    },
+  });
+  paths['/v1/health'] = health('Liveness: this instance answers (no API key; the database is not checked)', {});
+  paths['/v1/ready'] = health('Readiness: this instance reaches its database (no API key; route traffic on it)', {
+    503: {
+      description: 'the database is unreachable',
+      content: { 'application/json': { schema: jsonSchema(ErrorBody, 'output') } },
+    },
+  });
   cached = {
     openapi: '3.0.3',
     info: {

@@ -27,10 +27,11 @@ import { roleAllows, ruleFor, wrongRoleMessage } from './route-roles.ts';
 import { registerApprovalRoutes } from './routes-approvals.ts';
 import { registerApproverRoutes } from './routes-approvers.ts';
 import { registerChangesRoutes } from './routes-changes.ts';
+import { databaseUnavailable, registerHealthRoutes } from './routes-health.ts';
 import { registerReceiptRoutes } from './routes-receipts.ts';
 import { registerReceiptReadRoutes } from './routes-receipts-read.ts';
 import { registerSettledRoute } from './routes-settled.ts';
-import type { CloudStore } from './store.ts';
+import { type CloudStore, StoreUnavailableError } from './store.ts';
 
 export interface CloudLoggerOptions {
   level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -170,7 +171,10 @@ export function createCloudServer(opts: CloudServerOptions): FastifyInstance {
 
   const unsubscribe = ctx.store.onQueueChange((teamId) => ctx.hub.notify(teamId));
   const sweeper = setInterval(() => {
-    ctx.store.expireDue(ctx.now().toISOString()).catch((err: unknown) => app.log.error({ err }, 'expiry sweep failed'));
+    ctx.store.expireDue(ctx.now().toISOString()).catch((err: unknown) => {
+      if (err instanceof StoreUnavailableError) app.log.warn(`expiry sweep skipped: ${err.message}`);
+      else app.log.error({ err }, 'expiry sweep failed');
+    });
   }, limits.expirySweepMs);
   sweeper.unref();
   let closing = false;
@@ -191,15 +195,18 @@ export function createCloudServer(opts: CloudServerOptions): FastifyInstance {
     if (closing) reply.header('connection', 'close');
   });
 
-  app.setErrorHandler((err: FastifyError | HttpError | CanonicalJsonError, request, reply) => {
+  app.setErrorHandler((err: FastifyError | HttpError | CanonicalJsonError | StoreUnavailableError, request, reply) => {
     const httpError =
       err instanceof HttpError
         ? err
-        : err instanceof CanonicalJsonError
-          ? // Client data JCS cannot encode: the schemas refuse it first; this is the net under them.
-            new HttpError(400, 'bad_request', `the body holds a value that cannot be signed: ${err.message}`)
-          : fromFastifyError(err);
-    if (httpError.status >= 500) request.log.error({ err }, 'request failed');
+        : err instanceof StoreUnavailableError
+          ? databaseUnavailable(err.message)
+          : err instanceof CanonicalJsonError
+            ? // Client data JCS cannot encode: the schemas refuse it first; this is the net under them.
+              new HttpError(400, 'bad_request', `the body holds a value that cannot be signed: ${err.message}`)
+            : fromFastifyError(err);
+    if (httpError.status === 503) request.log.warn({ err: err.message }, httpError.message);
+    else if (httpError.status >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ code: httpError.code, status: httpError.status }, httpError.message);
     const body: ErrorBody = httpError.body();
     return reply.status(httpError.status).headers(httpError.headers).send(body);
@@ -244,6 +251,7 @@ export function createCloudServer(opts: CloudServerOptions): FastifyInstance {
   });
 
   app.get('/v1/openapi.json', async () => openApiDocument());
+  registerHealthRoutes(app, ctx);
   registerApproverRoutes(app, ctx);
   registerReceiptRoutes(app, ctx);
   registerSettledRoute(app, ctx);

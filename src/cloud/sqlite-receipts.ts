@@ -1,5 +1,4 @@
 /** SQL pieces the SQLite store uses to read receipts back (get one, list with filters). */
-import type { ReceiptRecord } from './store.ts';
 
 /**
  * The operator-signed issuedAt in whole milliseconds. Compared as a number, not as text:
@@ -9,17 +8,3 @@ export const ISSUED_MS =
   "CAST(round((julianday(json_extract(canonical, '$.statement.issuedAt')) - 2440587.5) * 86400000) AS INTEGER)";
 
 export const RECEIPT_COLUMNS = `receipt_id, canonical, received_at, ${ISSUED_MS} AS issued_ms`;
-
-export interface ReceiptRow {
-  receipt_id: string;
-  canonical: string;
-  received_at: string;
-  issued_ms: number;
-}
-
-export const receiptRecordOf = (r: ReceiptRow): ReceiptRecord => ({
-  receiptId: r.receipt_id,
-  canonical: r.canonical,
-  receivedAt: r.received_at,
-  issuedMs: r.issued_ms,
-});

@@ -15,17 +15,12 @@
  * process per database file (the admin CLI may open it alongside: busy_timeout).
  */
 import Database from 'better-sqlite3';
-import { ApiKeyRole, type Approval } from '../core/api.ts';
-import {
-  type ApproverRecord,
-  type Cosignature,
-  Decision as DecisionSchema,
-  type PolicyDocument,
-} from '../core/schemas.ts';
+import type { Approval } from '../core/api.ts';
+import type { ApproverRecord, PolicyDocument } from '../core/schemas.ts';
 import { decisionsFull, withDecision, withLabels } from './decision-state.ts';
 import { GroupCommit } from './group-commit.ts';
-import { MIGRATIONS } from './sqlite-migrations.ts';
-import { ISSUED_MS, RECEIPT_COLUMNS, type ReceiptRow, receiptRecordOf } from './sqlite-receipts.ts';
+import { MIGRATIONS } from './migrations.ts';
+import { ISSUED_MS, RECEIPT_COLUMNS } from './sqlite-receipts.ts';
 import type {
   ApiKeyRecord,
   ApproverLabels,
@@ -44,39 +39,20 @@ import type {
   StoredPolicy,
   TeamRecord,
 } from './store.ts';
+import {
+  type ApiKeyRow,
+  apiKeyFromRow,
+  approvalPage,
+  type DecisionRow,
+  decisionFromRow,
+  type ReceiptRow,
+  receiptRecordOf,
+} from './store-rows.ts';
 
 export interface SqliteStoreOptions {
   /** File path, or `:memory:` (no durability; for quick unit use only). */
   path: string;
   readonly?: boolean;
-}
-
-interface ApiKeyRow {
-  key_id: string;
-  team_id: string;
-  secret_hash: Buffer;
-  role: string;
-  created_at: string;
-  revoked_at: string | null;
-}
-
-const apiKeyFromRow = (r: ApiKeyRow): ApiKeyRecord => ({
-  keyId: r.key_id,
-  teamId: r.team_id,
-  secretHash: r.secret_hash,
-  // The column's CHECK holds the same values; parse anyway so a bad row fails loudly, never widens.
-  role: ApiKeyRole.parse(r.role),
-  createdAt: r.created_at,
-  revokedAt: r.revoked_at,
-});
-
-interface DecisionRow {
-  approval_id: string;
-  person_id: string;
-  approver_key_id: string;
-  decision: string;
-  cosignature: string;
-  decided_at: string;
 }
 
 const parseApproval = (body: string) => JSON.parse(body) as Approval;
@@ -134,7 +110,7 @@ export class SqliteCloudStore implements CloudStore {
     if (current === 2 && this.#hasColumn('api_keys', 'role') && !this.#hasColumn('approvals', 'change_seq')) {
       this.db
         .transaction(() => {
-          this.db.exec(MIGRATIONS[1]!);
+          this.db.exec(MIGRATIONS[1]!.sqlite);
           this.#sql('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(
             3,
             new Date().toISOString(),
@@ -148,7 +124,7 @@ export class SqliteCloudStore implements CloudStore {
         `database schema version ${current} is newer than this heso-cloud (knows ${MIGRATIONS.length}); upgrade heso-cloud`,
       );
     for (let version = current + 1; version <= MIGRATIONS.length; version++) {
-      const sql = MIGRATIONS[version - 1]!;
+      const sql = MIGRATIONS[version - 1]!.sqlite;
       this.db
         .transaction(() => {
           this.db.exec(sql);
@@ -537,14 +513,7 @@ export class SqliteCloudStore implements CloudStore {
       const rows = this.#sql(
         'SELECT body, change_seq FROM approvals WHERE team_id = ? AND change_seq > ? ORDER BY change_seq LIMIT ?',
       ).all(teamId, since, limit + 1) as { body: string; change_seq: number }[];
-      const more = rows.length > limit;
-      const page = more ? rows.slice(0, limit) : rows;
-      return {
-        approvals: page.map((r) => parseApproval(r.body)),
-        changeSeq: more ? page[page.length - 1]!.change_seq : changeSeq,
-        more,
-        reset: false,
-      };
+      return approvalPage(rows, limit, changeSeq, parseApproval);
     });
   }
 
@@ -612,14 +581,7 @@ export class SqliteCloudStore implements CloudStore {
       `SELECT approval_id, person_id, approver_key_id, decision, cosignature, decided_at FROM approval_decisions
          WHERE team_id = ? AND approval_id = ? ORDER BY seq`,
     ).all(teamId, approvalId) as DecisionRow[];
-    return rows.map((r) => ({
-      approvalId: r.approval_id,
-      personId: r.person_id,
-      approverKeyId: r.approver_key_id,
-      decision: DecisionSchema.parse(r.decision),
-      cosignature: JSON.parse(r.cosignature) as Cosignature,
-      decidedAt: r.decided_at,
-    }));
+    return rows.map(decisionFromRow);
   }
 
   /** Expires the team's due approvals first when there are any (a cheap indexed probe otherwise). */
@@ -649,6 +611,10 @@ export class SqliteCloudStore implements CloudStore {
       for (const { team_id } of teams) this.#expireTeam(team_id, nowMs);
       return teams.map((t) => t.team_id);
     });
+  }
+
+  async ping(): Promise<void> {
+    this.#sql('SELECT 1').get();
   }
 
   /** Commits writes still queued, then closes the file. */

@@ -244,5 +244,16 @@ export interface CloudStore {
   /** Calls `listener(teamId)` after every committed change to a team's pending queue; returns an unsubscribe. */
   onQueueChange(listener: (teamId: string) => void): () => void;
 
+  /** Resolves when the database answers (readiness); rejects with StoreUnavailableError when it does not. */
+  ping(): Promise<void>;
+
   close(): Promise<void>;
+}
+
+/**
+ * The database cannot be reached right now (down, restarting, network, no free connection).
+ * Nothing was written; the server answers 503 with Retry-After and the same request may be sent again.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
 }

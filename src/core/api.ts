@@ -43,6 +43,10 @@ export const routes = {
   settled: (team: string) => `${API_PREFIX}/teams/${encodeURIComponent(team)}/approvals/settled`,
   whoami: (team: string) => `${API_PREFIX}/teams/${encodeURIComponent(team)}/whoami`,
   openapi: () => `${API_PREFIX}/openapi.json`,
+  /** Liveness: the process answers (no database check). */
+  health: () => `${API_PREFIX}/health`,
+  /** Readiness: this instance can reach its database (load balancers route on it). */
+  ready: () => `${API_PREFIX}/ready`,
 } as const;
 
 /* ---------------------------------------------------------------------------------- API key roles */
@@ -64,6 +68,10 @@ export const WhoamiResponse = z.strictObject({
   role: ApiKeyRole,
 });
 export type WhoamiResponse = z.infer<typeof WhoamiResponse>;
+
+/** `GET /v1/health` and `GET /v1/ready` when they pass (a failing readiness check is a 503 error body). */
+export const HealthResponse = z.strictObject({ status: z.enum(['ok', 'ready']) });
+export type HealthResponse = z.infer<typeof HealthResponse>;
 
 /** Longest a long-poll may hold a request, in seconds. */
 export const MAX_WAIT_SECONDS = 30;

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,27 +6,11 @@ import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { createTeam } from '../../src/cloud/admin.ts';
 import { SqliteCloudStore } from '../../src/cloud/sqlite-store.ts';
-import type { Approval } from '../../src/core/api.ts';
 import { canonicalize } from '../../src/core/canonical.ts';
-import { makeReceipt } from './helpers.ts';
+import { makeReceipt, pendingApproval } from './helpers.ts';
 
 /** The API key id recorded as the opener of each approval (the store takes it from the route). */
 const KEY = 'key_test';
-
-function pendingApproval(teamId: string, receipt = makeReceipt(teamId)): Approval {
-  const now = Date.now();
-  return {
-    id: `apr_${randomUUID().replaceAll('-', '')}`,
-    teamId,
-    status: 'pending',
-    receipt,
-    challenge: 'A'.repeat(43),
-    createdAt: new Date(now).toISOString(),
-    expiresAt: new Date(now + 600_000).toISOString(),
-    cosignature: null,
-    decidedAt: null,
-  };
-}
 
 /** Counts the COMMITs the store's connection issues (the fsyncs group commit saves). */
 function countCommits(store: SqliteCloudStore): () => number {

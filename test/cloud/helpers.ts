@@ -1,4 +1,5 @@
 /** Shared helpers for the control-plane tests: signed fixtures, raw HTTP, a database snapshot. */
+import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import Database from 'better-sqlite3';
 import { type Approval, routes } from '../../src/core/api.ts';
@@ -43,6 +44,22 @@ export function makeReceipt(
     },
     (opts.key ?? operatorKey).secretKey,
   );
+}
+
+/** A pending approval as the open route builds it (10 minutes to live), for store-level tests. */
+export function pendingApproval(teamId: string, receipt = makeReceipt(teamId), ttlMs = 600_000): Approval {
+  const now = Date.now();
+  return {
+    id: `apr_${randomUUID().replaceAll('-', '')}`,
+    teamId,
+    status: 'pending',
+    receipt,
+    challenge: 'A'.repeat(43),
+    createdAt: new Date(now).toISOString(),
+    expiresAt: new Date(now + ttlMs).toISOString(),
+    cosignature: null,
+    decidedAt: null,
+  };
 }
 
 export interface Approver {

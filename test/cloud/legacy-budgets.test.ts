@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { ControlPlaneClient } from '../../src/client/index.ts';
 import { listApiKeys } from '../../src/cloud/admin.ts';
 import { generateApiKey } from '../../src/cloud/api-keys.ts';
-import { MIGRATIONS } from '../../src/cloud/sqlite-migrations.ts';
+import { MIGRATIONS } from '../../src/cloud/migrations.ts';
 import { SqliteCloudStore } from '../../src/cloud/sqlite-store.ts';
 import { routes } from '../../src/core/api.ts';
 import { DEMO_POLICY, setupTeam, startCloud } from '../support/cloud.ts';
@@ -21,7 +21,7 @@ function legacyDatabase(dir: string): { dbPath: string; teamId: string; apiKey: 
   const teamId = 'team_0123456789abcdef';
   const now = new Date().toISOString();
   db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
-  db.exec(MIGRATIONS[0]!);
+  db.exec(MIGRATIONS[0]!.sqlite);
   db.prepare('INSERT INTO schema_migrations VALUES (1, ?)').run(now);
   db.prepare('INSERT INTO teams (id, name, created_at) VALUES (?, ?, ?)').run(teamId, 'Old team', now);
   db.prepare('INSERT INTO api_keys (key_id, team_id, secret_hash, created_at) VALUES (?, ?, ?, ?)').run(

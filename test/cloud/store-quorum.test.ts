@@ -1,18 +1,15 @@
-/** The decisions-and-quorum store contract against the embedded SQLite store. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SqliteCloudStore } from '../../src/cloud/sqlite-store.ts';
+/** The decisions-and-quorum store contract against both stores: SQLite and PostgreSQL. */
+import { after, describe } from 'node:test';
+import { storeBackends } from '../support/stores.ts';
 import { describeQuorumStoreContract } from './contract/quorum-store.ts';
 
-describeQuorumStoreContract('SQLite', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'heso-quorum-store-'));
-  const store = new SqliteCloudStore({ path: join(dir, 'cloud.db') });
-  return {
-    store,
-    dispose: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+for (const backend of storeBackends()) {
+  describe(backend.name, { skip: backend.skip }, () => {
+    after(() => backend.cleanup());
+    // Each open is a fresh database; the backend closes and removes them all at the end.
+    describeQuorumStoreContract(backend.name, async () => ({
+      store: (await backend.open()).store,
+      dispose: async () => {},
+    }));
+  });
+}

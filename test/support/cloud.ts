@@ -14,10 +14,10 @@ import { fileURLToPath } from 'node:url';
 import type { IssuedRole } from '../../src/cloud/admin.ts';
 import * as adminOps from '../../src/cloud/admin.ts';
 import type { CloudLimits } from '../../src/cloud/context.ts';
+import { openCloudStore } from '../../src/cloud/open-store.ts';
 import type { RateLimitOptions } from '../../src/cloud/rate-limit.ts';
 import { newPendingApproval } from '../../src/cloud/routes-approvals.ts';
 import { type CloudLoggerOptions, createCloudServer } from '../../src/cloud/server.ts';
-import { SqliteCloudStore } from '../../src/cloud/sqlite-store.ts';
 import type { ApproverLabels, CloudStore } from '../../src/cloud/store.ts';
 import type { Approval } from '../../src/core/api.ts';
 import { canonicalize } from '../../src/core/canonical.ts';
@@ -50,7 +50,7 @@ export interface CloudHandle {
 }
 
 export interface StartCloudOptions {
-  /** Database file; default a fresh temp dir, removed on stop. */
+  /** Database file or postgres:// URL; default a SQLite file in a fresh temp dir, removed on stop. */
   dbPath?: string;
   rateLimit?: Partial<RateLimitOptions>;
   /** Server clock; tests move time with it (e.g. to expire approvals). */
@@ -104,7 +104,7 @@ export async function startCloud(opts: StartCloudOptions = {}): Promise<CloudHan
   const temp = opts.dbPath ? null : tempDb();
   const dbPath = opts.dbPath ?? temp!.dbPath;
   const now = opts.now ?? (() => new Date());
-  const store = new SqliteCloudStore({ path: dbPath });
+  const store = await openCloudStore(dbPath);
   const logger: false | CloudLoggerOptions = opts.logStream ? { level: 'info', stream: opts.logStream } : false;
   const app = createCloudServer({
     store,
@@ -221,7 +221,7 @@ export async function spawnCloud(opts: SpawnCloudOptions = {}): Promise<SpawnedC
     if (timer) clearTimeout(timer);
   };
   const withStore = async <T>(fn: (store: CloudStore) => Promise<T>): Promise<T> => {
-    const store = new SqliteCloudStore({ path: dbPath });
+    const store = await openCloudStore(dbPath);
     try {
       return await fn(store);
     } finally {
@@ -273,7 +273,7 @@ export async function fillPendingQueue(
   count: number,
   opts: { operatorSecret: Uint8Array; workflow: string; openedBy?: string },
 ): Promise<Approval[]> {
-  const store = new SqliteCloudStore({ path: dbPath });
+  const store = await openCloudStore(dbPath);
   try {
     const now = Date.now();
     const opened = await Promise.all(
