@@ -151,13 +151,30 @@ function humanReport(file: string, receipt: unknown, result: VerifyResult): stri
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * `--trust KEY` / `--operator KEY` as `--trust=KEY`: a base64url key may start with "-", which
+ * parseArgs would otherwise refuse as an ambiguous option value (1 key in 64).
+ */
+function withKeyValuesAttached(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if ((arg === '--trust' || arg === '--operator') && next !== undefined && next !== '--') {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 export async function runVerify(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   try {
     const { values, positionals } = (() => {
       try {
         return parseArgs({
-          args: argv,
+          args: withKeyValuesAttached(argv),
           allowPositionals: true,
           options: {
             trust: { type: 'string', multiple: true },

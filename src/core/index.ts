@@ -72,6 +72,7 @@ export {
   TrustFile,
   type TrustKeys,
   trustKeysFromText,
+  trustSetOfPins,
 } from './trust-file.ts';
 export {
   compareTimestamps,

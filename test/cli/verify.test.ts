@@ -158,6 +158,11 @@ describe('heso verify', { concurrency: 4 }, () => {
     assert.equal(badTrust.code, 2);
     assert.match(badTrust.stderr, /--trust not-a-key: neither a base64url public key/);
 
+    // A key may start with "-" (1 in 64): it is read as the option's value, not as another option.
+    const dashKey = `-${approverKey.slice(1)}`;
+    const dashed = await heso('verify', receiptPath, '--trust', dashKey, '--operator', dashKey);
+    assert.doesNotMatch(dashed.stderr, /ambiguous|forget to specify/);
+
     const badTrustFile = await heso('verify', receiptPath, '--trust', file('bad-trust.json', '{"approverKeys": 5}'));
     assert.equal(badTrustFile.code, 2);
     assert.match(badTrustFile.stderr, /approverKeys/);
