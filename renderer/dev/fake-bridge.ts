@@ -281,6 +281,17 @@ export function installFakeBridge(): void {
       withdrawn: false,
       message: 'Nothing to withdraw: no signed decision for this approval is waiting to be sent on this device.',
     }),
+    'approval:rule': ({ approvalId }) => {
+      const item = items.find((i) => i.approval.id === approvalId);
+      const policy = item?.approval.receipt.statement.policy ?? { version: '2026-11-27.3', ruleId: null };
+      return {
+        ...policy,
+        rule: policy.ruleId
+          ? { id: policy.ruleId, description: 'Refunds above 1000 need a human', verdict: 'suspend', when: ['amount > 1000'] }
+          : null,
+        problem: policy.ruleId ? null : "No rule matched: the policy's default verdict applied.",
+      };
+    },
     'operators:list': () => [],
     'operators:trustItem': ({ approvalId, fingerprint }) => {
       const item = items.find((i) => i.approval.id === approvalId);

@@ -17,6 +17,7 @@ import type {
   PendingItem,
   ProfileView,
   QueueSnapshot,
+  RuleView,
   TrustedOperatorView,
   WithdrawOutcome,
 } from '../approver/api.ts';
@@ -96,6 +97,8 @@ export const invokeContract = {
     args: z.strictObject({ approvalId: Id, fingerprint: z.string().min(1).max(100) }),
     result: {} as PendingItem,
   },
+  /** The rule that suspended a pending approval, as the control plane's policy of the receipt's version has it. */
+  'approval:rule': { args: z.strictObject({ approvalId: Id }), result: {} as RuleView },
   'history:get': { args: z.strictObject({ name: Id.optional() }), result: {} as HistoryView },
   'settings:get': { args: z.null(), result: {} as Settings },
   'settings:set': { args: Settings.partial().strict(), result: {} as Settings },

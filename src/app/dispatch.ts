@@ -102,6 +102,7 @@ export function createDispatcher(engine: ApproverEngineApi, deps: DispatcherDeps
     'approval:withdraw': (a) => engine.withdrawDecision(a.approvalId),
     'operators:list': (a) => engine.listTrustedOperators(a.name),
     'operators:trustItem': (a) => engine.trustItemOperator({ approvalId: a.approvalId, fingerprint: a.fingerprint }),
+    'approval:rule': (a) => engine.ruleFor(a.approvalId),
     'history:get': (a) => engine.history(a.name),
     'settings:get': async () => deps.settings.get(),
     'settings:set': (a) => deps.settings.update(a),

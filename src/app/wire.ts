@@ -21,6 +21,7 @@ const INVOKE: Record<InvokeChannel, true> = {
   'approval:get': true,
   'approval:decide': true,
   'approval:withdraw': true,
+  'approval:rule': true,
   'operators:list': true,
   'operators:trustItem': true,
   'history:get': true,

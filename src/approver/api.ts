@@ -8,7 +8,16 @@
  */
 import { z } from 'zod';
 import type { ApiKeyRole, Approval } from '../core/api.ts';
-import { ActionHash, type ApproverStatus, ChallengeB64, type Decision, Id, KeyId, Timestamp } from '../core/schemas.ts';
+import {
+  ActionHash,
+  type ApproverStatus,
+  ChallengeB64,
+  type Decision,
+  Id,
+  KeyId,
+  type PolicyRule,
+  Timestamp,
+} from '../core/schemas.ts';
 
 export interface ProfileView {
   /** Local profile name (defaults to the team id). */
@@ -246,6 +255,17 @@ export interface EngineEvents {
   notify: NotificationRequest;
 }
 
+/** The rule that suspended an approval (see policy-rule.ts): its text comes from the control plane. */
+export interface RuleView {
+  /** The policy version and rule id the receipt names (signed by the operator). */
+  version: string;
+  ruleId: string | null;
+  /** The rule as the control plane's policy of that same version has it; null with `problem`. */
+  rule: PolicyRule | null;
+  /** Why the rule cannot be shown (another current version, no such rule, fetch failed). */
+  problem: string | null;
+}
+
 export interface HistoryView {
   entries: AuditEntryView[];
   verification: AuditLogVerification;
@@ -281,5 +301,7 @@ export interface ApproverEngineApi {
   /** Forgets an operator key (or only one workflow of it). */
   removeTrustedOperator(input: { keyId: string; workflow?: string; profile?: string }): Promise<TrustedOperatorView[]>;
   history(profileName?: string): Promise<HistoryView>;
+  /** The rule that suspended a pending approval, from the control plane's policy of the version it names. */
+  ruleFor(approvalId: string, profileName?: string): Promise<RuleView>;
   on<K extends keyof EngineEvents>(event: K, listener: (payload: EngineEvents[K]) => void): () => void;
 }

@@ -17,6 +17,7 @@ import type {
   PendingItem,
   ProfileView,
   QueueSnapshot,
+  RuleView,
   TrustedOperatorView,
   TrustItemOperatorInput,
   TrustOperatorInput,
@@ -40,6 +41,7 @@ import type { KeyStore } from './key-store.ts';
 import { IDLE_CONNECTION, LiveQueue } from './live-queue.ts';
 import { NotificationCoalescer, notificationFor, type Timers } from './notifications.ts';
 import { addTrust, assertTrustable, removeTrust, type TrustedOperator } from './operator-trust.ts';
+import { ruleViewOf } from './policy-rule.ts';
 import * as ops from './profile-ops.ts';
 import { currentKey, ProfilesConfig, type StoredProfile } from './profiles.ts';
 import { type Clock, isoAt, type Logger, type Random, realSleep, type Sleep, silentLogger } from './runtime.ts';
@@ -510,6 +512,13 @@ export class ApproverEngine implements ApproverEngineApi {
     const keys = new Map(profile.keys.map((k) => [k.keyId, k.publicKey]));
     const [entries, verification] = await Promise.all([log.entries(), log.verify(keys)]);
     return { entries, verification };
+  }
+
+  async ruleFor(approvalId: string, profileName?: string): Promise<RuleView> {
+    const profile = await this.resolveProfile(profileName);
+    const item = await this.fetchItem(approvalId, profile.name);
+    if (!item) throw new InputError(`Approval ${approvalId} is not pending for profile ${profile.name}.`);
+    return ruleViewOf(item, profile.teamId, await clientFor(this.#ctx, profile));
   }
 
   /** Where a profile's audit log lives (for `verify-log` output). */
