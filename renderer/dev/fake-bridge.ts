@@ -28,7 +28,8 @@ import { canonicalize } from '../../src/core/canonical.ts';
 import { fingerprintOf, generateKeyPair, keyIdOf, randomBytes, shortCode } from '../../src/core/crypto.ts';
 import { b64url } from '../../src/core/encoding.ts';
 import type { Action } from '../../src/core/schemas.ts';
-import { attachCosignature, buildCosignature, buildReceipt } from '../../src/core/statements.ts';
+import { attachCosignature, buildCosignature } from '../../src/core/statements.ts';
+import { makePendingItem } from './fake-items.ts';
 
 const scenario = new URLSearchParams(location.search).get('fake') ?? 'default';
 const TEAM = 'acme-payments';
@@ -43,47 +44,7 @@ function makeItem(
   tamper = false,
   firstSeen = false,
 ): PendingItem {
-  const receipt = buildReceipt(
-    { teamId: TEAM, action, verdict: 'suspend', policy: { version: '2026-11-27.3', ruleId } },
-    operator.secretKey,
-  );
-  const approval: Approval = {
-    id: `apr_${Array.from(randomBytes(8), (b) => b.toString(16).padStart(2, '0')).join('')}`,
-    teamId: TEAM,
-    status: 'pending',
-    receipt,
-    challenge: b64url.encode(randomBytes(32)),
-    createdAt: iso(-95_000),
-    expiresAt: iso(expiresInMs),
-    cosignature: null,
-    decidedAt: null,
-  };
-  if (tamper) (approval.receipt.statement.action.params as Record<string, unknown>).amount = 990000;
-  const fingerprint = fingerprintOf(operator.publicKey);
-  const reasons = [
-    ...(tamper ? ['action hash does not match the action (the params were changed after signing)'] : []),
-    ...(firstSeen
-      ? [
-          `operator key ${fingerprint} is not trusted on this device for workflow "${action.workflow}" (first seen): compare its fingerprint with your team admin, then trust it before approving`,
-        ]
-      : []),
-  ];
-  return {
-    approval,
-    verification: { ok: reasons.length === 0, reasons },
-    quarantined: tamper,
-    operator: {
-      keyId: keyIdOf(operator.publicKey),
-      fingerprint,
-      publicKey: b64url.encode(operator.publicKey),
-      workflow: action.workflow,
-      trust: firstSeen ? 'first_seen' : 'trusted',
-      pinnedKeys: [],
-    },
-    shortCode: shortCode(receipt.statement.actionHash),
-    canonicalAction: canonicalize(approval.receipt.statement.action),
-    receivedAt: iso(-90_000),
-  };
+  return makePendingItem({ teamId: TEAM, operator, action, ruleId, expiresInMs, tamper, firstSeen });
 }
 
 function seedItems(): PendingItem[] {

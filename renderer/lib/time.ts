@@ -24,7 +24,6 @@ function subscribe(intervalMs: number, listener: () => void): () => void {
   const clock = clockFor(intervalMs);
   clock.listeners.add(listener);
   if (!clock.timer) {
-    clock.now = Date.now();
     clock.timer = setInterval(() => {
       clock.now = Date.now();
       for (const notify of clock.listeners) notify();
