@@ -56,9 +56,7 @@ async function main(): Promise<void> {
   try {
     const app = await openStubbedApp(browser, stubData([]), { viewport: { width: 1280, height: 800 } });
     await app.page.getByTestId('queue-empty').waitFor();
-    await app.page.evaluate((all) => {
-      Object.assign(window, { __benchItems: all });
-    }, items);
+    await app.page.evaluate(`window.__benchItems = ${JSON.stringify(items)};`);
     const measure = (count: number) =>
       app.page.evaluate(`(${MEASURE})(${count})`) as Promise<{ ms: number; nodes: number }>;
     for (let i = 0; i < WARMUP; i++) {
