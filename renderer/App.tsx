@@ -324,7 +324,7 @@ function Screen(props: ScreenProps) {
         />
       );
     case 'history':
-      return <HistoryView profile={activeProfile} />;
+      return <HistoryView profile={activeProfile} onVerify={() => setRoute({ view: 'verifier' })} />;
     case 'verifier':
       return <VerifierView profile={activeProfile} />;
     case 'settings':

@@ -16,6 +16,7 @@ import type {
   Settings,
 } from '../../src/app/contract.ts';
 import type {
+  AuditEntryView,
   ConnectionState,
   DecisionOutcome,
   HistoryView,
@@ -148,8 +149,10 @@ export function installFakeBridge(): void {
     summary: string,
     approvalId: string | null,
     decision: 'approve' | 'deny' | null,
+    decided: AuditEntryView['decided'] = null,
   ) => {
     history.entries.push({
+      decided,
       seq: history.entries.length + 1,
       kind,
       at: iso(0),
@@ -229,7 +232,15 @@ export function installFakeBridge(): void {
         receipt: attachCosignature(item.approval.receipt, cosignature),
       };
       items = items.filter((i) => i !== item);
-      audit('decision', `${decision} ${item.approval.receipt.statement.action.tool}`, approvalId, decision);
+      const { tool, account, workflow, params } = item.approval.receipt.statement.action;
+      audit('decision', `${decision} ${tool}`, approvalId, decision, {
+        action: { tool, account, workflow, params },
+        shortCode: item.shortCode,
+        reason: reason ?? null,
+        outcome: 'accepted',
+        receiptId: item.approval.receipt.statement.receiptId,
+        actionHash: item.approval.receipt.statement.actionHash,
+      });
       setTimeout(() => emit('queue', snapshot()), 0);
       const outcome: DecisionOutcome = {
         status: 'accepted',

@@ -14,6 +14,7 @@ import {
   ChallengeB64,
   type Decision,
   Id,
+  type JsonObject,
   KeyId,
   type PolicyRule,
   Timestamp,
@@ -231,6 +232,19 @@ export interface AuditEntryView {
   approvalId: string | null;
   decision: Decision | null;
   hash: string;
+  /** For decisions: what was decided, read from the entry's signed details (null fields when absent). */
+  decided: DecidedView | null;
+}
+
+/** What a decision entry records about the action, for history rows and the JSON Lines export. */
+export interface DecidedView {
+  /** The action as reviewed on this device (absent for decisions re-sent after a restart). */
+  action: { tool: string; account: string; workflow: string; params: JsonObject } | null;
+  shortCode: string | null;
+  reason: string | null;
+  outcome: string | null;
+  receiptId: string | null;
+  actionHash: string | null;
 }
 
 export interface AuditLogVerification {

@@ -49,6 +49,12 @@ import { type KeySession, Secrets } from './secrets.ts';
 import { SeenApprovals } from './seen-approvals.ts';
 import { inspectApproval } from './verify-approval.ts';
 
+/** The action fields an audit entry keeps (the summary is the agent's words: not kept). */
+function actionOf(item: PendingItem) {
+  const { tool, account, workflow, params } = item.approval.receipt.statement.action;
+  return { tool, account, workflow, params };
+}
+
 export interface ApproverEngineOptions {
   keyStore: KeyStore;
   /** Holds profiles.json (public material only). */
@@ -449,6 +455,9 @@ export class ApproverEngine implements ApproverEngineApi {
     keys?: KeySession,
   ): Promise<DecisionOutcome> {
     const st = cosignature.statement;
+    // What the person reviewed, for the audit entry: the held item, only if it is the action signed for.
+    const held = this.#heldItem(profile, st.approvalId);
+    const reviewed = held?.approval.receipt.statement.actionHash === st.actionHash ? held : undefined;
     const outcome = await submitDecision(cosignature, {
       client: await clientFor(this.#ctx, profile),
       teamId: profile.teamId,
@@ -476,6 +485,7 @@ export class ApproverEngine implements ApproverEngineApi {
         approvalId: st.approvalId,
         decision: st.decision,
         details: {
+          ...(reviewed ? { action: actionOf(reviewed), shortCode: reviewed.shortCode } : {}),
           actionHash: st.actionHash,
           receiptId: st.receiptId,
           ...(st.reason === undefined ? {} : { reason: st.reason }),

@@ -7,8 +7,11 @@
  * "Next item" goes on to the next approval.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, expect } from '@playwright/test';
+import type { AuditEntryView } from '../../src/approver/api.ts';
+import { shortCode } from '../../src/core/crypto.ts';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.ts';
 import { DEMO_POLICY } from '../support/cloud.ts';
 import { createWorld, keyringSkipReason, openDetail } from './world.ts';
@@ -82,6 +85,23 @@ describe('approver UI: the detail leads with what will run', { skip: skip ?? fal
       await expect(next).toBeFocused();
       await next.click();
       await expect(page.getByTestId('detail')).toHaveAttribute('data-approval-id', second.approval.id);
+
+      // History says what was decided, and exports the log as JSON Lines for auditors.
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'History' }).click();
+      const row = page.locator('[data-testid=history-entry][data-kind=decision]').first();
+      await expect(row.getByTestId('history-action')).toContainText('Refund 2,500 EUR · account cust_4821');
+      await expect(row.getByTestId('history-reason')).toHaveText('Wrong amount');
+      await expect(row).toContainText(shortCode(lying.approval.receipt.statement.actionHash));
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('history-export').click()]);
+      assert.match(download.suggestedFilename(), /^heso-audit-e2e-\d{4}-\d{2}-\d{2}\.jsonl$/);
+      const lines = readFileSync((await download.path()) ?? '', 'utf8').trim().split('\n');
+      const entries = lines.map((line) => JSON.parse(line) as AuditEntryView);
+      assert.deepEqual(
+        entries.map((e) => e.kind),
+        ['enrol', 'decision'],
+      );
+      assert.equal(entries[1]?.decided?.reason, 'Wrong amount');
+      assert.equal(entries[1]?.decided?.action?.params.amount, 2500);
       assert.deepEqual(world.tracked.problems, []);
     } finally {
       await world.close();
