@@ -11,6 +11,7 @@ import { NewItemAnnouncer } from './components/NewItemAnnouncer.tsx';
 import { KeyStatusPill } from './components/StatusPill.tsx';
 import { errorMessage, invoke, useBridgeEvent } from './lib/bridge.ts';
 import { useKeyStatusRefresh } from './lib/key-status.ts';
+import { useWebNotifications } from './lib/web-notifications.ts';
 import { DEFAULT_QUERY, entryOf, orderQueue, type QueueEntry, type QueueQuery, toolsOf } from './lib/queue-order.ts';
 import { DetailView } from './views/Detail.tsx';
 import { HistoryView } from './views/History.tsx';
@@ -70,8 +71,12 @@ export function App() {
   }, []);
   useBridgeEvent('navigate', ({ approvalId }) => setRoute({ view: 'detail', approvalId }));
 
+  // The profile the person chose to follow: the header shows it at once, even before the
+  // first snapshot of its queue arrives (a late event of the old queue must not show the old name).
+  const [following, setFollowing] = useState<string | null>(null);
   const startQueue = useCallback(
     async (name: string) => {
+      setFollowing(name);
       await invoke('queue:start', { name });
       const eventsBefore = eventsSeen.current;
       applySnapshotIfCurrent(await invoke('queue:snapshot', null), eventsBefore);
@@ -131,8 +136,11 @@ export function App() {
     [shown],
   );
   useFocusOnNavigation(route);
+  // The desktop app notifies from the main process; in a browser the page does it itself.
+  useWebNotifications(info?.shell === 'browser' && (settings?.notifications ?? false), snapshot.items, openDetail);
 
-  const activeProfile = profiles?.find((p) => p.name === snapshot.profile) ?? profiles?.[0] ?? null;
+  const activeName = following ?? snapshot.profile;
+  const activeProfile = profiles?.find((p) => p.name === activeName) ?? profiles?.[0] ?? null;
   const updateProfile = (next: ProfileView) =>
     setProfiles((list) => (list ? list.map((p) => (p.name === next.name ? next : p)) : [next]));
   useKeyStatusRefresh(activeProfile, updateProfile);
@@ -189,12 +197,7 @@ export function App() {
           </nav>
         )}
         {activeProfile && !onboarding && (
-          <div className="header-profile">
-            <span className="header-profile-name">
-              {activeProfile.displayName} · {activeProfile.teamId}
-            </span>
-            <KeyStatusPill status={activeProfile.keyStatus} />
-          </div>
+          <ProfileSwitcher profiles={profiles} active={activeProfile} onSwitch={startQueue} />
         )}
       </header>
       {!onboarding && (
@@ -241,6 +244,39 @@ export function App() {
           />
         )}
       </main>
+    </div>
+  );
+}
+
+/** The active profile, always in the header; a switcher when there is more than one. */
+function ProfileSwitcher(props: {
+  profiles: ProfileView[];
+  active: ProfileView;
+  onSwitch: (name: string) => Promise<void>;
+}) {
+  const { profiles, active } = props;
+  const label = (p: ProfileView) => `${p.displayName} · ${p.teamId}`;
+  return (
+    <div className="header-profile" data-testid="header-profile" data-profile={active.name}>
+      {profiles.length > 1 ? (
+        <label className="header-switcher">
+          <span className="visually-hidden">Active profile</span>
+          <select
+            data-testid="profile-switcher"
+            value={active.name}
+            onChange={(event) => void props.onSwitch(event.target.value)}
+          >
+            {profiles.map((p) => (
+              <option key={p.name} value={p.name}>
+                {label(p)}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : (
+        <span className="header-profile-name">{label(active)}</span>
+      )}
+      <KeyStatusPill status={active.keyStatus} />
     </div>
   );
 }

@@ -7,6 +7,7 @@ import { Modal } from '../components/Modal.tsx';
 import { Fingerprint, KeyStatusPill } from '../components/StatusPill.tsx';
 import { Visible } from '../components/Visible.tsx';
 import { errorMessage, invoke } from '../lib/bridge.ts';
+import { requestNotificationPermission, useNotificationPermission } from '../lib/web-notifications.ts';
 
 export interface SettingsViewProps {
   profiles: ProfileView[];
@@ -20,13 +21,55 @@ export interface SettingsViewProps {
   onAddProfile: () => void;
 }
 
-const PREFERENCES: { key: keyof Settings; label: string; help: string }[] = [
-  { key: 'notifications', label: 'Notifications', help: 'Tell me when an approval waits (never approves anything).' },
-  { key: 'launchAtLogin', label: 'Launch at login', help: 'Start in the tray when I log in.' },
-  { key: 'closeToTray', label: 'Close to tray', help: 'Keep following the queue after the window is closed.' },
+const PREFERENCES: { key: keyof Settings; label: string; help: string; desktopOnly: boolean }[] = [
+  {
+    key: 'notifications',
+    label: 'Notifications',
+    help: 'Tell me when an approval waits (never approves anything).',
+    desktopOnly: false,
+  },
+  { key: 'launchAtLogin', label: 'Launch at login', help: 'Start in the tray when I log in.', desktopOnly: true },
+  {
+    key: 'closeToTray',
+    label: 'Close to tray',
+    help: 'Keep following the queue after the window is closed.',
+    desktopOnly: true,
+  },
 ];
 
+/** In a browser, notifications need the browser's permission, asked for from a click. */
+function BrowserNotifications() {
+  const [permission, setPermission] = useNotificationPermission();
+  if (permission === 'granted')
+    return (
+      <p className="notice notice-ok" data-testid="notification-permission" data-permission="granted">
+        Browser notifications are allowed for this tab.
+      </p>
+    );
+  if (permission === 'unsupported' || permission === 'denied')
+    return (
+      <p className="notice" data-testid="notification-permission" data-permission={permission}>
+        {permission === 'denied'
+          ? 'This browser blocks notifications for this page: allow them in the site settings (the icon left of the address).'
+          : 'This browser cannot show notifications.'}
+      </p>
+    );
+  return (
+    <p data-testid="notification-permission" data-permission="default">
+      <button
+        type="button"
+        className="button button-small"
+        data-testid="allow-notifications"
+        onClick={async () => setPermission(await requestNotificationPermission())}
+      >
+        Allow browser notifications
+      </button>
+    </p>
+  );
+}
+
 export function SettingsView(props: SettingsViewProps) {
+  const browser = props.info?.shell === 'browser';
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState<keyof Settings | null>(null);
 
@@ -70,8 +113,15 @@ export function SettingsView(props: SettingsViewProps) {
       </section>
       <section className="card" aria-labelledby="prefs-title">
         <h2 id="prefs-title">Preferences</h2>
+        {browser && (
+          <p className="field-help" data-testid="tray-note">
+            Launch at login and the tray belong to the desktop app. In this browser tab, notifications work while the
+            tab is open.
+          </p>
+        )}
+        {browser && props.settings?.notifications && <BrowserNotifications />}
         {props.settings ? (
-          PREFERENCES.map((pref) => (
+          PREFERENCES.filter((pref) => !(browser && pref.desktopOnly)).map((pref) => (
             <label className="checkbox" key={pref.key}>
               <input
                 type="checkbox"

@@ -84,7 +84,10 @@ const STUB_SOURCE = `(data) => {
   const handlers = {
     'app:info': () => state.info,
     'profiles:list': () => state.profiles,
-    'queue:start': () => null,
+    'queue:start': (a) => {
+      state.snapshot = { ...state.snapshot, profile: a.name, items: [] };
+      return null;
+    },
     'queue:snapshot': () => state.snapshot,
     'approval:get': (a) => state.snapshot.items.find((i) => i.approval.id === a.approvalId) ?? null,
     'approval:rule': (a) =>
@@ -131,7 +134,12 @@ export interface StubbedApp extends TrackedPage {
 export async function openStubbedApp(
   browser: Browser,
   data: StubData,
-  options: { colorScheme?: 'light' | 'dark'; viewport?: { width: number; height: number } } = {},
+  options: {
+    colorScheme?: 'light' | 'dark';
+    viewport?: { width: number; height: number };
+    /** More plain-JavaScript to run before the page's scripts (e.g. a recording Notification). */
+    initScript?: string;
+  } = {},
 ): Promise<StubbedApp> {
   const tracked = await openPage(browser, options);
   const { context, page } = tracked;
@@ -147,6 +155,7 @@ export async function openStubbedApp(
     }
   });
   await page.addInitScript({ content: `(${STUB_SOURCE})(${JSON.stringify(data)});` });
+  if (options.initScript) await page.addInitScript({ content: options.initScript });
   await page.goto(`${STUB_ORIGIN}/`);
   return {
     ...tracked,
