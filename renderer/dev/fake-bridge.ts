@@ -189,6 +189,7 @@ export function installFakeBridge(): void {
       profiles = profiles.map((p) => (p.name === name ? { ...p, keyStatus: 'active' } : p));
       return profiles.find((p) => p.name === name)!;
     },
+    'profiles:replaceApiKey': ({ name }) => profiles.find((p) => p.name === name)!,
     'profiles:rotateKey': ({ name }) => {
       const key = generateKeyPair();
       profiles = profiles.map((p) =>

@@ -7,9 +7,8 @@ import { type FormEvent, useState } from 'react';
 import { invokeContract } from '../../src/app/contract.ts';
 import type { ProfileView } from '../../src/approver/api.ts';
 import { FormError } from '../components/FormError.tsx';
-import { Fingerprint, KeyStatusPill } from '../components/StatusPill.tsx';
+import { FingerprintComparison } from '../components/FingerprintComparison.tsx';
 import { errorMessage, invoke } from '../lib/bridge.ts';
-import { useKeyStatusRefresh } from '../lib/key-status.ts';
 
 type FieldName = 'endpoint' | 'teamId' | 'apiKey' | 'displayName' | 'profileName';
 type FieldErrors = Partial<Record<FieldName, string>>;
@@ -209,23 +208,8 @@ function KeyStep(props: {
   onDone: (p: ProfileView) => Promise<void>;
 }) {
   const { profile } = props;
-  // The status follows activation by itself; the button is for the impatient.
-  useKeyStatusRefresh(profile, props.onProfile);
-  const [busy, setBusy] = useState<'refresh' | 'continue' | null>(null);
+  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-
-  const refresh = async () => {
-    setBusy('refresh');
-    setError(null);
-    try {
-      props.onProfile(await invoke('profiles:refresh', { name: profile.name }));
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(null);
-    }
-  };
-
   return (
     <div className="card" data-testid="onboarding-key">
       <h1 id="onboarding-title">Compare your key with your admin</h1>
@@ -233,54 +217,22 @@ function KeyStep(props: {
         Your approver key was created and sent to the control plane as <strong>pending</strong>. Before it can sign,
         your admin must check that the key they received is really yours.
       </p>
-      <div className="fingerprint-box">
-        <span className="fingerprint-label">Your key fingerprint</span>
-        <Fingerprint value={profile.fingerprint} large />
-        <span className="field-help">
-          Key id <span className="mono">{profile.keyId}</span>
-        </span>
-      </div>
-      <ol className="howto">
-        <li>
-          Contact your admin by a channel you already trust (in person, a call, your team chat) — not by replying to an
-          email that asked for it.
-        </li>
-        <li>Read the fingerprint aloud, group by group. Your admin compares it with the one they see for your name.</li>
-        <li>If every group matches, your admin activates the key. If anything differs, stop and tell them.</li>
-      </ol>
-      <div className="key-status-row">
-        <span>Key status:</span>
-        <KeyStatusPill status={profile.keyStatus} />
-        <button
-          type="button"
-          className="button button-small"
-          onClick={refresh}
-          disabled={busy !== null}
-          data-testid="refresh-status"
-        >
-          {busy === 'refresh' ? 'Checking…' : 'Refresh status'}
-        </button>
-      </div>
-      <p className={profile.keyStatus === 'active' ? 'notice notice-ok' : 'notice'} role="status" data-testid="key-progress">
-        {profile.keyStatus === 'active'
-          ? 'Your admin compared the fingerprint and activated this key. You can approve requests now.'
-          : 'Waiting for your admin to compare the fingerprint and activate the key. This page updates by itself.'}
-      </p>
+      <FingerprintComparison profile={profile} onProfile={props.onProfile} />
       <FormError message={error} />
       <div className="form-actions">
         <button
           type="button"
           className="button button-primary"
-          disabled={busy !== null}
+          disabled={busy}
           data-testid="onboarding-continue"
           onClick={async () => {
-            setBusy('continue');
+            setBusy(true);
             setError(null);
             try {
               await props.onDone(profile);
             } catch (err) {
               setError(errorMessage(err));
-              setBusy(null);
+              setBusy(false);
             }
           }}
         >

@@ -2,7 +2,9 @@
 import { useState } from 'react';
 import type { AppInfo, Settings } from '../../src/app/contract.ts';
 import type { ProfileView } from '../../src/approver/api.ts';
+import { FingerprintComparison } from '../components/FingerprintComparison.tsx';
 import { FormError } from '../components/FormError.tsx';
+import { ReplaceApiKeyDialog } from '../components/ReplaceApiKeyDialog.tsx';
 import { Modal } from '../components/Modal.tsx';
 import { Fingerprint, KeyStatusPill } from '../components/StatusPill.tsx';
 import { Visible } from '../components/Visible.tsx';
@@ -150,7 +152,7 @@ export function SettingsView(props: SettingsViewProps) {
   );
 }
 
-type Confirm = 'none' | 'rotate' | 'remove';
+type Confirm = 'none' | 'rotate' | 'remove' | 'apiKey';
 
 function ProfileCard(props: {
   profile: ProfileView;
@@ -164,6 +166,8 @@ function ProfileCard(props: {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [typedName, setTypedName] = useState('');
+  /** After a rotation: the fingerprint-comparison step, as at onboarding. */
+  const [compare, setCompare] = useState(false);
 
   const run = async (work: () => Promise<void>) => {
     setBusy(true);
@@ -241,6 +245,9 @@ function ProfileCard(props: {
         >
           Refresh key status
         </button>
+        <button type="button" className="button button-small" disabled={busy} onClick={() => setConfirm('apiKey')}>
+          Replace API key…
+        </button>
         <button type="button" className="button button-small" disabled={busy} onClick={() => setConfirm('rotate')}>
           Rotate key…
         </button>
@@ -253,6 +260,9 @@ function ProfileCard(props: {
           Remove…
         </button>
       </div>
+      {confirm === 'apiKey' && (
+        <ReplaceApiKeyDialog profile={profile} onClose={() => setConfirm('none')} onReplaced={props.onChanged} />
+      )}
       {confirm === 'rotate' && (
         <Modal title="Rotate your approver key?" onClose={() => setConfirm('none')} testId="rotate-dialog">
           <p>
@@ -271,10 +281,24 @@ function ProfileCard(props: {
               className="button button-primary"
               disabled={busy}
               onClick={() =>
-                run(async () => props.onChanged(await invoke('profiles:rotateKey', { name: profile.name })))
+                run(async () => {
+                  props.onChanged(await invoke('profiles:rotateKey', { name: profile.name }));
+                  setCompare(true);
+                })
               }
             >
               {busy ? 'Rotating…' : 'Rotate key'}
+            </button>
+          </div>
+        </Modal>
+      )}
+      {compare && (
+        <Modal title="Compare your new key with your admin" onClose={() => setCompare(false)} testId="compare-dialog">
+          <p>The same step as when you set up this device: your admin activates the new key after comparing it.</p>
+          <FingerprintComparison profile={profile} onProfile={props.onChanged} />
+          <div className="modal-actions">
+            <button type="button" className="button button-primary" onClick={() => setCompare(false)}>
+              Done
             </button>
           </div>
         </Modal>

@@ -39,6 +39,7 @@ export interface AppInfo {
 }
 
 const ProfileName = z.strictObject({ name: Id });
+const ApiKeyInput = z.string().min(8, 'looks too short to be an API key').max(512);
 
 /** Invoke channels: argument schema + result type. */
 export const invokeContract = {
@@ -48,7 +49,7 @@ export const invokeContract = {
     args: z.strictObject({
       endpoint: Endpoint,
       teamId: Id,
-      apiKey: z.string().min(8, 'looks too short to be an API key').max(512),
+      apiKey: ApiKeyInput,
       displayName: z.string().min(1, 'enter your name as your admin knows it').max(200),
       profileName: Id.optional(),
     }),
@@ -56,6 +57,7 @@ export const invokeContract = {
   },
   'profiles:refresh': { args: ProfileName, result: {} as ProfileView },
   'profiles:rotateKey': { args: ProfileName, result: {} as ProfileView },
+  'profiles:replaceApiKey': { args: z.strictObject({ name: Id, apiKey: ApiKeyInput }), result: {} as ProfileView },
   'profiles:remove': { args: ProfileName, result: null },
   'queue:start': { args: ProfileName, result: null },
   'queue:snapshot': { args: z.null(), result: {} as QueueSnapshot },

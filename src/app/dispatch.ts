@@ -80,6 +80,7 @@ export function createDispatcher(engine: ApproverEngineApi, deps: DispatcherDeps
       }),
     'profiles:refresh': (a) => engine.refreshKeyStatus(a.name),
     'profiles:rotateKey': (a) => engine.rotateKey(a.name),
+    'profiles:replaceApiKey': (a) => engine.replaceApiKey(a.name, a.apiKey),
     'profiles:remove': async (a) => {
       await engine.removeProfile(a.name);
       return null;

@@ -15,6 +15,7 @@ const INVOKE: Record<InvokeChannel, true> = {
   'profiles:init': true,
   'profiles:refresh': true,
   'profiles:rotateKey': true,
+  'profiles:replaceApiKey': true,
   'profiles:remove': true,
   'queue:start': true,
   'queue:snapshot': true,

@@ -296,6 +296,8 @@ export interface ApproverEngineApi {
   removeProfile(name: string): Promise<void>;
   /** Asks the control plane for the key's enrolment state (pending / active / revoked). */
   refreshKeyStatus(name: string): Promise<ProfileView>;
+  /** Stores a new team API key for a profile (checked with the control plane first); the signing key stays. */
+  replaceApiKey(name: string, apiKey: string): Promise<ProfileView>;
   /** New key, vouched for by the old one, enrolled (pending); the old one revoked. */
   rotateKey(name: string): Promise<ProfileView>;
   /** Starts following the pending queue of a profile (stops any other). */

@@ -137,6 +137,13 @@ export class ApproverEngine implements ApproverEngineApi {
     return viewOf(this.#ctx, profile);
   }
 
+  async replaceApiKey(name: string, apiKey: string): Promise<ProfileView> {
+    const profile = await ops.replaceApiKey(this.#ctx, name, apiKey);
+    // A queue stopped by the old key's rejection starts again with the new one.
+    if (this.#following?.profile.name === name) await this.start(name);
+    return viewOf(this.#ctx, profile);
+  }
+
   async rotateKey(name: string): Promise<ProfileView> {
     const profile = await ops.rotateKey(this.#ctx, name);
     if (this.#following?.profile.name === name) this.#following.profile = profile;

@@ -154,6 +154,10 @@ export class FakeEngine implements ApproverEngineApi {
     this.#record('history', profileName);
     return { entries: [], verification: { ok: true, count: 0, problem: null } };
   }
+  async replaceApiKey(name: string, _apiKey: string): Promise<ProfileView> {
+    this.#record('replaceApiKey', name, '<given>');
+    return this.refreshKeyStatus(name);
+  }
   async ruleFor(approvalId: string): Promise<RuleView> {
     this.#record('ruleFor', approvalId);
     return { version: 'v1', ruleId: null, rule: null, problem: 'fake engine' };
