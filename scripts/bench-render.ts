@@ -7,9 +7,10 @@
  * the ratio is what to compare across machines. Also counts the document's elements with
  * 1,000 items shown. Prints figures only.
  */
+
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { bulkAction, makePendingItem } from '../renderer/dev/fake-items.ts';
 import { generateKeyPair } from '../src/core/crypto.ts';
 import { launchChromium, RENDERER_DIR } from '../test/support/browser.ts';
@@ -50,7 +51,14 @@ async function main(): Promise<void> {
   const operator = generateKeyPair();
   const now = Date.now();
   const items = Array.from({ length: 1000 }, (_, i) =>
-    makePendingItem({ teamId: 'acme', operator, action: bulkAction(i, now), ruleId: 'r', expiresInMs: 60_000 + i * 1000, now }),
+    makePendingItem({
+      teamId: 'acme',
+      operator,
+      action: bulkAction(i, now),
+      ruleId: 'r',
+      expiresInMs: 60_000 + i * 1000,
+      now,
+    }),
   );
   const browser = await launchChromium();
   try {

@@ -1,5 +1,5 @@
 /** "Replace API key": a new team API key for a profile, without a new signing key or a new setup. */
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ProfileView } from '../../src/approver/api.ts';
 import { errorMessage, invoke } from '../lib/bridge.ts';
 import { FormError } from './FormError.tsx';
@@ -11,6 +11,9 @@ export function ReplaceApiKeyDialog(props: {
   onReplaced: (profile: ProfileView) => void;
 }) {
   const [apiKey, setApiKey] = useState('');
+  // The only field in the dialog takes focus when it opens.
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => input.current?.focus(), []);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   return (
@@ -26,7 +29,9 @@ export function ReplaceApiKeyDialog(props: {
           setBusy(true);
           setError(null);
           try {
-            props.onReplaced(await invoke('profiles:replaceApiKey', { name: props.profile.name, apiKey: apiKey.trim() }));
+            props.onReplaced(
+              await invoke('profiles:replaceApiKey', { name: props.profile.name, apiKey: apiKey.trim() }),
+            );
             props.onClose();
           } catch (err) {
             setError(errorMessage(err));
@@ -40,9 +45,8 @@ export function ReplaceApiKeyDialog(props: {
         </p>
         <label className="field">
           <span className="field-label">New API key</span>
-          {/* biome-ignore lint/a11y/noAutofocus: the only field in the dialog */}
           <input
-            autoFocus
+            ref={input}
             type="password"
             autoComplete="off"
             spellCheck={false}

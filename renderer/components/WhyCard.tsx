@@ -92,8 +92,8 @@ export function WhyCard({ item }: { item: PendingItem }) {
             </ul>
           )}
           <p className="field-help">
-            The rule's text is the control plane's copy of policy {rule.version}; whether each condition holds was checked
-            on this device against the signed parameters.
+            The rule's text is the control plane's copy of policy {rule.version}; whether each condition holds was
+            checked on this device against the signed parameters.
           </p>
         </div>
       ) : (

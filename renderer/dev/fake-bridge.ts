@@ -25,8 +25,7 @@ import type {
   QueueSnapshot,
 } from '../../src/approver/api.ts';
 import type { Approval } from '../../src/core/api.ts';
-import { canonicalize } from '../../src/core/canonical.ts';
-import { fingerprintOf, generateKeyPair, keyIdOf, randomBytes, shortCode } from '../../src/core/crypto.ts';
+import { fingerprintOf, generateKeyPair, keyIdOf, randomBytes } from '../../src/core/crypto.ts';
 import { b64url } from '../../src/core/encoding.ts';
 import type { Action } from '../../src/core/schemas.ts';
 import { attachCosignature, buildCosignature } from '../../src/core/statements.ts';
@@ -260,7 +259,12 @@ export function installFakeBridge(): void {
       return {
         ...policy,
         rule: policy.ruleId
-          ? { id: policy.ruleId, description: 'Refunds above 1000 need a human', verdict: 'suspend', when: ['amount > 1000'] }
+          ? {
+              id: policy.ruleId,
+              description: 'Refunds above 1000 need a human',
+              verdict: 'suspend',
+              when: ['amount > 1000'],
+            }
           : null,
         problem: policy.ruleId ? null : "No rule matched: the policy's default verdict applied.",
       };

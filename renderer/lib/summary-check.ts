@@ -114,16 +114,20 @@ function checkAmounts(summary: string, facts: Facts, flags: SummaryFlag[]): void
 }
 
 /** The values the summary mentions that the action does not carry, or carries differently. */
-export function checkSummary(action: Pick<Action, 'tool' | 'account' | 'workflow' | 'params' | 'summary'>): SummaryFlag[] {
+export function checkSummary(
+  action: Pick<Action, 'tool' | 'account' | 'workflow' | 'params' | 'summary'>,
+): SummaryFlag[] {
   const summary = action.summary ?? '';
   if (!summary) return [];
   const facts = factsOf(action);
   const flags: SummaryFlag[] = [];
   const emails = [...summary.matchAll(EMAIL)].map((m) => m[0]);
-  for (const email of emails) if (!mentionedIn(facts, email)) flags.push({ kind: 'email', mentioned: email, problem: 'absent' });
+  for (const email of emails)
+    if (!mentionedIn(facts, email)) flags.push({ kind: 'email', mentioned: email, problem: 'absent' });
   const withoutEmails = emails.reduce((rest, email) => rest.replace(email, ' '), summary);
   const hosts = [...withoutEmails.matchAll(HOST)].map((m) => m[0]).filter((h) => !/^\d+(\.\d+)*$/.test(h));
-  for (const host of hosts) if (!mentionedIn(facts, host)) flags.push({ kind: 'host', mentioned: host, problem: 'absent' });
+  for (const host of hosts)
+    if (!mentionedIn(facts, host)) flags.push({ kind: 'host', mentioned: host, problem: 'absent' });
   const plain = hosts.reduce((rest, host) => rest.replace(host, ' '), withoutEmails);
   for (const match of plain.matchAll(ID)) {
     const id = match[0].replace(/^#/, '');
@@ -136,7 +140,9 @@ export function checkSummary(action: Pick<Action, 'tool' | 'account' | 'workflow
 
 /** One line per flag, for the detail view. */
 export function describeFlag(flag: SummaryFlag): string {
-  const what = { amount: 'amount', currency: 'currency', email: 'email address', host: 'host', id: 'identifier' }[flag.kind];
+  const what = { amount: 'amount', currency: 'currency', email: 'email address', host: 'host', id: 'identifier' }[
+    flag.kind
+  ];
   return flag.problem === 'contradicts'
     ? `The summary says ${flag.mentioned}, but the parameters say ${flag.params}.`
     : `The summary mentions the ${what} ${flag.mentioned}, which the parameters do not contain.`;

@@ -88,9 +88,7 @@ export function DetailView({ approvalId, liveItem, profile, nextId, onOpen, onBa
       outcome={outcome}
       onOutcome={setOutcome}
       back={back}
-      next={
-        <NextItem nextId={nextId} onOpen={onOpen} onBack={onBack} />
-      }
+      next={<NextItem nextId={nextId} onOpen={onOpen} onBack={onBack} />}
     />
   );
 }
@@ -226,13 +224,27 @@ function DetailBody(props: {
 }
 
 /** After a decision: straight on to the next item (focused, so Enter continues), or back to the queue. */
-function NextItem({ nextId, onOpen, onBack }: { nextId: string | null; onOpen: (id: string) => void; onBack: () => void }) {
+function NextItem({
+  nextId,
+  onOpen,
+  onBack,
+}: {
+  nextId: string | null;
+  onOpen: (id: string) => void;
+  onBack: () => void;
+}) {
   const ref = useRef<HTMLButtonElement>(null);
   useEffect(() => ref.current?.focus(), []);
   return (
     <div className="next-item">
       {nextId ? (
-        <button ref={ref} type="button" className="button button-primary" data-testid="next-item" onClick={() => onOpen(nextId)}>
+        <button
+          ref={ref}
+          type="button"
+          className="button button-primary"
+          data-testid="next-item"
+          onClick={() => onOpen(nextId)}
+        >
           Next item →
         </button>
       ) : (

@@ -6,8 +6,8 @@
 import { type FormEvent, useState } from 'react';
 import { invokeContract } from '../../src/app/contract.ts';
 import type { ProfileView } from '../../src/approver/api.ts';
-import { FormError } from '../components/FormError.tsx';
 import { FingerprintComparison } from '../components/FingerprintComparison.tsx';
+import { FormError } from '../components/FormError.tsx';
 import { errorMessage, invoke } from '../lib/bridge.ts';
 
 type FieldName = 'endpoint' | 'teamId' | 'apiKey' | 'displayName' | 'profileName';

@@ -103,7 +103,7 @@ function QueueHead({ snapshot, entries, shown, tools, query, onQuery }: QueueVie
         </p>
       </div>
       {entries.length > 0 && (
-        <div className="queue-tools" role="search" aria-label="Search and sort the queue">
+        <search className="queue-tools" aria-label="Search and sort the queue">
           <label className="queue-tool-field">
             <span className="visually-hidden">Search tool, account, workflow or code</span>
             <input
@@ -149,7 +149,7 @@ function QueueHead({ snapshot, entries, shown, tools, query, onQuery }: QueueVie
               ))}
             </select>
           </label>
-        </div>
+        </search>
       )}
     </div>
   );

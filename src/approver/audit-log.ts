@@ -61,10 +61,7 @@ function lineHash(lineText: string): string {
 
 /** The parts of a decision entry's details the app shows; each optional, checked, never cast. */
 const DecidedDetails = z.object({
-  action: z
-    .strictObject({ tool: Id, account: Id, workflow: Id, params: JsonObjectSchema })
-    .optional()
-    .catch(undefined),
+  action: z.strictObject({ tool: Id, account: Id, workflow: Id, params: JsonObjectSchema }).optional().catch(undefined),
   shortCode: z.string().max(40).optional().catch(undefined),
   reason: z.string().max(4000).optional().catch(undefined),
   outcome: z.string().max(40).optional().catch(undefined),

@@ -12,7 +12,8 @@ import type { PendingItem, RuleView } from './api.ts';
 export async function ruleViewOf(item: PendingItem, teamId: string, client: ControlPlaneClient): Promise<RuleView> {
   const { version, ruleId } = item.approval.receipt.statement.policy;
   const base = { version, ruleId };
-  if (ruleId === null) return { ...base, rule: null, problem: "No rule matched: the policy's default verdict applied." };
+  if (ruleId === null)
+    return { ...base, rule: null, problem: "No rule matched: the policy's default verdict applied." };
   let bundle: Awaited<ReturnType<ControlPlaneClient['getPolicy']>>;
   try {
     bundle = await client.getPolicy(teamId);
@@ -20,7 +21,11 @@ export async function ruleViewOf(item: PendingItem, teamId: string, client: Cont
     return { ...base, rule: null, problem: `The policy could not be fetched: ${(err as Error).message}` };
   }
   if (bundle.teamId !== teamId) {
-    return { ...base, rule: null, problem: `The control plane answered with another team's policy (${bundle.teamId}).` };
+    return {
+      ...base,
+      rule: null,
+      problem: `The control plane answered with another team's policy (${bundle.teamId}).`,
+    };
   }
   if (bundle.version !== version) {
     return {

@@ -36,7 +36,13 @@ describe('approver UI: accessibility of every screen in both themes', { skip: sk
   for (const colorScheme of ['light', 'dark'] as const) {
     test(`${colorScheme} theme: no serious or critical axe violations; focus lands on each screen's heading`, async () => {
       const items = [
-        makePendingItem({ teamId: 'acme', operator, action: refundAction(), ruleId: 'big-refunds', expiresInMs: 600_000 }),
+        makePendingItem({
+          teamId: 'acme',
+          operator,
+          action: refundAction(),
+          ruleId: 'big-refunds',
+          expiresInMs: 600_000,
+        }),
         makePendingItem({
           teamId: 'acme',
           operator,

@@ -43,7 +43,9 @@ describe('approver UI: the detail leads with what will run', { skip: skip ?? fal
       );
 
       await openDetail(page, lying.approval.id);
-      await expect(page.getByTestId('detail-headline')).toHaveText('Refund 2,500 EUR · account cust_4821 · order 99812');
+      await expect(page.getByTestId('detail-headline')).toHaveText(
+        'Refund 2,500 EUR · account cust_4821 · order 99812',
+      );
       await expect(page.getByTestId('detail-headline')).toBeFocused();
       const summary = page.getByTestId('agent-summary');
       await expect(summary.getByRole('heading')).toHaveText('What the agent says');
@@ -94,7 +96,9 @@ describe('approver UI: the detail leads with what will run', { skip: skip ?? fal
       await expect(row).toContainText(shortCode(lying.approval.receipt.statement.actionHash));
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('history-export').click()]);
       assert.match(download.suggestedFilename(), /^heso-audit-e2e-\d{4}-\d{2}-\d{2}\.jsonl$/);
-      const lines = readFileSync((await download.path()) ?? '', 'utf8').trim().split('\n');
+      const lines = readFileSync((await download.path()) ?? '', 'utf8')
+        .trim()
+        .split('\n');
       const entries = lines.map((line) => JSON.parse(line) as AuditEntryView);
       assert.deepEqual(
         entries.map((e) => e.kind),

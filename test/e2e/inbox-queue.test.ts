@@ -66,9 +66,7 @@ describe('approver UI: the inbox at 1,000 items', { skip: skip ?? false }, () =>
       await screenshot(page, 'inbox-1000');
 
       await page.mouse.wheel(0, 20_000);
-      await expect
-        .poll(() => page.evaluate(() => window.scrollY))
-        .toBeGreaterThan(10_000);
+      await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(10_000);
       const head = await page.getByTestId('queue-head').boundingBox();
       assert.ok(head && head.y >= 0 && head.y < 5, `the header stays at the top while scrolling (y=${head?.y})`);
       assert.ok((await renderedRows(page).count()) <= 40, 'scrolling keeps the DOM bounded');

@@ -65,7 +65,9 @@ describe('approver UI: header profile, browser notifications', { skip: skip ?? f
       await page.getByTestId('profile-switcher').selectOption('beta');
       await expect(header).toHaveAttribute('data-profile', 'beta');
       await expect(page.getByTestId('profile-switcher')).toHaveValue('beta');
-      assert.ok((await app.calls()).some((c) => c.channel === 'queue:start' && JSON.stringify(c.args) === '{"name":"beta"}'));
+      assert.ok(
+        (await app.calls()).some((c) => c.channel === 'queue:start' && JSON.stringify(c.args) === '{"name":"beta"}'),
+      );
     } finally {
       await app.close();
     }
@@ -87,7 +89,8 @@ describe('approver UI: header profile, browser notifications', { skip: skip ?? f
 
       const second = item(777);
       await app.emit('queue', { ...data.snapshot, items: [first, second] });
-      const shown = () => page.evaluate(() => (window as unknown as { __shown: { tag: string; body: string }[] }).__shown);
+      const shown = () =>
+        page.evaluate(() => (window as unknown as { __shown: { tag: string; body: string }[] }).__shown);
       await expect.poll(async () => (await shown()).map((n) => n.tag)).toEqual([second.approval.id]);
       assert.match((await shown())[0]?.body ?? '', /Refund 777 EUR/);
       await page.evaluate(() =>

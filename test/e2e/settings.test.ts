@@ -156,7 +156,9 @@ describe('approver UI: key rotation, profile removal and rate limiting', { skip:
       const { page, cloud, teamId } = world;
       await page.getByTestId('queue-empty').waitFor();
       await cloud.admin.revokeApiKey(world.apiKey);
-      await expect(page.getByTestId('connection-banner')).toHaveAttribute('data-kind', 'auth_failed', { timeout: 20_000 });
+      await expect(page.getByTestId('connection-banner')).toHaveAttribute('data-kind', 'auth_failed', {
+        timeout: 20_000,
+      });
 
       await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
       const card = profileCard(page);

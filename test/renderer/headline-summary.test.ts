@@ -82,7 +82,11 @@ describe('summary check', () => {
 
   test('emails, hosts and ids the params do not contain are flagged as absent', () => {
     const flags = checkSummary(
-      action('email.send', { to: 'bob@example.com', body: 'hi' }, 'Send to alice@example.com via smtp.evil.test, ticket INV-2024-77'),
+      action(
+        'email.send',
+        { to: 'bob@example.com', body: 'hi' },
+        'Send to alice@example.com via smtp.evil.test, ticket INV-2024-77',
+      ),
     );
     assert.deepEqual(
       flags.map((f) => [f.kind, f.mentioned, f.problem]),

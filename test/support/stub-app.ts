@@ -12,7 +12,7 @@ import { extname, join, normalize } from 'node:path';
 import type { Browser, Page } from '@playwright/test';
 import type { AppInfo, Settings } from '../../src/app/contract.ts';
 import type { HistoryView, PendingItem, ProfileView, QueueSnapshot, RuleView } from '../../src/approver/api.ts';
-import { generateKeyPair, fingerprintOf, keyIdOf } from '../../src/core/crypto.ts';
+import { fingerprintOf, generateKeyPair, keyIdOf } from '../../src/core/crypto.ts';
 import { b64url } from '../../src/core/encoding.ts';
 import { openPage, RENDERER_DIR, type TrackedPage } from './browser.ts';
 
@@ -159,7 +159,8 @@ export async function openStubbedApp(
   await page.goto(`${STUB_ORIGIN}/`);
   return {
     ...tracked,
-    emit: (channel, payload) => page.evaluate(([c, p]) => (window as unknown as StubWindow).__stub.emit(c, p), [channel, payload] as const),
+    emit: (channel, payload) =>
+      page.evaluate(([c, p]) => (window as unknown as StubWindow).__stub.emit(c, p), [channel, payload] as const),
     calls: () => page.evaluate(() => (window as unknown as StubWindow).__stub.calls),
   };
 }

@@ -5,7 +5,6 @@
  */
 import type {
   ApproverEngineApi,
-  RuleView,
   ConnectionState,
   DecideInput,
   DecisionOutcome,
@@ -15,6 +14,7 @@ import type {
   PendingItem,
   ProfileView,
   QueueSnapshot,
+  RuleView,
   TrustedOperatorView,
   TrustItemOperatorInput,
   TrustOperatorInput,
