@@ -9,6 +9,7 @@ import type { Action } from '../../src/core/schemas.ts';
 import { errorMessage, invoke } from '../lib/bridge.ts';
 import { checkSummary, describeFlag } from '../lib/summary-check.ts';
 import { explainConditions } from '../lib/why.ts';
+import { Fact } from './Fact.tsx';
 import { Visible } from './Visible.tsx';
 
 export function AgentSummary({ action }: { action: Action }) {
@@ -59,9 +60,9 @@ export function WhyCard({ item }: { item: PendingItem }) {
     <section className="card" aria-labelledby="policy-title" data-testid="why">
       <h2 id="policy-title">Why it needs you</h2>
       <dl className="facts">
-        <Row label="Triggering rule" value={statement.policy.ruleId ?? '(policy default verdict)'} mono />
-        <Row label="Policy version" value={statement.policy.version} mono />
-        <Row label="Verdict signed by the operator" value={statement.verdict} mono />
+        <Fact label="Triggering rule" value={statement.policy.ruleId ?? '(policy default verdict)'} mono />
+        <Fact label="Policy version" value={statement.policy.version} mono />
+        <Fact label="Verdict signed by the operator" value={statement.verdict} mono />
       </dl>
       {rule?.rule ? (
         <div data-testid="rule-explanation">
@@ -105,9 +106,9 @@ export function WhyCard({ item }: { item: PendingItem }) {
       )}
       <h3>Who asks</h3>
       <dl className="facts" data-testid="who">
-        <Row label="Workflow" value={statement.action.workflow} mono />
-        <Row label="Operator key fingerprint" value={item.operator.fingerprint} mono />
-        <Row
+        <Fact label="Workflow" value={statement.action.workflow} mono />
+        <Fact label="Operator key fingerprint" value={item.operator.fingerprint} mono />
+        <Fact
           label="Operator key on this device"
           value={
             item.operator.trust === 'trusted'
@@ -119,16 +120,5 @@ export function WhyCard({ item }: { item: PendingItem }) {
         />
       </dl>
     </section>
-  );
-}
-
-function Row({ label, value, mono }: { label: string; value: string; mono?: boolean }) {
-  return (
-    <div className="fact">
-      <dt>{label}</dt>
-      <dd className={mono ? 'mono break' : undefined}>
-        <Visible text={value} />
-      </dd>
-    </div>
   );
 }

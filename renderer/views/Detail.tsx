@@ -6,6 +6,7 @@
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import type { DecisionOutcome, PendingItem, ProfileView } from '../../src/approver/api.ts';
 import { DecisionPanel } from '../components/DecisionPanel.tsx';
+import { Fact } from '../components/Fact.tsx';
 import { FormError } from '../components/FormError.tsx';
 import { JsonTree } from '../components/JsonTree.tsx';
 import { OperatorTrust } from '../components/OperatorTrust.tsx';
@@ -255,29 +256,6 @@ function NextItem({
       <button type="button" className="button" onClick={onBack}>
         Back to queue
       </button>
-    </div>
-  );
-}
-
-function Fact({
-  label,
-  value,
-  mono,
-  title,
-  testId,
-}: {
-  label: string;
-  value: string;
-  mono?: boolean;
-  title?: string;
-  testId?: string;
-}) {
-  return (
-    <div className="fact">
-      <dt>{label}</dt>
-      <dd className={mono ? 'mono break' : undefined} title={title} data-testid={testId}>
-        <Visible text={value} />
-      </dd>
     </div>
   );
 }
