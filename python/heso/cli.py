@@ -1,7 +1,8 @@
-"""`python -m heso verify RECEIPT --trust KEY|FILE ... [--operator KEY|FILE ...] [--json]`
+"""`python -m heso verify RECEIPT|RECEIPTS.jsonl|- --trust KEY|FILE ... [--operator KEY|FILE ...] [--json]`
 
-Mirrors `heso verify`: same inputs, same reason codes, same exit status —
-0 valid and allowed, 1 not allowed (including an unreadable receipt), 2 usage error.
+Mirrors `heso verify`: same inputs (one receipt, or JSON Lines; - reads standard input), same
+reason codes, same exit status — one receipt: 0 valid and allowed, 1 not allowed (including an
+unreadable receipt); JSON Lines: 0 every receipt valid, 1 any invalid or none; 2 usage error.
 """
 
 from __future__ import annotations
@@ -18,20 +19,26 @@ from .schema import check_public_key, check_trust, problems
 from .verify import VerifyResult, verify_receipt
 
 MAX_FILE_BYTES = 1024 * 1024
+# A JSON Lines export of many receipts; each line is still held to the one-receipt limit.
+MAX_INPUT_BYTES = 256 * 1024 * 1024
 TRUST_FILE_TYPE = "heso.trusted-approvers.v1"
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
-HELP = """usage: python -m heso verify RECEIPT.json --trust PUBKEY_OR_FILE ... [--operator PUBKEY_OR_FILE ...] [--json]
+HELP = """usage: python -m heso verify RECEIPT.json|RECEIPTS.jsonl|- --trust PUBKEY_OR_FILE ... [--operator PUBKEY_OR_FILE ...] [--json]
 
-Verifies a HESO receipt offline (no network, no account) and re-derives its verdict.
+Verifies HESO receipts offline (no network, no account) and re-derives their verdicts.
+One receipt (a JSON file), or many as JSON Lines (one receipt per line, as written by
+`heso receipts export`); - reads standard input.
 
   --trust KEY|FILE     an approver public key (base64url, 32 bytes) or a file: a JSON trust set
                        {"approverKeys": [...], "operatorKeys": [...]} or one key per line. Repeatable.
   --operator KEY|FILE  accept only receipts signed by this operator key (same forms). Repeatable.
   --json               print the result as JSON.
 
-Exit status: 0 valid and allowed · 1 not allowed (invalid, blocked, suspended or denied) · 2 usage error.
+Exit status, one receipt: 0 valid and allowed · 1 not allowed (invalid, blocked, suspended or denied).
+Exit status, JSON Lines: 0 every receipt valid (whatever its verdict) · 1 any invalid, or none.
+2 usage error.
 """
 
 
@@ -128,6 +135,95 @@ def _human(file: str, receipt: Any, result: VerifyResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _read_input(file: str) -> str:
+    """The receipt text from `file`, or from standard input for `-`."""
+    if file == "-":
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:
+            raise UsageError(f"standard input: more than {MAX_INPUT_BYTES} bytes")
+        return data.decode("utf-8", errors="replace")
+    try:
+        size = os.stat(file).st_size
+    except OSError:
+        raise UsageError(f"receipt {file}: cannot read it (does the file exist?)") from None
+    if size > MAX_INPUT_BYTES:
+        raise UsageError(f"receipt {file}: {size} bytes is more than {MAX_INPUT_BYTES}")
+    with open(file, encoding="utf-8", errors="replace") as handle:
+        return handle.read()
+
+
+def _non_empty_lines(text: str) -> list[tuple[int, str]]:
+    return [(number, line.strip()) for number, line in enumerate(re.split(r"\r?\n", text), start=1) if line.strip()]
+
+
+def _is_json_lines(file: str, text: str) -> bool:
+    """A .jsonl/.ndjson file, or text whose first line is a whole JSON value and more lines follow."""
+    if re.search(r"\.(jsonl|ndjson)$", file, re.IGNORECASE):
+        return True
+    lines = _non_empty_lines(text)
+    if len(lines) < 2:
+        return False
+    try:
+        json.loads(lines[0][1])
+        return True
+    except ValueError:
+        return False  # a pretty-printed single receipt
+
+
+def _verify_text(text: str, what: str, trust: dict[str, Any]) -> tuple[Optional[Any], VerifyResult]:
+    """One receipt's JSON text; unreadable or oversized JSON is an invalid receipt, not a crash."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_FILE_BYTES:
+        message = f"{what}: {size} bytes is larger than the {MAX_FILE_BYTES}-byte limit"
+    elif not text.strip():
+        message = f"{what}: is empty, expected JSON"
+    else:
+        try:
+            receipt = parse_json_text(text)
+            return receipt, verify_receipt(receipt, trust)
+        except ValueError as exc:
+            message = f"{what}: is not valid JSON ({exc}); is the file complete?"
+    return None, VerifyResult(False, False, "block", None, [{"code": "malformed", "message": message, "field": what}], None, None, None)
+
+
+def _verify_lines(file: str, text: str, trust: dict[str, Any], as_json: bool) -> int:
+    """Verifies every line, prints one report per receipt and a summary; 0 only when every receipt is valid."""
+    reports = []
+    for number, line in _non_empty_lines(text):
+        receipt, result = _verify_text(line, f"line {number}", trust)
+        st = receipt.get("statement") if isinstance(receipt, dict) else None
+        st = st if isinstance(st, dict) else {}
+        action = st.get("action") if isinstance(st.get("action"), dict) else {}
+        receipt_id = st.get("receiptId") if isinstance(st.get("receiptId"), str) else None
+        tool = action.get("tool") if isinstance(action.get("tool"), str) else None
+        reports.append({"line": number, "receiptId": receipt_id, "tool": tool, **result.to_json()})
+    valid = [r for r in reports if r["valid"]]
+    summary = {
+        "receipts": len(reports),
+        "valid": len(valid),
+        "invalid": len(reports) - len(valid),
+        "allowed": sum(1 for r in valid if r["verdict"] == "allow"),
+        "blocked": sum(1 for r in valid if r["verdict"] == "block"),
+        "suspended": sum(1 for r in valid if r["verdict"] == "suspend"),
+    }
+    ok = summary["receipts"] > 0 and summary["invalid"] == 0
+    if as_json:
+        sys.stdout.write(json.dumps({"file": file, "ok": ok, "summary": summary, "receipts": reports}, indent=2, ensure_ascii=True) + "\n")
+        return 0 if ok else 1
+    out = [f"receipts  {'standard input' if file == '-' else _safe(file)} (JSON Lines)"]
+    for r in reports:
+        out.append(f"line {str(r['line']).ljust(5)} {'✔ valid  ' if r['valid'] else '✖ INVALID'}  {r['verdict'].ljust(7)}  {_safe(r['receiptId'] or '(unreadable)')}{'  ' + _safe(r['tool']) if r['tool'] else ''}")
+        if not r["valid"]:
+            out.extend(f"    ✖ {reason['code']}: {_safe(reason['message'])}" for reason in r["reasons"])
+    if not reports:
+        out.append("result    ✖ no receipts to verify")
+    else:
+        invalid = f", {summary['invalid']} INVALID" if summary["invalid"] else ""
+        out.append(f"result    {'✔' if ok else '✖'} {summary['valid']} of {summary['receipts']} valid ({summary['allowed']} allowed, {summary['blocked']} blocked, {summary['suspended']} suspended){invalid}")
+    sys.stdout.write("\n".join(out) + "\n")
+    return 0 if ok else 1
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m heso verify", add_help=False)
     parser.add_argument("receipt", nargs="*")
@@ -150,17 +246,13 @@ def run_verify(argv: list[str]) -> int:
             sys.stdout.write(HELP)
             return 0
         if len(args.receipt) != 1:
-            raise UsageError("give exactly one receipt file")
+            raise UsageError("give exactly one receipt file (or - for standard input)")
         file = args.receipt[0]
         trust = build_trust(args.trust, args.operator)
-        text = _read_small(file, "receipt")
-        receipt: Optional[Any]
-        try:
-            receipt = parse_json_text(text)
-            result = verify_receipt(receipt, trust)
-        except ValueError as exc:
-            receipt = None
-            result = VerifyResult(False, False, "block", None, [{"code": "malformed", "message": f"receipt: is not valid JSON ({exc}); is the file complete?", "field": "receipt"}], None, None, None)
+        text = _read_input(file)
+        if _is_json_lines(file, text):
+            return _verify_lines(file, text, trust, as_json)
+        receipt, result = _verify_text(text, "receipt", trust)
         if as_json:
             sys.stdout.write(json.dumps({"file": file, **result.to_json()}, indent=2, ensure_ascii=True) + "\n")
         else:

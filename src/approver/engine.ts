@@ -44,6 +44,7 @@ import { addTrust, assertTrustable, removeTrust, type TrustedOperator } from './
 import { ruleViewOf } from './policy-rule.ts';
 import * as ops from './profile-ops.ts';
 import { currentKey, ProfilesConfig, type StoredProfile } from './profiles.ts';
+import { listWholeQueue } from './queue-feed.ts';
 import { type Clock, isoAt, type Logger, type Random, realSleep, type Sleep, silentLogger } from './runtime.ts';
 import { type KeySession, Secrets } from './secrets.ts';
 import { SeenApprovals } from './seen-approvals.ts';
@@ -237,7 +238,7 @@ export class ApproverEngine implements ApproverEngineApi {
   async fetchQueue(profileName?: string): Promise<QueueSnapshot> {
     const profile = await this.resolveProfile(profileName);
     const client = await clientFor(this.#ctx, profile);
-    const res = await client.listPending(profile.teamId, { limit: 500 }).catch((err: unknown) => {
+    const res = await listWholeQueue(client, profile.teamId, { limit: 500 }).catch((err: unknown) => {
       throw remoteFailure('list pending approvals', profile.endpoint, profile.teamId, err);
     });
     const items = res.approvals.filter((a) => a.status === 'pending').map((a) => this.#observe(profile, a).item);

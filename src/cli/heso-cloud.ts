@@ -19,7 +19,8 @@ const HELP = `heso-cloud — the HESO control plane
 
 Usage:
   heso-cloud serve [--init] [--host 127.0.0.1] [--port 8787] [--db FILE] [--log-level info]
-                   [--rate-limit 50]       requests per second per API key (bursts of 12×)
+                   [--rate-limit 50]       requests per second per API key (bursts of 12×);
+                                           all keys of one role in a team: 4× that
                    --init creates the database when it does not exist yet
   heso-cloud team create NAME              creates the database too, the first time
   heso-cloud team list
@@ -138,7 +139,16 @@ async function serve(flags: Flags): Promise<void> {
   const app = createCloudServer({
     store,
     logger: { level, stream: process.stderr },
-    limits: { rateLimit: { perSecond, burst: Math.ceil(perSecond * 12) } },
+    // The role budgets scale with the key budget (the defaults are 4× and 48× it: 200/s, 2,400),
+    // so that raising --rate-limit (benchmarks, big teams) is not undone by the role's budget.
+    limits: {
+      rateLimit: {
+        perSecond,
+        burst: Math.ceil(perSecond * 12),
+        rolePerSecond: perSecond * 4,
+        roleBurst: Math.ceil(perSecond * 48),
+      },
+    },
   });
   let address: string;
   try {

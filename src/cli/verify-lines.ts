@@ -4,7 +4,14 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { nodeVerify } from '../core/ed25519-node.ts';
-import { parseJsonText, type TrustSet, ValidationError, type VerifyResult, verifyReceipt } from '../core/index.ts';
+import type { TrustSet, VerifyResult } from '../core/index.ts';
+import {
+  isJsonLines,
+  type LineReport,
+  summaryOf,
+  verifyReceiptLines,
+  verifyReceiptText,
+} from '../core/receipt-text.ts';
 import { jsonForTerminal, terminalSafe } from '../core/terminal-text.ts';
 
 /** Largest input: a JSON Lines export of many receipts (each line is still held to the one-receipt limit). */
@@ -36,64 +43,11 @@ export async function readReceiptInput(file: string, usage: (message: string) =>
   }
 }
 
-const nonEmptyLines = (text: string) =>
-  text
-    .split(/\r?\n/)
-    .map((line, i) => ({ line: i + 1, text: line.trim() }))
-    .filter((l) => l.text !== '');
+export { isJsonLines };
 
-/** A `.jsonl`/`.ndjson` file, or text whose first line is a whole JSON value and more lines follow. */
-export function isJsonLines(file: string, text: string): boolean {
-  if (/\.(jsonl|ndjson)$/i.test(file)) return true;
-  const lines = nonEmptyLines(text);
-  if (lines.length < 2) return false;
-  try {
-    JSON.parse(lines[0]!.text);
-    return true;
-  } catch {
-    return false; // a pretty-printed single receipt
-  }
-}
-
-/** Verifies one receipt's JSON text; unreadable JSON is an invalid receipt, not a crash. */
+/** Verifies one receipt's JSON text with node:crypto; unreadable JSON is an invalid receipt, not a crash. */
 export function verifyText(text: string, what: string, trust: TrustSet): { receipt: unknown; result: VerifyResult } {
-  try {
-    const receipt = parseJsonText(text, what);
-    return { receipt, result: verifyReceipt(receipt, trust, { verify: nodeVerify }) };
-  } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
-    return {
-      receipt: null,
-      result: {
-        ok: false,
-        valid: false,
-        verdict: 'block',
-        claimedVerdict: null,
-        reasons: [{ code: 'malformed', message: err.message, field: what }],
-        operatorKeyId: null,
-        approverKeyId: null,
-        decision: null,
-      },
-    };
-  }
-}
-
-interface LineReport extends VerifyResult {
-  line: number;
-  receiptId: string | null;
-  tool: string | null;
-}
-
-function summaryOf(reports: LineReport[]) {
-  const valid = reports.filter((r) => r.valid);
-  return {
-    receipts: reports.length,
-    valid: valid.length,
-    invalid: reports.length - valid.length,
-    allowed: valid.filter((r) => r.verdict === 'allow').length,
-    blocked: valid.filter((r) => r.verdict === 'block').length,
-    suspended: valid.filter((r) => r.verdict === 'suspend').length,
-  };
+  return verifyReceiptText(text, what, trust, nodeVerify);
 }
 
 function humanLine(r: LineReport): string {
@@ -105,16 +59,7 @@ function humanLine(r: LineReport): string {
 
 /** Verifies every line, prints one report per receipt and a summary; exit 0 only when every receipt is valid. */
 export function verifyLines(file: string, text: string, trust: TrustSet, json: boolean): number {
-  const reports: LineReport[] = nonEmptyLines(text).map(({ line, text: lineText }) => {
-    const { receipt, result } = verifyText(lineText, `line ${line}`, trust);
-    const st = (receipt as { statement?: { receiptId?: unknown; action?: { tool?: unknown } } } | null)?.statement;
-    return {
-      line,
-      receiptId: typeof st?.receiptId === 'string' ? st.receiptId : null,
-      tool: typeof st?.action?.tool === 'string' ? st.action.tool : null,
-      ...result,
-    };
-  });
+  const reports = verifyReceiptLines(text, trust, nodeVerify);
   const summary = summaryOf(reports);
   const ok = summary.receipts > 0 && summary.invalid === 0;
   if (json) {

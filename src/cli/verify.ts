@@ -10,19 +10,19 @@ import { parseArgs } from 'node:util';
 import { installNodeCrypto } from '../core/ed25519-node.ts';
 import {
   LIMITS,
-  PublicKeyB64,
-  parseJsonText,
-  parseWith,
   shortCode,
-  TrustSet,
+  type TrustSet,
+  ValidationError,
   type VerifyReason,
   type VerifyResult,
 } from '../core/index.ts';
 import { escapeUntrusted, formatCliFailure, jsonForTerminal, terminalSafe } from '../core/terminal-text.ts';
-import { TrustFile } from '../sdk/trust.ts';
+import { PUBLIC_KEY_PATTERN, publicKeyTextProblem, trustKeysFromText } from '../core/trust-file.ts';
+import { VERIFIER_PAGE_NAME, writeVerifierPage } from './verifier-page.ts';
 import { isJsonLines, readReceiptInput, verifyLines, verifyText } from './verify-lines.ts';
 
 const HELP = `usage: heso verify RECEIPT.json|RECEIPTS.jsonl|- --trust PUBKEY_OR_FILE ... [--operator PUBKEY_OR_FILE ...] [--json]
+       heso verify --page [FILE|-]
 
 Verifies HESO receipts offline (no network, no account) and re-derives their verdicts.
 One receipt (a JSON file), or many as JSON Lines (one receipt per line, as written by
@@ -36,6 +36,9 @@ One receipt (a JSON file), or many as JSON Lines (one receipt per line, as writt
   --operator KEY|FILE  accept only receipts signed by this operator key (same forms). Repeatable.
                        Without it, any operator key whose signature verifies is accepted.
   --json               print the result as JSON.
+  --page [FILE|-]      write the verifier page instead (default ./heso-verifier.html; - prints it):
+                       one self-contained HTML file a reviewer opens in any browser, offline,
+                       to verify receipts against the keys they trust. It connects nowhere.
   -h, --help           show this help.
 
 Exit status, one receipt: 0 valid and allowed · 1 not allowed (invalid, blocked, suspended or denied).
@@ -44,14 +47,6 @@ Exit status, JSON Lines: 0 every receipt valid (whatever its verdict) · 1 any i
 `;
 
 class UsageError extends Error {}
-
-const KEY_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-
-/** Null when `text` is a public key HESO accepts; otherwise why not (non-canonical, small order, …). */
-function keyProblem(text: string): string | null {
-  const parsed = PublicKeyB64.safeParse(text);
-  return parsed.success ? null : (parsed.error.issues[0]?.message ?? 'not a public key');
-}
 
 function readSmallFile(path: string, what: string): string {
   let size: number;
@@ -70,36 +65,20 @@ function readSmallFile(path: string, what: string): string {
 
 /** Keys from one --trust/--operator value: a literal key, a JSON TrustSet file, or a text file of keys. */
 function loadKeys(value: string, flag: string): { approverKeys: string[]; operatorKeys: string[] } {
-  if (KEY_PATTERN.test(value) && !existsSync(value)) {
-    const problem = keyProblem(value);
+  if (PUBLIC_KEY_PATTERN.test(value) && !existsSync(value)) {
+    const problem = publicKeyTextProblem(value);
     if (problem) throw new UsageError(`${flag} ${value}: ${problem}`);
     return { approverKeys: [value], operatorKeys: [] };
   }
   if (!existsSync(value)) {
     throw new UsageError(`${flag} ${value}: neither a base64url public key (43 characters) nor an existing file`);
   }
-  const text = readSmallFile(value, `${flag} file`);
-  if (text.trimStart().startsWith('{')) {
-    try {
-      const json = parseJsonText(text, value);
-      const pinned = TrustFile.safeParse(json);
-      // The agent's own pinned-keys file (heso trust add) is a trust root as it stands.
-      if (pinned.success) return { approverKeys: pinned.data.approvers.map((a) => a.publicKey), operatorKeys: [] };
-      const trust = parseWith(TrustSet, json, value);
-      return { approverKeys: trust.approverKeys, operatorKeys: trust.operatorKeys ?? [] };
-    } catch (err) {
-      throw new UsageError(`${flag} file ${err instanceof Error ? err.message : String(err)}`);
-    }
+  try {
+    return trustKeysFromText(readSmallFile(value, `${flag} file`), value);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    throw new UsageError(`${flag} file ${err.message}`);
   }
-  const keys: string[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
-    const problem = KEY_PATTERN.test(line) ? keyProblem(line) : 'not a base64url Ed25519 public key (43 characters)';
-    if (problem) throw new UsageError(`${flag} file ${value}, line ${i + 1}: ${problem}`);
-    keys.push(line);
-  });
-  return { approverKeys: keys, operatorKeys: [] };
 }
 
 function buildTrust(trustArgs: string[], operatorArgs: string[]): TrustSet {
@@ -169,6 +148,7 @@ export async function runVerify(argv: string[]): Promise<number> {
             trust: { type: 'string', multiple: true },
             operator: { type: 'string', multiple: true },
             json: { type: 'boolean' },
+            page: { type: 'boolean' },
             help: { type: 'boolean', short: 'h' },
           },
         });
@@ -178,6 +158,12 @@ export async function runVerify(argv: string[]): Promise<number> {
     })();
     if (values.help) {
       process.stdout.write(HELP);
+      return 0;
+    }
+    if (values.page) {
+      if (positionals.length > 1)
+        throw new UsageError('--page takes at most one output file (or - for standard output)');
+      process.stdout.write(await writeVerifierPage(positionals[0] ?? VERIFIER_PAGE_NAME));
       return 0;
     }
     if (positionals.length !== 1) throw new UsageError('give exactly one receipt file (or - for standard input)');

@@ -53,6 +53,8 @@ export interface ListPendingOptions {
   waitSeconds?: number;
   /** Most approvals to return (1–500, server default 100). */
   limit?: number;
+  /** The last approval id of the previous page: the next page of the queue. */
+  after?: string;
   signal?: AbortSignal;
 }
 
@@ -196,7 +198,7 @@ export class ControlPlaneClient {
     const res = await this.#request({
       method: 'GET',
       path: routes.approvals(team),
-      query: { status: 'pending', cursor: opts.cursor, wait: waitSeconds, limit: opts.limit },
+      query: { status: 'pending', cursor: opts.cursor, wait: waitSeconds, limit: opts.limit, after: opts.after },
       schema: ListApprovalsResponse,
       waitSeconds,
       signal: opts.signal,

@@ -118,6 +118,11 @@ const operations: Operation[] = [
       cursor,
       wait,
       { name: 'limit', description: '1–500, default 100', schema: { type: 'integer', minimum: 1, maximum: 500 } },
+      {
+        name: 'after',
+        description: 'the last approval id of the previous page: the next page of the queue',
+        schema: { type: 'string' },
+      },
     ],
     responses: { 200: ListApprovalsResponse, 400: null },
   },

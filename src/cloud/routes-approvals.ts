@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type Approval, DecideRequest, OpenApprovalRequest } from '../core/api.ts';
 import { canonicalize } from '../core/canonical.ts';
-import { Id } from '../core/schemas.ts';
+import { Id, type Receipt } from '../core/schemas.ts';
 import { authOf, type CloudContext, parseRequest, teamParam } from './context.ts';
 import { badRequest, badSignature, HttpError, notFound } from './http-error.ts';
 import { checkedWait, holdLongPoll, waitParam } from './long-poll.ts';
@@ -28,8 +28,24 @@ const ListQuery = z.strictObject({
   cursor: cursorParam,
   wait: waitParam,
   limit: limitParam,
+  after: Id.optional(),
 });
 const ApprovalParams = z.object({ team: z.string(), id: Id });
+
+/** A new pending approval of a verified receipt: fresh id and one-time challenge. */
+export function newPendingApproval(teamId: string, receipt: Receipt, now: Date, expiresInSeconds: number): Approval {
+  return {
+    id: `apr_${randomUUID().replaceAll('-', '')}`,
+    teamId,
+    status: 'pending',
+    receipt,
+    challenge: randomBytes(32).toString('base64url'),
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + expiresInSeconds * 1000).toISOString(),
+    cosignature: null,
+    decidedAt: null,
+  };
+}
 
 const approvalNotFound = (id: string) => notFound(`no approval ${JSON.stringify(id)} for this team`);
 
@@ -63,20 +79,12 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: CloudContext):
     const check = checkOperatorReceipt(receipt);
     if (!check.ok) throw badSignature(check.message, check.field);
 
-    const now = ctx.now();
-    const approval: Approval = {
-      id: `apr_${randomUUID().replaceAll('-', '')}`,
+    const approval = newPendingApproval(
       teamId,
-      status: 'pending',
       receipt,
-      challenge: randomBytes(32).toString('base64url'),
-      createdAt: now.toISOString(),
-      expiresAt: new Date(
-        now.getTime() + (body.expiresInSeconds ?? limits.defaultApprovalSeconds) * 1000,
-      ).toISOString(),
-      cosignature: null,
-      decidedAt: null,
-    };
+      ctx.now(),
+      body.expiresInSeconds ?? limits.defaultApprovalSeconds,
+    );
     const outcome = await store.openApproval(teamId, approval, canonicalize(receipt), authOf(request).keyId);
     switch (outcome.kind) {
       case 'created':
@@ -126,17 +134,18 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: CloudContext):
     const query = parseRequest(ListQuery, request.query, 'query');
     const wait = waitSeconds(query.wait);
     const limit = query.limit ?? 100;
+    const list = () => store.listPending(teamId, limit, nowIso(), query.after);
     if (wait === 0 || query.cursor === undefined) {
-      const page = await store.listPending(teamId, limit, nowIso());
+      const page = await list();
       return { approvals: page.approvals, cursor: String(page.changeSeq) };
     }
     const sub = longPoll(request, reply);
     try {
-      const first = await store.listPending(teamId, limit, nowIso());
+      const first = await list();
       if (String(first.changeSeq) !== query.cursor)
         return { approvals: first.approvals, cursor: String(first.changeSeq) };
       await sub.wait(wait * 1000);
-      const page = await store.listPending(teamId, limit, nowIso());
+      const page = await list();
       return { approvals: page.approvals, cursor: String(page.changeSeq) };
     } finally {
       sub.cancel();

@@ -458,12 +458,20 @@ export class SqliteCloudStore implements CloudStore {
     });
   }
 
-  async listPending(teamId: string, limit: number, now: string): Promise<PendingPage> {
+  async listPending(teamId: string, limit: number, now: string, afterId?: string): Promise<PendingPage> {
     await this.#expireDueOf(teamId, Date.parse(now));
     return this.#read(() => {
-      const rows = this.#sql(
-        "SELECT body FROM approvals WHERE team_id = ? AND status = 'pending' ORDER BY seq LIMIT ?",
-      ).all(teamId, limit) as { body: string }[];
+      const rows = (
+        afterId === undefined
+          ? this.#sql("SELECT body FROM approvals WHERE team_id = ? AND status = 'pending' ORDER BY seq LIMIT ?").all(
+              teamId,
+              limit,
+            )
+          : this.#sql(
+              `SELECT body FROM approvals WHERE team_id = ? AND status = 'pending'
+                 AND seq > (SELECT seq FROM approvals WHERE team_id = ? AND id = ?) ORDER BY seq LIMIT ?`,
+            ).all(teamId, teamId, afterId, limit)
+      ) as { body: string }[];
       return { approvals: rows.map((r) => parseApproval(r.body)), changeSeq: this.#changeSeq(teamId) };
     });
   }

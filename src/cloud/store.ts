@@ -190,7 +190,12 @@ export interface CloudStore {
    */
   listSettled(teamId: string, openedBy: string, afterSeq: number, limit: number, now: string): Promise<SettledPage>;
   /** Pending approvals oldest first (expired ones are marked expired first, as of `now`). */
-  listPending(teamId: string, limit: number, now: string): Promise<PendingPage>;
+  /**
+   * The pending queue, oldest first, up to `limit`; with `afterId`, only the approvals that
+   * come after that one in the queue's order (the next page: the caller passes the last id
+   * it got). An `afterId` this team does not have yields an empty page.
+   */
+  listPending(teamId: string, limit: number, now: string, afterId?: string): Promise<PendingPage>;
   getChangeSeq(teamId: string): Promise<number>;
   /** What changed in the team's queue after change `since` (expired ones are marked expired first, as of `now`). */
   listChanges(teamId: string, since: number, limit: number, now: string): Promise<ChangesPage>;

@@ -1,12 +1,14 @@
 /**
  * The server's re-verification of what clients send: receipts (pushed or opened as
- * approvals) and co-signed decisions. Uses the shared core verifier with node:crypto.
+ * approvals) and co-signed decisions. Uses the shared core verifier with node:crypto,
+ * through its entry points for parsed input: every value here already went through the
+ * request schema (or was stored after it did), so it is not parsed a second time.
  */
 import type { Approval } from '../core/api.ts';
 import { CanonicalJsonError, canonicalize } from '../core/canonical.ts';
 import { nodeVerify } from '../core/ed25519-node.ts';
-import type { Receipt } from '../core/schemas.ts';
-import { type VerifyReason, verifyCosignature, verifyReceipt } from '../core/verify.ts';
+import type { Cosignature, Receipt } from '../core/schemas.ts';
+import { type VerifyReason, verifyParsedCosignature, verifyParsedReceipt } from '../core/verify.ts';
 
 const NO_APPROVER_TRUST = { approverKeys: [] };
 
@@ -25,7 +27,7 @@ function failed(reasons: VerifyReason[]): Check {
  */
 export function checkOperatorReceipt(receipt: Receipt): Check {
   const { cosignature: _ignored, ...operatorPart } = receipt;
-  const result = verifyReceipt(operatorPart, NO_APPROVER_TRUST, { verify: nodeVerify });
+  const result = verifyParsedReceipt(operatorPart, NO_APPROVER_TRUST, { verify: nodeVerify });
   return result.valid ? { ok: true } : failed(result.reasons);
 }
 
@@ -64,7 +66,7 @@ export function checkCosignedReceipt(receipt: Receipt, approval: Approval | null
     };
   if (approval.receipt.statement.receiptId !== receipt.statement.receiptId)
     return { ok: false, message: `approval ${approvalId} is for another receipt`, field: 'statement.receiptId' };
-  const result = verifyReceipt(
+  const result = verifyParsedReceipt(
     receipt,
     { approverKeys: [cosignature.approverPublicKey] },
     { verify: nodeVerify, expect: { approvalId: approval.id, challenge: approval.challenge } },
@@ -72,9 +74,9 @@ export function checkCosignedReceipt(receipt: Receipt, approval: Approval | null
   return result.valid ? { ok: true } : failed(result.reasons);
 }
 
-/** A posted decision against the approval's stored challenge, expiry and receipt. Approver trust is the caller's. */
-export function checkDecision(cosignature: unknown, approval: Approval): Check {
-  const result = verifyCosignature(
+/** A posted decision (parsed with DecideRequest) against the approval's stored challenge, expiry and receipt. Approver trust is the caller's. */
+export function checkDecision(cosignature: Cosignature, approval: Approval): Check {
+  const result = verifyParsedCosignature(
     cosignature,
     {
       teamId: approval.teamId,

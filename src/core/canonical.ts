@@ -27,6 +27,12 @@ export interface CanonicalizeOptions {
    * to reproduce RFC 8785's own examples, which contain values like 1e30.
    */
   safeIntegersOnly?: boolean;
+  /**
+   * A member already canonicalised by the caller (`text` must be `canonicalize(value)` under
+   * the same options): spliced in as is instead of walked again. A verifier hashes the
+   * action and then signs over the statement that holds it; this spares the second walk.
+   */
+  reuse?: { value: object; text: string };
 }
 
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -64,7 +70,10 @@ function childPath(path: string, key: string): string {
 
 /**
  * Where a value sits, as a chain built while descending; spelled out (`$.a[0].b`) only when
- * an error names it. Building the text for every key cost more than the serialisation itself.
+ * an error names it. A value's place is its parent's node plus its key, passed separately so
+ * that a node is allocated per object or array entered, not per member: verifiers
+ * canonicalise every statement they check, and this walk is most of a check's cost besides
+ * the signature itself.
  */
 type PathNode = { parent: PathNode; key: string | number } | null;
 
@@ -74,64 +83,78 @@ function pathText(node: PathNode): string {
   return typeof node.key === 'number' ? `${parent}[${node.key}]` : childPath(parent, node.key);
 }
 
-interface Walk {
-  opts: Required<CanonicalizeOptions>;
-  seen: Set<object>;
+/** The node of the value at `key` under `parent` (the root when key is undefined). */
+function nodeOf(parent: PathNode, key: string | number | undefined): PathNode {
+  return key === undefined ? parent : { parent, key };
 }
 
-function serialize(value: unknown, path: PathNode, walk: Walk, depth: number): string {
+interface Walk {
+  opts: { safeIntegersOnly: boolean };
+  reuse: CanonicalizeOptions['reuse'];
+  /** The objects and arrays being serialised, outermost first: a value met again inside itself is a cycle. */
+  ancestors: object[];
+}
+
+function serialize(value: unknown, parent: PathNode, key: string | number | undefined, walk: Walk): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
       if (walk.opts.safeIntegersOnly && Number.isInteger(value) && !Number.isSafeInteger(value)) {
-        throw new CanonicalJsonError(pathText(path), `integer ${value} is outside ±(2^53−1); send it as a string`);
+        const where = pathText(nodeOf(parent, key));
+        throw new CanonicalJsonError(where, `integer ${value} is outside ±(2^53−1); send it as a string`);
       }
-      return Number.isFinite(value) ? String(value) : serializeJcsNumber(value, pathText(path));
+      return Number.isFinite(value) ? String(value) : serializeJcsNumber(value, pathText(nodeOf(parent, key)));
     case 'string':
-      if (LONE_SURROGATE.test(value)) return serializeString(value, pathText(path));
+      if (LONE_SURROGATE.test(value)) return serializeString(value, pathText(nodeOf(parent, key)));
       return JSON.stringify(value);
     case 'object':
       break;
     default:
-      throw new CanonicalJsonError(pathText(path), whyNotJson(value));
+      throw new CanonicalJsonError(pathText(nodeOf(parent, key)), whyNotJson(value));
   }
-  const { seen } = walk;
-  if (seen.has(value)) throw new CanonicalJsonError(pathText(path), 'circular reference');
-  if (depth >= MAX_CANONICAL_DEPTH)
+  if (value === walk.reuse?.value) return walk.reuse.text;
+  const path = nodeOf(parent, key);
+  const { ancestors } = walk;
+  if (ancestors.includes(value)) throw new CanonicalJsonError(pathText(path), 'circular reference');
+  if (ancestors.length >= MAX_CANONICAL_DEPTH)
     throw new CanonicalJsonError(pathText(path), `nested deeper than ${MAX_CANONICAL_DEPTH} levels`);
-  seen.add(value);
-  try {
-    if (Array.isArray(value)) {
-      const parts: string[] = [];
-      for (let i = 0; i < value.length; i++) parts.push(serialize(value[i], { parent: path, key: i }, walk, depth + 1));
-      return `[${parts.join(',')}]`;
-    }
-    const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) throw new CanonicalJsonError(pathText(path), whyNotJson(value));
-    if (Object.getOwnPropertySymbols(value).length > 0) {
-      throw new CanonicalJsonError(pathText(path), 'object has symbol keys, which JSON cannot represent');
-    }
-    // Default sort compares UTF-16 code units, which is exactly RFC 8785 §3.2.3.
-    const keys = Object.keys(value).sort();
-    const parts: string[] = [];
-    for (const key of keys) {
-      const keyPath: PathNode = { parent: path, key };
-      if (LONE_SURROGATE.test(key)) throw new CanonicalJsonError(pathText(keyPath), 'key contains a lone surrogate');
-      const member = (value as Record<string, unknown>)[key];
-      parts.push(`${JSON.stringify(key)}:${serialize(member, keyPath, walk, depth + 1)}`);
-    }
-    return `{${parts.join(',')}}`;
-  } finally {
-    seen.delete(value);
+  ancestors.push(value);
+  const text = Array.isArray(value) ? serializeArray(value, path, walk) : serializeObject(value, path, walk);
+  ancestors.pop();
+  return text;
+}
+
+function serializeArray(value: unknown[], path: PathNode, walk: Walk): string {
+  let out = '[';
+  for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + serialize(value[i], path, i, walk);
+  return `${out}]`;
+}
+
+function serializeObject(value: object, path: PathNode, walk: Walk): string {
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) throw new CanonicalJsonError(pathText(path), whyNotJson(value));
+  if (Object.getOwnPropertySymbols(value).length > 0) {
+    throw new CanonicalJsonError(pathText(path), 'object has symbol keys, which JSON cannot represent');
   }
+  // Default sort compares UTF-16 code units, which is exactly RFC 8785 §3.2.3.
+  const keys = Object.keys(value).sort();
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (LONE_SURROGATE.test(key))
+      throw new CanonicalJsonError(pathText({ parent: path, key }), 'key contains a lone surrogate');
+    const member = serialize((value as Record<string, unknown>)[key], path, key, walk);
+    out += `${i === 0 ? '' : ','}${JSON.stringify(key)}:${member}`;
+  }
+  return `${out}}`;
 }
 
 /** The RFC 8785 canonical JSON text of `value`. Throws CanonicalJsonError naming the path of a bad value. */
 export function canonicalize(value: unknown, options: CanonicalizeOptions = {}): string {
   const opts = { safeIntegersOnly: options.safeIntegersOnly ?? true };
-  return serialize(value, null, { opts, seen: new Set() }, 0);
+  return serialize(value, null, undefined, { opts, reuse: options.reuse, ancestors: [] });
 }
 
 const encoder = new TextEncoder();

@@ -25,36 +25,60 @@ export interface DecisionCheck {
   approverPublicKey: Uint8Array | null;
 }
 
-/** Checks a co-signature's shape, key id, signature, bindings and timing. Trust is the caller's business. */
-export function checkDecision(
-  raw: unknown,
-  expected: DecisionExpectations,
-  at: string,
-  opts: { verify: Ed25519Verify; now?: Date; requireUnexpired: boolean },
-  add: AddReason,
-): DecisionCheck {
-  const none: DecisionCheck = { cosignature: null, approverKeyId: null, approverPublicKey: null };
+export interface DecisionCheckOptions {
+  verify: Ed25519Verify;
+  now?: Date;
+  requireUnexpired: boolean;
+}
+
+/** A co-signature read through the one schema, or null with the reasons added. */
+export function parseCosignature(raw: unknown, at: string, add: AddReason): Cosignature | null {
   if (isRecord(raw) && isRecord(raw.statement) && raw.statement.type !== DECISION_TYPE) {
     add(
       'wrong_statement_type',
       `expected a "${DECISION_TYPE}" statement, got ${JSON.stringify(raw.statement.type) ?? 'none'}`,
       `${at}.statement.type`,
     );
-    return none;
+    return null;
   }
   const parsed = Cosignature.safeParse(raw);
-  if (!parsed.success) {
-    for (const issue of issuesOf(parsed.error, at)) add('malformed', `${issue.field}: ${issue.message}`, issue.field);
-    return none;
-  }
-  const cos = parsed.data;
+  if (parsed.success) return parsed.data;
+  for (const issue of issuesOf(parsed.error, at)) add('malformed', `${issue.field}: ${issue.message}`, issue.field);
+  return null;
+}
+
+/** Checks a co-signature's shape, key id, signature, bindings and timing. Trust is the caller's business. */
+export function checkDecision(
+  raw: unknown,
+  expected: DecisionExpectations,
+  at: string,
+  opts: DecisionCheckOptions,
+  add: AddReason,
+): DecisionCheck {
+  const cos = parseCosignature(raw, at, add);
+  if (!cos) return { cosignature: null, approverKeyId: null, approverPublicKey: null };
+  return checkParsedDecision(cos, expected, at, opts, add);
+}
+
+/**
+ * `checkDecision` after the parse: for a co-signature that already went through the
+ * `Cosignature` schema (the control plane parsed the request body with it). Same checks,
+ * same reasons, minus a second parse.
+ */
+export function checkParsedDecision(
+  cos: Cosignature,
+  expected: DecisionExpectations,
+  at: string,
+  opts: DecisionCheckOptions,
+  add: AddReason,
+): DecisionCheck {
   const st = cos.statement;
   const publicKey = decodeOrNull(cos.approverPublicKey);
   if (!publicKey) {
     add('malformed', `${at}.approverPublicKey: not canonical base64url`, `${at}.approverPublicKey`);
     return { cosignature: cos, approverKeyId: null, approverPublicKey: null };
   }
-  const approverKeyId = keyIdOf(publicKey);
+  const approverKeyId = keyIdOf(cos.approverPublicKey);
   if (approverKeyId !== st.approverKeyId) {
     add(
       'approver_key_mismatch',
@@ -142,6 +166,40 @@ export function verifyCosignature(
   context: CosignatureContext,
   opts: { verify?: Ed25519Verify; now?: Date } = {},
 ): CosignatureCheckResult {
+  return cosignatureResult(context, opts, (add) => {
+    const receipt = Receipt.safeParse(context.receipt);
+    if (!receipt.success) {
+      for (const issue of issuesOf(receipt.error, 'context.receipt'))
+        add('malformed', `${issue.field}: ${issue.message}`, issue.field);
+      return null;
+    }
+    const parsed = parseCosignature(cosignature, 'cosignature', add);
+    return parsed && { cosignature: parsed, receipt: receipt.data.statement };
+  });
+}
+
+/**
+ * `verifyCosignature` for values that already went through the schemas: the co-signature
+ * parsed from the request body with `Cosignature`, the receipt one the server stored after
+ * parsing it with `Receipt`. The same checks and the same result, without parsing either
+ * again (the server's decision path; test/core/verify-parsed.test.ts holds the two to the
+ * same verdicts). Anything not from the schemas goes to `verifyCosignature`. Never throws.
+ */
+export function verifyParsedCosignature(
+  cosignature: Cosignature,
+  context: CosignatureContext,
+  opts: { verify?: Ed25519Verify; now?: Date } = {},
+): CosignatureCheckResult {
+  return cosignatureResult(context, opts, () => ({ cosignature, receipt: context.receipt.statement }));
+}
+
+type ReadParts = (add: AddReason) => { cosignature: Cosignature; receipt: ReceiptStatement } | null;
+
+function cosignatureResult(
+  context: CosignatureContext,
+  opts: { verify?: Ed25519Verify; now?: Date },
+  read: ReadParts,
+): CosignatureCheckResult {
   const reasons: VerifyReason[] = [];
   const add: AddReason = (code, message, field) =>
     reasons.push(field === undefined ? { code, message } : { code, message, field });
@@ -153,16 +211,12 @@ export function verifyCosignature(
     decision: null,
   });
   try {
-    const receipt = Receipt.safeParse(context.receipt);
-    if (!receipt.success) {
-      for (const issue of issuesOf(receipt.error, 'context.receipt'))
-        add('malformed', `${issue.field}: ${issue.message}`, issue.field);
-      return fail();
-    }
-    const check = checkDecision(
-      cosignature,
+    const parts = read(add);
+    if (!parts) return fail();
+    const check = checkParsedDecision(
+      parts.cosignature,
       {
-        receipt: receipt.data.statement,
+        receipt: parts.receipt,
         teamId: context.teamId,
         approvalId: context.approvalId,
         challenge: context.challenge,

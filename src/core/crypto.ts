@@ -7,9 +7,9 @@
  */
 import * as ed from '@noble/ed25519';
 import { sha256 as nobleSha256, sha512 } from '@noble/hashes/sha2.js';
-import { canonicalBytes } from './canonical.ts';
+import { canonicalize } from './canonical.ts';
 import { verifyEd25519 } from './ed25519-rule.ts';
-import { b64url, EncodingError, toHex } from './encoding.ts';
+import { b64url, EncodingError, toHex, utf8 } from './encoding.ts';
 
 ed.hashes.sha512 = sha512;
 
@@ -103,9 +103,23 @@ function publicKeyBytes(publicKey: Uint8Array | string): Uint8Array {
   return bytes;
 }
 
+/**
+ * Key ids of base64url keys already seen. Verifiers meet the same few keys over and over and
+ * a key id costs a hash; a string key is its own cache key (bytes would first need encoding).
+ */
+const keyIdCache = new Map<string, string>();
+const KEY_ID_CACHE_LIMIT = 1024;
+
 /** Key id: hex of the first 16 bytes of SHA-256 over the raw 32-byte public key (bytes or base64url). */
 export function keyIdOf(publicKey: Uint8Array | string): string {
-  return toHex(sha256(publicKeyBytes(publicKey)).subarray(0, 16));
+  if (typeof publicKey !== 'string') return toHex(sha256(publicKeyBytes(publicKey)).subarray(0, 16));
+  let id = keyIdCache.get(publicKey);
+  if (id === undefined) {
+    id = toHex(sha256(publicKeyBytes(publicKey)).subarray(0, 16));
+    if (keyIdCache.size >= KEY_ID_CACHE_LIMIT) keyIdCache.delete(keyIdCache.keys().next().value!);
+    keyIdCache.set(publicKey, id);
+  }
+  return id;
 }
 
 /**
@@ -119,7 +133,12 @@ export function fingerprintOf(publicKey: Uint8Array | string): string {
 
 /** `sha256:` + lowercase hex of SHA-256 over the JCS bytes of the action. */
 export function computeActionHash(action: unknown): string {
-  return `sha256:${toHex(sha256(canonicalBytes(action)))}`;
+  return actionHashOfCanonical(canonicalize(action));
+}
+
+/** `computeActionHash` of an action whose canonical text (`canonicalize(action)`) the caller already has. */
+export function actionHashOfCanonical(canonicalAction: string): string {
+  return `sha256:${toHex(sha256(utf8.encode(canonicalAction)))}`;
 }
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

@@ -3,7 +3,7 @@
  * than the pure-JS path. Same contract and the same rule as `verifyBytes` (docs/protocol.md §1.3); not exported from index.ts so
  * browser bundles never pull in node:crypto.
  */
-import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+import { createPrivateKey, createPublicKey, hash, type KeyObject, sign, verify } from 'node:crypto';
 import { type Ed25519Signing, type Ed25519Verify, type Sha256, setEd25519Signing, setSha256 } from './crypto.ts';
 import { publicKeyProblem } from './ed25519-rule.ts';
 
@@ -70,8 +70,8 @@ export const nodeSigning: Ed25519Signing = {
   },
 };
 
-/** SHA-256 through node:crypto; the same digest as the pure-JS one (cross-checked in tests). */
-export const nodeSha256: Sha256 = (bytes) => new Uint8Array(createHash('sha256').update(bytes).digest());
+/** SHA-256 through node:crypto's one-shot `hash` (no Hash object per digest); the same digest as the pure-JS one (cross-checked in tests). */
+export const nodeSha256: Sha256 = (bytes) => new Uint8Array(hash('sha256', bytes, 'buffer'));
 
 /** Makes every hash in core (action hashes, key ids) use node:crypto in this process. */
 export function installNodeCrypto(): void {

@@ -4,7 +4,9 @@
  */
 
 const B64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const B64URL_INDEX = new Map<string, number>([...B64URL_ALPHABET].map((c, i) => [c, i]));
+/** Value of each character code below 128 in the alphabet, -1 for the others (a table: decoding is on every check's path). */
+const B64URL_INDEX = new Int8Array(128).fill(-1);
+for (let i = 0; i < B64URL_ALPHABET.length; i++) B64URL_INDEX[B64URL_ALPHABET.charCodeAt(i)] = i;
 
 /** Thrown when a string is not a valid encoding. The message says what is wrong. */
 export class EncodingError extends Error {
@@ -38,8 +40,9 @@ function decodeB64url(text: string): Uint8Array {
   let bitCount = 0;
   let o = 0;
   for (let i = 0; i < text.length; i++) {
-    const v = B64URL_INDEX.get(text[i]!);
-    if (v === undefined) {
+    const code = text.charCodeAt(i);
+    const v = code < 128 ? B64URL_INDEX[code]! : -1;
+    if (v < 0) {
       throw new EncodingError(
         `base64url input has an invalid character at position ${i} (allowed: A-Z a-z 0-9 - _, no padding)`,
       );
@@ -58,10 +61,13 @@ function decodeB64url(text: string): Uint8Array {
 
 export const b64url = { encode: encodeB64url, decode: decodeB64url } as const;
 
+/** The two hex digits of each byte value. */
+const HEX_PAIRS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 /** Lowercase hex. */
 export function toHex(bytes: Uint8Array): string {
   let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes.length; i++) out += HEX_PAIRS[bytes[i]!]!;
   return out;
 }
 

@@ -14,6 +14,7 @@ export {
 } from './canonical.ts';
 export {
   computeActionHash,
+  type Ed25519Signing,
   type Ed25519Verify,
   fingerprintOf,
   generateKeyPair,
@@ -22,6 +23,7 @@ export {
   publicKeyFromSecret,
   randomBytes,
   type Sha256,
+  setEd25519Signing,
   setSha256,
   sha256,
   shortCode,
@@ -30,6 +32,16 @@ export {
 } from './crypto.ts';
 export { b64url, bytesEqual, EncodingError, fromHex, toHex, utf8 } from './encoding.ts';
 export { assertGate, GateError, gate } from './gate.ts';
+export {
+  isJsonLines,
+  type LineReport,
+  type LinesSummary,
+  nonEmptyLines,
+  summaryOf,
+  type TextLine,
+  verifyReceiptLines,
+  verifyReceiptText,
+} from './receipt-text.ts';
 export * from './schemas.ts';
 export {
   type ApprovalContext,
@@ -42,6 +54,15 @@ export {
   signStatement,
   verifyStatement,
 } from './statements.ts';
+export {
+  PinnedApprover,
+  PUBLIC_KEY_PATTERN,
+  publicKeyTextProblem,
+  TRUST_FILE_TYPE,
+  TrustFile,
+  type TrustKeys,
+  trustKeysFromText,
+} from './trust-file.ts';
 export {
   compareTimestamps,
   formatPath,
@@ -61,5 +82,7 @@ export {
   type VerifyReasonCode,
   type VerifyResult,
   verifyCosignature,
+  verifyParsedCosignature,
+  verifyParsedReceipt,
   verifyReceipt,
 } from './verify.ts';

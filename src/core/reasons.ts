@@ -60,12 +60,14 @@ export function decodeOrNull(text: string): Uint8Array | null {
   }
 }
 
+/** Whether `sigB64` is a signature by `publicKey` over the statement's JCS bytes (`message`, when the caller has them). */
 export function signatureValid(
   sigB64: string,
   statement: object,
   publicKey: Uint8Array,
   verify: Ed25519Verify,
+  message?: Uint8Array,
 ): boolean {
   const sig = decodeOrNull(sigB64);
-  return sig !== null && verify(sig, canonicalBytes(statement), publicKey);
+  return sig !== null && verify(sig, message ?? canonicalBytes(statement), publicKey);
 }

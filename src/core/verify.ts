@@ -4,8 +4,10 @@
  * throws, whatever it is given; `assertGate` is the one deliberate thrower.
  * The algorithm is specified step by step in docs/protocol.md ("Verification").
  */
-import { checkDecision } from './cosignature.ts';
-import { computeActionHash, type Ed25519Verify, keyIdOf, verifyBytes } from './crypto.ts';
+
+import { canonicalBytes, canonicalize } from './canonical.ts';
+import { checkParsedDecision, type DecisionCheck, parseCosignature } from './cosignature.ts';
+import { actionHashOfCanonical, type Ed25519Verify, keyIdOf, verifyBytes } from './crypto.ts';
 import {
   type AddReason,
   decodeOrNull,
@@ -14,13 +16,14 @@ import {
   signatureValid,
   type VerifyReason,
 } from './reasons.ts';
-import { type Decision, RECEIPT_TYPE, Receipt, TrustSet, type Verdict } from './schemas.ts';
+import { type Cosignature, type Decision, RECEIPT_TYPE, Receipt, TrustSet, type Verdict } from './schemas.ts';
 import { issuesOf } from './validate.ts';
 
 export {
   type CosignatureCheckResult,
   type CosignatureContext,
   verifyCosignature,
+  verifyParsedCosignature,
 } from './cosignature.ts';
 export { VERIFY_REASON_CODES, type VerifyReason, type VerifyReasonCode } from './reasons.ts';
 
@@ -57,6 +60,7 @@ export interface VerifyOptions {
 
 /** The operator part of a receipt. Built once: deriving a zod schema costs more than the two signature checks. */
 const OperatorReceipt = Receipt.omit({ cosignature: true });
+type OperatorReceipt = Omit<Receipt, 'cosignature'>;
 
 /** Key ids of a trust list; undecodable entries are reported as malformed trust. */
 function trustedKeyIds(keys: readonly string[], field: string, add: AddReason): Set<string> {
@@ -75,33 +79,42 @@ function finish(reasons: VerifyReason[], partial: Omit<VerifyResult, 'ok' | 'val
   return { ...partial, verdict, ok: valid && verdict === 'allow' && reasons.length === 0, valid, reasons };
 }
 
-function verifyReceiptUnguarded(input: unknown, trust: unknown, opts: VerifyOptions): VerifyResult {
+/** Reasons collected by one verification, and the function that adds to them. */
+function collector(): { reasons: VerifyReason[]; add: AddReason } {
   const reasons: VerifyReason[] = [];
   const add: AddReason = (code, message, field) =>
     reasons.push(field === undefined ? { code, message } : { code, message, field });
-  const blank = {
-    verdict: 'block' as Verdict,
-    claimedVerdict: null,
-    operatorKeyId: null,
-    approverKeyId: null,
-    decision: null,
-  };
-  const verify = opts.verify ?? verifyBytes;
+  return { reasons, add };
+}
 
+const BLANK = {
+  verdict: 'block' as Verdict,
+  claimedVerdict: null,
+  operatorKeyId: null,
+  approverKeyId: null,
+  decision: null,
+};
+
+/** The key ids a parsed trust set names (undecodable ones reported); operator ids null when it pins none. */
+function trustIds(trust: TrustSet, add: AddReason): { approverIds: Set<string>; operatorIds: Set<string> | null } {
+  return {
+    approverIds: trustedKeyIds(trust.approverKeys, 'trust.approverKeys', add),
+    operatorIds: trust.operatorKeys ? trustedKeyIds(trust.operatorKeys, 'trust.operatorKeys', add) : null,
+  };
+}
+
+function verifyReceiptUnguarded(input: unknown, trust: unknown, opts: VerifyOptions): VerifyResult {
+  const { reasons, add } = collector();
   const trustParsed = TrustSet.safeParse(trust);
   if (!trustParsed.success) {
     for (const issue of issuesOf(trustParsed.error, 'trust'))
       add('malformed', `${issue.field}: ${issue.message}`, issue.field);
-    return finish(reasons, blank);
+    return finish(reasons, BLANK);
   }
-  const approverIds = trustedKeyIds(trustParsed.data.approverKeys, 'trust.approverKeys', add);
-  const operatorIds = trustParsed.data.operatorKeys
-    ? trustedKeyIds(trustParsed.data.operatorKeys, 'trust.operatorKeys', add)
-    : null;
-
+  const ids = trustIds(trustParsed.data, add);
   if (!isRecord(input)) {
     add('malformed', 'receipt: expected a JSON object with statement and signature', 'receipt');
-    return finish(reasons, blank);
+    return finish(reasons, BLANK);
   }
   if (isRecord(input.statement) && input.statement.type !== RECEIPT_TYPE) {
     add(
@@ -109,16 +122,33 @@ function verifyReceiptUnguarded(input: unknown, trust: unknown, opts: VerifyOpti
       `expected a "${RECEIPT_TYPE}" statement, got ${JSON.stringify(input.statement.type) ?? 'none'}`,
       'receipt.statement.type',
     );
-    return finish(reasons, blank);
+    return finish(reasons, BLANK);
   }
   const { cosignature: rawCosignature, ...envelope } = input;
   const parsed = OperatorReceipt.safeParse(envelope);
   if (!parsed.success) {
     for (const issue of issuesOf(parsed.error, 'receipt'))
       add('malformed', `${issue.field}: ${issue.message}`, issue.field);
-    return finish(reasons, blank);
+    return finish(reasons, BLANK);
   }
-  const st = parsed.data.statement;
+  const cosignature = rawCosignature === undefined ? undefined : { raw: rawCosignature };
+  return verifyParts(parsed.data, cosignature, ids, opts, { reasons, add });
+}
+
+/**
+ * Everything after the parse, shared by `verifyReceipt` and `verifyParsedReceipt`: key id,
+ * trust, operator signature, action hash, then the co-signature (parsed here, when it came
+ * raw, only if it counts).
+ */
+function verifyParts(
+  operatorPart: OperatorReceipt,
+  attached: { raw: unknown } | { parsed: Cosignature } | undefined,
+  { approverIds, operatorIds }: { approverIds: Set<string>; operatorIds: Set<string> | null },
+  opts: VerifyOptions,
+  { reasons, add }: { reasons: VerifyReason[]; add: AddReason },
+): VerifyResult {
+  const verify = opts.verify ?? verifyBytes;
+  const st = operatorPart.statement;
   const operatorKey = decodeOrNull(st.operatorPublicKey);
   if (!operatorKey) {
     add(
@@ -126,9 +156,9 @@ function verifyReceiptUnguarded(input: unknown, trust: unknown, opts: VerifyOpti
       'receipt.statement.operatorPublicKey: not canonical base64url',
       'receipt.statement.operatorPublicKey',
     );
-    return finish(reasons, { ...blank, claimedVerdict: st.verdict });
+    return finish(reasons, { ...BLANK, claimedVerdict: st.verdict });
   }
-  const operatorKeyId = keyIdOf(operatorKey);
+  const operatorKeyId = keyIdOf(st.operatorPublicKey);
   if (operatorKeyId !== st.operatorKeyId) {
     add(
       'operator_key_mismatch',
@@ -143,14 +173,17 @@ function verifyReceiptUnguarded(input: unknown, trust: unknown, opts: VerifyOpti
       'receipt.statement.operatorPublicKey',
     );
   }
-  if (!signatureValid(parsed.data.signature, st, operatorKey, verify)) {
+  // The action is canonicalised once, for its hash and inside the signed statement.
+  const actionText = canonicalize(st.action);
+  const message = canonicalBytes(st, { reuse: { value: st.action, text: actionText } });
+  if (!signatureValid(operatorPart.signature, st, operatorKey, verify, message)) {
     add(
       'bad_operator_signature',
       'the operator signature does not verify over the receipt statement',
       'receipt.signature',
     );
   }
-  if (computeActionHash(st.action) !== st.actionHash) {
+  if (actionHashOfCanonical(actionText) !== st.actionHash) {
     add(
       'action_hash_mismatch',
       'actionHash is not the SHA-256 of the canonical action',
@@ -161,33 +194,36 @@ function verifyReceiptUnguarded(input: unknown, trust: unknown, opts: VerifyOpti
   // checked so that every failing reason is reported at once.
   const operatorValid = reasons.length === 0;
   const base = { claimedVerdict: st.verdict, operatorKeyId, approverKeyId: null, decision: null };
-  const effective = (verdict: Verdict): Verdict => (operatorValid ? verdict : 'block');
 
   if (st.verdict !== 'suspend') {
-    if (rawCosignature !== undefined) {
+    if (attached) {
       add('unexpected_cosignature', `a "${st.verdict}" receipt must not carry a co-signature`, 'receipt.cosignature');
     }
     if (st.verdict === 'block') add('verdict_block', 'the policy verdict is block', 'receipt.statement.verdict');
-    return finish(reasons, { ...base, verdict: effective(st.verdict) });
+    return finish(reasons, { ...base, verdict: operatorValid ? st.verdict : 'block' });
   }
-  if (rawCosignature === undefined) {
+  if (!attached) {
     add('approval_missing', 'the action is suspended and carries no approver co-signature', 'receipt.cosignature');
-    return finish(reasons, { ...base, verdict: effective('suspend') });
+    return finish(reasons, { ...base, verdict: operatorValid ? 'suspend' : 'block' });
   }
   const before = reasons.length;
-  const check = checkDecision(
-    rawCosignature,
-    {
-      receipt: st,
-      teamId: st.teamId,
-      approvalId: opts.expect?.approvalId,
-      challenge: opts.expect?.challenge,
-      expiresAt: opts.expect?.expiresAt,
-    },
-    'receipt.cosignature',
-    { verify, now: opts.now, requireUnexpired: opts.requireUnexpired ?? false },
-    add,
-  );
+  const cosignature =
+    'parsed' in attached ? attached.parsed : parseCosignature(attached.raw, 'receipt.cosignature', add);
+  const check: DecisionCheck = cosignature
+    ? checkParsedDecision(
+        cosignature,
+        {
+          receipt: st,
+          teamId: st.teamId,
+          approvalId: opts.expect?.approvalId,
+          challenge: opts.expect?.challenge,
+          expiresAt: opts.expect?.expiresAt,
+        },
+        'receipt.cosignature',
+        { verify, now: opts.now, requireUnexpired: opts.requireUnexpired ?? false },
+        add,
+      )
+    : { cosignature: null, approverKeyId: null, approverPublicKey: null };
   if (check.approverKeyId && !approverIds.has(check.approverKeyId)) {
     add(
       'approver_untrusted',
@@ -198,12 +234,19 @@ function verifyReceiptUnguarded(input: unknown, trust: unknown, opts: VerifyOpti
   const decision = check.cosignature?.statement.decision ?? null;
   const withApprover = { ...base, approverKeyId: check.approverKeyId, decision };
   if (reasons.length > before || !check.cosignature)
-    return finish(reasons, { ...withApprover, verdict: effective('suspend') });
+    return finish(reasons, { ...withApprover, verdict: operatorValid ? 'suspend' : 'block' });
   if (decision === 'deny') {
     add('decision_denied', 'the approver denied the action', 'receipt.cosignature.statement.decision');
     return finish(reasons, { ...withApprover, verdict: 'block' });
   }
-  return finish(reasons, { ...withApprover, verdict: effective('allow') });
+  return finish(reasons, { ...withApprover, verdict: operatorValid ? 'allow' : 'block' });
+}
+
+/** What `verifyReceipt` answers when the input broke the verifier itself (hostile objects). */
+function unreadable(err: unknown): VerifyResult {
+  // Only reachable with hostile objects (throwing getters, proxies); JSON input cannot get here.
+  const message = `receipt could not be read: ${err instanceof Error ? err.message : String(err)}`;
+  return finish([{ code: 'malformed', message, field: 'receipt' }], BLANK);
 }
 
 /** Verifies a receipt against locally pinned trust and re-derives its verdict. Never throws. */
@@ -211,14 +254,25 @@ export function verifyReceipt(receipt: unknown, trust: TrustSet, opts: VerifyOpt
   try {
     return verifyReceiptUnguarded(receipt, trust, opts);
   } catch (err) {
-    // Only reachable with hostile objects (throwing getters, proxies); JSON input cannot get here.
-    const message = `receipt could not be read: ${err instanceof Error ? err.message : String(err)}`;
-    return finish([{ code: 'malformed', message, field: 'receipt' }], {
-      verdict: 'block',
-      claimedVerdict: null,
-      operatorKeyId: null,
-      approverKeyId: null,
-      decision: null,
-    });
+    return unreadable(err);
+  }
+}
+
+/**
+ * `verifyReceipt` for a receipt and trust set that already went through the `Receipt` and
+ * `TrustSet` schemas (the control plane parsed the request body with them): the same checks
+ * and the same result, without a second parse, so that a check costs little more than its
+ * signature verifications. test/core/verify-parsed.test.ts holds both entry points to the
+ * same results on valid and tampered receipts. Anything not from the schemas (a file, a
+ * stored blob, another party's answer) goes to `verifyReceipt`. Never throws.
+ */
+export function verifyParsedReceipt(receipt: Receipt, trust: TrustSet, opts: VerifyOptions = {}): VerifyResult {
+  try {
+    const collected = collector();
+    const ids = trustIds(trust, collected.add);
+    const { cosignature, ...operatorPart } = receipt;
+    return verifyParts(operatorPart, cosignature && { parsed: cosignature }, ids, opts, collected);
+  } catch (err) {
+    return unreadable(err);
   }
 }

@@ -3,6 +3,11 @@
  * sign, gate. Cloud work uses the connection `configure(apiKey, endpoint)` sets.
  * Documented in docs/sdk.md.
  */
+import { installNodeSigning } from '../core/ed25519-node.ts';
+
+// The Node fast path behind core's own interface: hashing and signing through node:crypto
+// (byte-identical to the pure-JS path, cross-checked in test/core/node-signing.test.ts).
+installNodeSigning();
 
 export type { Approval, ApprovalStatus, ReceiptResult } from '../core/api.ts';
 export { shortCode } from '../core/crypto.ts';

@@ -7,27 +7,15 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { z } from 'zod';
 import { fingerprintOf, keyIdOf } from '../core/crypto.ts';
 import { type ApproverRecord, type PolicyBundle, PublicKeyB64, type TrustSet } from '../core/schemas.ts';
+import { PinnedApprover, TRUST_FILE_TYPE, TrustFile } from '../core/trust-file.ts';
 import { timestampOf } from '../core/validate.ts';
 import { dataDirPaths } from './data-dir.ts';
 import { HesoError } from './errors.ts';
 import { writeFileDurable } from './fsutil.ts';
 
-const TRUST_FILE_TYPE = 'heso.trusted-approvers.v1';
-
-export const PinnedApprover = z.strictObject({
-  publicKey: PublicKeyB64,
-  keyId: z.string(),
-  fingerprint: z.string(),
-  name: z.string().max(200),
-  addedAt: z.string(),
-});
-export type PinnedApprover = z.infer<typeof PinnedApprover>;
-
-/** `<data dir>/trusted-approvers.json`; `heso verify --trust` reads it too. */
-export const TrustFile = z.strictObject({ type: z.literal(TRUST_FILE_TYPE), approvers: z.array(PinnedApprover) });
+export { PinnedApprover, TrustFile };
 
 export interface TrustReport {
   /** Pinned and listed active by the control plane. */

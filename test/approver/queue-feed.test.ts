@@ -7,9 +7,19 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { PendingItem } from '../../src/approver/api.ts';
-import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
+import { generateKeyPair } from '../../src/core/crypto.ts';
+import { type CloudHandle, fillPendingQueue, setupTeam, startCloud } from '../support/cloud.ts';
 import { type HostileProxy, startHostileProxy } from '../support/hostile-proxy.ts';
-import { KEYRING_SKIP, makeAgent, makeEngine, nextEvent, tempDir, testKeyStore, trustAgent } from './helpers.ts';
+import {
+  AGENT_WORKFLOW,
+  KEYRING_SKIP,
+  makeAgent,
+  makeEngine,
+  nextEvent,
+  tempDir,
+  testKeyStore,
+  trustAgent,
+} from './helpers.ts';
 
 let cloud: CloudHandle;
 let proxy: HostileProxy;
@@ -177,3 +187,49 @@ async function otherApproverDecision(teamId: string, apiKey: string, approvalId:
   await cloud.admin.activateApprover(teamId, bob.keyId);
   return cosign(await client.getApproval(teamId, approvalId), bob);
 }
+
+test('a queue longer than one list page (1,001 pending) is read page by page: every approval is held, and one opened while paging arrives through the feed', {
+  skip: KEYRING_SKIP,
+}, async () => {
+  proxy.reset();
+  const { teamId, apiKey } = await setupTeam(cloud);
+  const agent = makeAgent(cloud, teamId, apiKey);
+  const filler = generateKeyPair();
+  const filled = await fillPendingQueue(cloud.dbPath, teamId, 1001, {
+    operatorSecret: filler.secretKey,
+    workflow: AGENT_WORKFLOW,
+  });
+  const opened = filled.map((a) => a.id);
+  const f = await following(teamId, apiKey);
+  let during: Promise<string> | null = null;
+  proxy.rewrite((req, res) => {
+    // While the engine reads the second page, an agent opens one more: it is after the first page's cursor.
+    if (req.url.includes('after=') && during === null) during = agent.open().then((a) => a.id);
+    return res;
+  });
+  try {
+    const added = new Set<string>();
+    f.engine.on('added', (item) => added.add(item.approval.id));
+    await f.engine.start(f.profile.name);
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && (during === null || added.size < opened.length + 1))
+      await new Promise((r) => setTimeout(r, 50));
+    const late = await (during as Promise<string> | null);
+    assert.ok(late, 'the engine asked for a next page (after=…)');
+    const held = new Set(f.engine.snapshot().items.map((i) => i.approval.id));
+    assert.deepEqual(
+      opened.filter((id) => !held.has(id)),
+      [],
+      'every approval pending before the engine started is in its queue',
+    );
+    assert.ok(held.has(late), 'the approval opened while paging arrived');
+    assert.equal(held.size, opened.length + 1);
+    const pages = proxy.seen.filter((r) => r.method === 'GET' && r.url.startsWith(`/v1/teams/${teamId}/approvals?`));
+    assert.equal(pages.length, 3, 'one list of three pages (500 + 500 + 2)');
+
+    // `heso-approver list` reads every page too.
+    assert.equal((await f.engine.fetchQueue(f.profile.name)).items.length, opened.length + 1);
+  } finally {
+    await f.close();
+  }
+});

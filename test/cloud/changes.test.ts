@@ -47,6 +47,33 @@ describe('control plane: the approvers’ changes feed', () => {
     assert.deepEqual(quiet, { changes: [], cursor: page.cursor, more: false, reset: false });
   });
 
+  test('the pending list comes in pages: after=ID answers what follows that approval, oldest first', async () => {
+    const other = await setupTeam(cloud, 'Paged');
+    const paged = new ControlPlaneClient({ endpoint: cloud.url, apiKey: other.apiKey });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++)
+      ids.push((await paged.openApproval(other.teamId, { receipt: makeReceipt(other.teamId) })).id);
+    const first = await paged.listPending(other.teamId, { limit: 2 });
+    const second = await paged.listPending(other.teamId, { limit: 2, after: ids[1] });
+    const last = await paged.listPending(other.teamId, { limit: 2, after: ids[3] });
+    assert.deepEqual(
+      [first, second, last].map((p) => p.approvals.map((a) => a.id)),
+      [ids.slice(0, 2), ids.slice(2, 4), ids.slice(4)],
+    );
+    assert.equal(second.cursor, first.cursor, 'every page carries the change counter');
+    // An approval id this team does not have is no place in its queue: an empty page.
+    assert.deepEqual((await paged.listPending(other.teamId, { after: ids[0]!.replace(/.$/, 'x') })).approvals, []);
+    const bad = await raw(
+      cloud,
+      'GET',
+      `${routes.approvals(other.teamId)}?status=pending&after=${encodeURIComponent('a b')}`,
+      {
+        apiKey: other.apiKey,
+      },
+    );
+    assert.equal(bad.status, 400);
+  });
+
   test('a long limit-sized backlog comes in pages (more: true) that together miss nothing', async () => {
     const { cursor } = await client.listPending(teamId);
     const ids = [];

@@ -27,6 +27,12 @@ const QUERIES: [string, string, unknown[]][] = [
     ['t', 100],
   ],
   [
+    'the next page of the pending queue',
+    `SELECT body FROM approvals WHERE team_id = ? AND status = 'pending'
+       AND seq > (SELECT seq FROM approvals WHERE team_id = ? AND id = ?) ORDER BY seq LIMIT ?`,
+    ['t', 't', 'a', 100],
+  ],
+  [
     'changes since a cursor',
     'SELECT body, change_seq FROM approvals WHERE team_id = ? AND change_seq > ? ORDER BY change_seq LIMIT ?',
     ['t', 5, 101],

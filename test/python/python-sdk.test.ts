@@ -1,17 +1,20 @@
 /**
  * The Python SDK end to end: its own unittest suite; `python -m heso verify` against
  * `heso verify` (same exit codes, same reason codes); a Python agent whose suspended action
- * runs only after a trusted approver co-signs it on a real control plane; observe-only mode.
+ * runs only after a trusted approver co-signs it on a real control plane (a test key, and the
+ * approver app's own engine with its key in the OS keychain); observe-only mode.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { PendingItem } from '../../src/approver/api.ts';
 import type { ControlPlaneClient } from '../../src/client/index.ts';
 import type { Approval } from '../../src/core/api.ts';
 import { b64url, generateKeyPair } from '../../src/core/index.ts';
-import { initDataDir } from '../../src/sdk/index.ts';
+import { initDataDir, loadOperatorKey } from '../../src/sdk/index.ts';
+import { approveShown, KEYRING_SKIP, makeEngine, nextEvent, testKeyStore } from '../approver/helpers.ts';
 import { computeWorkedExample } from '../core/protocol-example.ts';
 import { makeApprover, makeTeam, type TestApprover, type TestTeam, tempDir } from '../sdk/helpers.ts';
 import { type CloudHandle, startCloud } from '../support/cloud.ts';
@@ -69,6 +72,37 @@ describe('python -m heso verify mirrors heso verify', () => {
       assert.equal(pyOut.verdict, tsOut.verdict, name);
     });
   }
+
+  test('JSON Lines, from a file and from standard input: the same summary and per-line reason codes', () => {
+    const lines = [example.receipt, tampered, suspended].map((r) => JSON.stringify(r)).join('\n');
+    const jsonl = write('export.jsonl', `${lines}\n{"statement": \n\n`);
+    const perLine = (o: {
+      receipts: { line: number; valid: boolean; verdict: string; reasons: { code: string }[] }[];
+    }) => o.receipts.map((r) => [r.line, r.valid, r.verdict, r.reasons.map((x) => x.code).sort()]);
+    for (const [label, args, input] of [
+      ['file', [jsonl], ''],
+      ['stdin', ['-'], lines],
+    ] as const) {
+      const ts = spawnSync(
+        process.execPath,
+        [join(root, 'bin/heso.mjs'), 'verify', ...args, '--trust', trustFile, '--json'],
+        {
+          encoding: 'utf8',
+          input,
+        },
+      );
+      const py = runPython(['-m', 'heso', 'verify', ...args, '--trust', trustFile, '--json'], input);
+      assert.equal(py.status, ts.status, `${label}: exit ${py.status} vs ${ts.status}\n${py.stderr}`);
+      const tsOut = JSON.parse(ts.stdout);
+      const pyOut = JSON.parse(py.stdout);
+      assert.deepEqual(pyOut.summary, tsOut.summary, label);
+      assert.deepEqual(perLine(pyOut), perLine(tsOut), label);
+      assert.equal(pyOut.ok, tsOut.ok, label);
+    }
+    const human = runPython(['-m', 'heso', 'verify', jsonl, '--trust', trustFile]);
+    assert.equal(human.status, 1);
+    assert.match(human.stdout, /2 of 4 valid \(1 allowed, 0 blocked, 1 suspended\), 2 INVALID/);
+  });
 });
 
 describe('a Python agent gated by a real control plane and approver', () => {
@@ -141,6 +175,38 @@ describe('a Python agent gated by a real control plane and approver', () => {
     assert.equal(approval.receipt.statement.action.params.amount, 250);
     await approver.decide(approval, 'approve');
     assert.deepEqual(await run, { ran: ['refund 250'] });
+  });
+
+  test('the approver app engine (key in the OS keychain) co-signs; the Python agent verifies it and runs', {
+    skip: KEYRING_SKIP,
+  }, async () => {
+    const dir = tempDir('heso-py-engine-');
+    const engine = makeEngine(dir.dir, { keyStore: testKeyStore() });
+    try {
+      const profile = await engine.initProfile({
+        endpoint: cloud.url,
+        teamId: team.teamId,
+        apiKey: team.apiKey,
+        displayName: 'Ann Approver',
+      });
+      await cloud.admin.activateApprover(team.teamId, profile.keyId);
+      await engine.start(profile.name);
+      // The approver's admin pinned this agent's operator key for its workflow (heso.toml: py-agent).
+      const operator = loadOperatorKey(join(t.dir, '.heso'));
+      await engine.trustOperator({ publicKey: operator.publicKey, workflows: ['py-agent'], profile: profile.name });
+      const added = nextEvent<PendingItem>((listener) => engine.on('added', listener), undefined, 60_000);
+      const run = agent(['refund', '260'], { TEST_APPROVER_KEY: profile.publicKey });
+      const item = await added;
+      assert.deepEqual(item.verification, { ok: true, reasons: [] }, 'the engine checked the Python-signed receipt');
+      assert.equal(JSON.parse(item.canonicalAction).params.amount, 260);
+      const outcome = await approveShown(engine, item.approval.id, { profile: profile.name });
+      assert.equal(outcome.status, 'accepted', outcome.message);
+      assert.deepEqual(await run, { ran: ['refund 260'] });
+    } finally {
+      await engine.stop();
+      await engine.removeProfile(team.teamId).catch(() => undefined);
+      dir.cleanup();
+    }
   });
 
   test('big refund denied: the call does not run', async () => {

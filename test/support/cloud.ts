@@ -6,6 +6,7 @@
  * on the HTTP API by design.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +15,14 @@ import type { IssuedRole } from '../../src/cloud/admin.ts';
 import * as adminOps from '../../src/cloud/admin.ts';
 import type { CloudLimits } from '../../src/cloud/context.ts';
 import type { RateLimitOptions } from '../../src/cloud/rate-limit.ts';
+import { newPendingApproval } from '../../src/cloud/routes-approvals.ts';
 import { type CloudLoggerOptions, createCloudServer } from '../../src/cloud/server.ts';
 import { SqliteCloudStore } from '../../src/cloud/sqlite-store.ts';
 import type { CloudStore } from '../../src/cloud/store.ts';
+import type { Approval } from '../../src/core/api.ts';
+import { canonicalize } from '../../src/core/canonical.ts';
 import type { ApproverRecord, PolicyDocument } from '../../src/core/schemas.ts';
+import { buildReceipt } from '../../src/core/statements.ts';
 
 export interface CloudAdmin {
   /** Creates a team; returns its id. */
@@ -252,4 +257,45 @@ export async function setupTeam(
   const apiKey = await cloud.admin.createApiKey(teamId);
   await cloud.admin.setPolicy(teamId, DEMO_POLICY);
   return { teamId, apiKey };
+}
+
+/**
+ * Fills a team's pending queue straight through the store (fast: one group-committed burst),
+ * as if agents had opened `count` approvals earlier; each receipt is signed by `operatorSecret`
+ * for `workflow`. For queues too long to open one HTTP request at a time (tests, benchmarks).
+ */
+export async function fillPendingQueue(
+  dbPath: string,
+  teamId: string,
+  count: number,
+  opts: { operatorSecret: Uint8Array; workflow: string; openedBy?: string },
+): Promise<Approval[]> {
+  const store = new SqliteCloudStore({ path: dbPath });
+  try {
+    const now = Date.now();
+    const opened = await Promise.all(
+      Array.from({ length: count }, (_, i) => {
+        const receipt = buildReceipt(
+          {
+            teamId,
+            action: {
+              tool: 'payments.refund',
+              params: { amount: 101 + i, orderId: `filled-${randomUUID()}` },
+              account: 'acme-shop',
+              workflow: opts.workflow,
+              capturedAt: new Date(now).toISOString(),
+            },
+            verdict: 'suspend',
+            policy: { version: 'demo-1', ruleId: 'big-refunds' },
+          },
+          opts.operatorSecret,
+        );
+        const approval = newPendingApproval(teamId, receipt, new Date(now), 3600);
+        return store.openApproval(teamId, approval, canonicalize(receipt), opts.openedBy ?? 'key_filled');
+      }),
+    );
+    return opened.map((o) => o.approval);
+  } finally {
+    await store.close();
+  }
 }
