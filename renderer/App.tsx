@@ -3,7 +3,7 @@
  * switches between screens. Screens get what they need as props; nothing here talks to
  * the network — every call goes through `window.heso`.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { AppInfo, Settings } from '../src/app/contract.ts';
 import type { ConnectionState, ProfileView, QueueSnapshot } from '../src/approver/api.ts';
 import { ConnectionBanner } from './components/ConnectionBanner.tsx';
@@ -11,10 +11,12 @@ import { NewItemAnnouncer } from './components/NewItemAnnouncer.tsx';
 import { KeyStatusPill } from './components/StatusPill.tsx';
 import { errorMessage, invoke, useBridgeEvent } from './lib/bridge.ts';
 import { useKeyStatusRefresh } from './lib/key-status.ts';
+import { DEFAULT_QUERY, entryOf, orderQueue, type QueueEntry, type QueueQuery, toolsOf } from './lib/queue-order.ts';
+import { useWebNotifications } from './lib/web-notifications.ts';
 import { DetailView } from './views/Detail.tsx';
 import { HistoryView } from './views/History.tsx';
 import { OnboardingView } from './views/Onboarding.tsx';
-import { QueueView } from './views/Queue.tsx';
+import { type QueueMemory, QueueView } from './views/Queue.tsx';
 import { SettingsView } from './views/Settings.tsx';
 import { VerifierView } from './views/Verifier.tsx';
 
@@ -44,6 +46,8 @@ export function App() {
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [route, setRoute] = useState<Route>({ view: 'queue' });
   const [loadError, setLoadError] = useState<string | null>(null);
+  const [query, setQuery] = useState<QueueQuery>(DEFAULT_QUERY);
+  const memory = useRef<QueueMemory>({ scrollY: 0, focusId: null, order: [] });
 
   // Events and invoke results travel on different paths and can overtake each other. Every
   // state change emits an event, so an event that arrived while a snapshot request was in
@@ -67,8 +71,12 @@ export function App() {
   }, []);
   useBridgeEvent('navigate', ({ approvalId }) => setRoute({ view: 'detail', approvalId }));
 
+  // The profile the person chose to follow: the header shows it at once, even before the
+  // first snapshot of its queue arrives (a late event of the old queue must not show the old name).
+  const [following, setFollowing] = useState<string | null>(null);
   const startQueue = useCallback(
     async (name: string) => {
+      setFollowing(name);
       await invoke('queue:start', { name });
       const eventsBefore = eventsSeen.current;
       applySnapshotIfCurrent(await invoke('queue:snapshot', null), eventsBefore);
@@ -116,7 +124,23 @@ export function App() {
     document.title = pending > 0 ? `(${pending}) HESO Approver` : 'HESO Approver';
   }, [pending]);
 
-  const activeProfile = profiles?.find((p) => p.name === snapshot.profile) ?? profiles?.[0] ?? null;
+  // Computed once per snapshot (headlines, risk, search text), not per render or per clock tick.
+  const entries = useMemo(() => snapshot.items.map(entryOf), [snapshot.items]);
+  const shown = useMemo(() => orderQueue(entries, query), [entries, query]);
+  const tools = useMemo(() => toolsOf(entries), [entries]);
+  const openDetail = useCallback(
+    (approvalId: string) => {
+      memory.current = { scrollY: window.scrollY, focusId: approvalId, order: shown.map((e) => e.item.approval.id) };
+      setRoute({ view: 'detail', approvalId });
+    },
+    [shown],
+  );
+  useFocusOnNavigation(route);
+  // The desktop app notifies from the main process; in a browser the page does it itself.
+  useWebNotifications(info?.shell === 'browser' && (settings?.notifications ?? false), snapshot.items, openDetail);
+
+  const activeName = following ?? snapshot.profile;
+  const activeProfile = profiles?.find((p) => p.name === activeName) ?? profiles?.[0] ?? null;
   const updateProfile = (next: ProfileView) =>
     setProfiles((list) => (list ? list.map((p) => (p.name === next.name ? next : p)) : [next]));
   useKeyStatusRefresh(activeProfile, updateProfile);
@@ -173,12 +197,7 @@ export function App() {
           </nav>
         )}
         {activeProfile && !onboarding && (
-          <div className="header-profile">
-            <span className="header-profile-name">
-              {activeProfile.displayName} · {activeProfile.teamId}
-            </span>
-            <KeyStatusPill status={activeProfile.keyStatus} />
-          </div>
+          <ProfileSwitcher profiles={profiles} active={activeProfile} onSwitch={startQueue} />
         )}
       </header>
       {!onboarding && (
@@ -199,6 +218,13 @@ export function App() {
         ) : (
           <Screen
             route={route}
+            entries={entries}
+            shown={shown}
+            tools={tools}
+            query={query}
+            onQuery={setQuery}
+            memory={memory.current}
+            onOpen={openDetail}
             setRoute={setRoute}
             snapshot={snapshot}
             profiles={profiles}
@@ -222,8 +248,76 @@ export function App() {
   );
 }
 
+/** The active profile, always in the header; a switcher when there is more than one. */
+function ProfileSwitcher(props: {
+  profiles: ProfileView[];
+  active: ProfileView;
+  onSwitch: (name: string) => Promise<void>;
+}) {
+  const { profiles, active } = props;
+  const label = (p: ProfileView) => `${p.displayName} · ${p.teamId}`;
+  return (
+    <div className="header-profile" data-testid="header-profile" data-profile={active.name}>
+      {profiles.length > 1 ? (
+        <label className="header-switcher">
+          <span className="visually-hidden">Active profile</span>
+          <select
+            data-testid="profile-switcher"
+            value={active.name}
+            onChange={(event) => void props.onSwitch(event.target.value)}
+          >
+            {profiles.map((p) => (
+              <option key={p.name} value={p.name}>
+                {label(p)}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : (
+        <span className="header-profile-name">{label(active)}</span>
+      )}
+      <KeyStatusPill status={active.keyStatus} />
+    </div>
+  );
+}
+
+/** The item after `current` in the order the queue showed, skipping what left the queue; else the first shown. */
+function nextAfter(current: string, order: string[], shown: QueueEntry[]): string | null {
+  const live = new Set(shown.map((e) => e.item.approval.id));
+  live.delete(current);
+  const after = order.slice(order.indexOf(current) + 1).find((id) => live.has(id));
+  return after ?? shown.find((e) => e.item.approval.id !== current)?.item.approval.id ?? null;
+}
+
+/**
+ * On every navigation, focus moves to the new screen's heading so screen readers announce it
+ * (the queue, coming back from a detail, puts it on the row that was opened instead).
+ */
+function useFocusOnNavigation(route: Route): void {
+  const key = route.view === 'detail' ? `detail:${route.approvalId}` : route.view;
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    if (key !== 'queue') window.scrollTo(0, 0);
+    const heading = document.querySelector<HTMLElement>('#main h1');
+    if (!heading || (key === 'queue' && document.activeElement?.closest('[data-testid=queue-list]'))) return;
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: key === 'queue' });
+  }, [key]);
+}
+
 interface ScreenProps {
   route: Route;
+  entries: QueueEntry[];
+  shown: QueueEntry[];
+  tools: string[];
+  query: QueueQuery;
+  onQuery: (query: QueueQuery) => void;
+  memory: QueueMemory;
+  onOpen: (approvalId: string) => void;
   setRoute: (route: Route) => void;
   snapshot: QueueSnapshot;
   profiles: ProfileView[];
@@ -241,7 +335,18 @@ function Screen(props: ScreenProps) {
   switch (route.view) {
     case 'queue':
     case 'onboarding':
-      return <QueueView snapshot={snapshot} onOpen={(approvalId) => setRoute({ view: 'detail', approvalId })} />;
+      return (
+        <QueueView
+          snapshot={snapshot}
+          entries={props.entries}
+          shown={props.shown}
+          tools={props.tools}
+          query={props.query}
+          onQuery={props.onQuery}
+          memory={props.memory}
+          onOpen={props.onOpen}
+        />
+      );
     case 'detail':
       return (
         <DetailView
@@ -249,11 +354,13 @@ function Screen(props: ScreenProps) {
           approvalId={route.approvalId}
           liveItem={snapshot.items.find((i) => i.approval.id === route.approvalId) ?? null}
           profile={activeProfile}
+          nextId={nextAfter(route.approvalId, props.memory.order, props.shown)}
+          onOpen={props.onOpen}
           onBack={() => setRoute({ view: 'queue' })}
         />
       );
     case 'history':
-      return <HistoryView profile={activeProfile} />;
+      return <HistoryView profile={activeProfile} onVerify={() => setRoute({ view: 'verifier' })} />;
     case 'verifier':
       return <VerifierView profile={activeProfile} />;
     case 'settings':

@@ -13,6 +13,7 @@
 import { useLayoutEffect, useRef, useState } from 'react';
 import type { PendingItem, ProfileView } from '../../src/approver/api.ts';
 import { ARMING_DELAY_MS, useArmed } from '../lib/deliberate.ts';
+import { headlineOf } from '../lib/headline.ts';
 import { APPROVE_SHORTCUT, isApproveShortcut } from './approve-shortcut.ts';
 import { FormError } from './FormError.tsx';
 import { Modal } from './Modal.tsx';
@@ -41,6 +42,7 @@ export function ApproveDialog(props: ApproveDialogProps) {
   const pressStartedArmed = useRef(false);
   const { action, actionHash, confirm } = item.approval.receipt.statement;
   const needsCode = confirm === 'typed-code';
+  const headline = headlineOf(action);
   const codeOk = !needsCode || normalizeCode(typed) === normalizeCode(item.shortCode);
   const ready = armed && codeOk && !busy;
 
@@ -83,9 +85,20 @@ export function ApproveDialog(props: ApproveDialogProps) {
     >
       <p>
         Your key signs this exact action. The agent may then run <Visible text={action.tool} className="mono" /> on
-        account <Visible text={action.account} className="mono" />.
+        account <Visible text={action.account} className="mono" />:
       </p>
-      <dl className="confirm-facts">
+      <p className="confirm-headline" data-testid="confirm-headline">
+        <Visible text={headline.text} />
+      </p>
+      <dl className="confirm-facts" data-testid="confirm-key-values">
+        {headline.keyValues.map((kv) => (
+          <div key={kv.label}>
+            <dt>{kv.label}</dt>
+            <dd className="confirm-key-value">
+              <Visible text={kv.value} />
+            </dd>
+          </div>
+        ))}
         <div>
           <dt>Confirmation code</dt>
           <dd className="short-code short-code-large" data-testid="confirm-short-code">

@@ -252,6 +252,14 @@ export function DecisionPanel({ item, liveItem, profile, onOutcome }: DecisionPa
   );
 }
 
+/** One click fills the reason (still editable); the agent receives the text as its denial reason. */
+export const QUICK_REASONS = [
+  'Not expected: nobody asked for this',
+  'Wrong amount',
+  'Wrong account or recipient',
+  'Needs more context: ask me first',
+] as const;
+
 function DenyDialog(props: {
   busy: boolean;
   error: string | null;
@@ -271,6 +279,21 @@ function DenyDialog(props: {
           if (!missing && !props.busy) props.onConfirm(reason.trim());
         }}
       >
+        <fieldset className="quick-reasons">
+          <legend className="field-label">Quick reasons</legend>
+          {QUICK_REASONS.map((quick) => (
+            <button
+              key={quick}
+              type="button"
+              className="button button-small"
+              data-testid="quick-reason"
+              aria-pressed={reason === quick}
+              onClick={() => setReason(quick)}
+            >
+              {quick}
+            </button>
+          ))}
+        </fieldset>
         <div className="field">
           <label className="field-label" htmlFor="deny-reason">
             Reason (sent to the agent's operator and kept in the audit log)

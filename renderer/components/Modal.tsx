@@ -1,8 +1,8 @@
 /**
  * A modal on the native <dialog> element: focus is trapped by the browser, Escape cancels
- * (the `cancel` event) and the page behind is inert.
+ * (the `cancel` event) and the page behind is inert. Focus returns to the trigger on close.
  */
-import { type KeyboardEvent, type ReactNode, useEffect, useId, useRef } from 'react';
+import { type KeyboardEvent, type ReactNode, useId, useLayoutEffect, useRef } from 'react';
 
 export interface ModalProps {
   title: string;
@@ -17,10 +17,15 @@ export interface ModalProps {
 export function Modal({ title, onClose, children, className, onKeyDown, testId }: ModalProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
-  useEffect(() => {
+  useLayoutEffect(() => {
+    // The dialog leaves the DOM when it closes, so the browser cannot hand focus back: we do.
+    const trigger = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     const dialog = ref.current;
     if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
+    return () => {
+      dialog?.close();
+      if (trigger?.isConnected) trigger.focus();
+    };
   }, []);
   return (
     <dialog

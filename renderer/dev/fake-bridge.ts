@@ -16,6 +16,7 @@ import type {
   Settings,
 } from '../../src/app/contract.ts';
 import type {
+  AuditEntryView,
   ConnectionState,
   DecisionOutcome,
   HistoryView,
@@ -24,11 +25,11 @@ import type {
   QueueSnapshot,
 } from '../../src/approver/api.ts';
 import type { Approval } from '../../src/core/api.ts';
-import { canonicalize } from '../../src/core/canonical.ts';
-import { fingerprintOf, generateKeyPair, keyIdOf, randomBytes, shortCode } from '../../src/core/crypto.ts';
+import { fingerprintOf, generateKeyPair, keyIdOf, randomBytes } from '../../src/core/crypto.ts';
 import { b64url } from '../../src/core/encoding.ts';
 import type { Action } from '../../src/core/schemas.ts';
-import { attachCosignature, buildCosignature, buildReceipt } from '../../src/core/statements.ts';
+import { attachCosignature, buildCosignature } from '../../src/core/statements.ts';
+import { makePendingItem } from './fake-items.ts';
 
 const scenario = new URLSearchParams(location.search).get('fake') ?? 'default';
 const TEAM = 'acme-payments';
@@ -43,47 +44,7 @@ function makeItem(
   tamper = false,
   firstSeen = false,
 ): PendingItem {
-  const receipt = buildReceipt(
-    { teamId: TEAM, action, verdict: 'suspend', policy: { version: '2026-11-27.3', ruleId } },
-    operator.secretKey,
-  );
-  const approval: Approval = {
-    id: `apr_${Array.from(randomBytes(8), (b) => b.toString(16).padStart(2, '0')).join('')}`,
-    teamId: TEAM,
-    status: 'pending',
-    receipt,
-    challenge: b64url.encode(randomBytes(32)),
-    createdAt: iso(-95_000),
-    expiresAt: iso(expiresInMs),
-    cosignature: null,
-    decidedAt: null,
-  };
-  if (tamper) (approval.receipt.statement.action.params as Record<string, unknown>).amount = 990000;
-  const fingerprint = fingerprintOf(operator.publicKey);
-  const reasons = [
-    ...(tamper ? ['action hash does not match the action (the params were changed after signing)'] : []),
-    ...(firstSeen
-      ? [
-          `operator key ${fingerprint} is not trusted on this device for workflow "${action.workflow}" (first seen): compare its fingerprint with your team admin, then trust it before approving`,
-        ]
-      : []),
-  ];
-  return {
-    approval,
-    verification: { ok: reasons.length === 0, reasons },
-    quarantined: tamper,
-    operator: {
-      keyId: keyIdOf(operator.publicKey),
-      fingerprint,
-      publicKey: b64url.encode(operator.publicKey),
-      workflow: action.workflow,
-      trust: firstSeen ? 'first_seen' : 'trusted',
-      pinnedKeys: [],
-    },
-    shortCode: shortCode(receipt.statement.actionHash),
-    canonicalAction: canonicalize(approval.receipt.statement.action),
-    receivedAt: iso(-90_000),
-  };
+  return makePendingItem({ teamId: TEAM, operator, action, ruleId, expiresInMs, tamper, firstSeen });
 }
 
 function seedItems(): PendingItem[] {
@@ -187,8 +148,10 @@ export function installFakeBridge(): void {
     summary: string,
     approvalId: string | null,
     decision: 'approve' | 'deny' | null,
+    decided: AuditEntryView['decided'] = null,
   ) => {
     history.entries.push({
+      decided,
       seq: history.entries.length + 1,
       kind,
       at: iso(0),
@@ -225,6 +188,7 @@ export function installFakeBridge(): void {
       profiles = profiles.map((p) => (p.name === name ? { ...p, keyStatus: 'active' } : p));
       return profiles.find((p) => p.name === name)!;
     },
+    'profiles:replaceApiKey': ({ name }) => profiles.find((p) => p.name === name)!,
     'profiles:rotateKey': ({ name }) => {
       const key = generateKeyPair();
       profiles = profiles.map((p) =>
@@ -268,7 +232,15 @@ export function installFakeBridge(): void {
         receipt: attachCosignature(item.approval.receipt, cosignature),
       };
       items = items.filter((i) => i !== item);
-      audit('decision', `${decision} ${item.approval.receipt.statement.action.tool}`, approvalId, decision);
+      const { tool, account, workflow, params } = item.approval.receipt.statement.action;
+      audit('decision', `${decision} ${tool}`, approvalId, decision, {
+        action: { tool, account, workflow, params },
+        shortCode: item.shortCode,
+        reason: reason ?? null,
+        outcome: 'accepted',
+        receiptId: item.approval.receipt.statement.receiptId,
+        actionHash: item.approval.receipt.statement.actionHash,
+      });
       setTimeout(() => emit('queue', snapshot()), 0);
       const outcome: DecisionOutcome = {
         status: 'accepted',
@@ -281,6 +253,22 @@ export function installFakeBridge(): void {
       withdrawn: false,
       message: 'Nothing to withdraw: no signed decision for this approval is waiting to be sent on this device.',
     }),
+    'approval:rule': ({ approvalId }) => {
+      const item = items.find((i) => i.approval.id === approvalId);
+      const policy = item?.approval.receipt.statement.policy ?? { version: '2026-11-27.3', ruleId: null };
+      return {
+        ...policy,
+        rule: policy.ruleId
+          ? {
+              id: policy.ruleId,
+              description: 'Refunds above 1000 need a human',
+              verdict: 'suspend',
+              when: ['amount > 1000'],
+            }
+          : null,
+        problem: policy.ruleId ? null : "No rule matched: the policy's default verdict applied.",
+      };
+    },
     'operators:list': () => [],
     'operators:trustItem': ({ approvalId, fingerprint }) => {
       const item = items.find((i) => i.approval.id === approvalId);

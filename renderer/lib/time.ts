@@ -1,13 +1,54 @@
-import { useEffect, useState } from 'react';
+import { useSyncExternalStore } from 'react';
 
-/** Current time, re-rendered every `intervalMs` so ages and countdowns stay live. */
+/**
+ * One shared clock per interval: a single timer however many components show time, and only
+ * those components re-render on a tick (a queue of 1,000 rows must not re-render every second).
+ */
+interface Clock {
+  now: number;
+  listeners: Set<() => void>;
+  timer: ReturnType<typeof setInterval> | null;
+}
+const clocks = new Map<number, Clock>();
+
+function clockFor(intervalMs: number): Clock {
+  let clock = clocks.get(intervalMs);
+  if (!clock) {
+    clock = { now: Date.now(), listeners: new Set(), timer: null };
+    clocks.set(intervalMs, clock);
+  }
+  return clock;
+}
+
+function subscribe(intervalMs: number, listener: () => void): () => void {
+  const clock = clockFor(intervalMs);
+  clock.listeners.add(listener);
+  if (!clock.timer) {
+    clock.timer = setInterval(() => {
+      clock.now = Date.now();
+      for (const notify of clock.listeners) notify();
+    }, intervalMs);
+  }
+  return () => {
+    clock.listeners.delete(listener);
+    if (clock.listeners.size === 0 && clock.timer) {
+      clearInterval(clock.timer);
+      clock.timer = null;
+    }
+  };
+}
+
+/** Current time from the shared clock, re-rendered every `intervalMs` so ages and countdowns stay live. */
 export function useNow(intervalMs = 1000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
+  return useSyncExternalStore(
+    (listener) => subscribe(intervalMs, listener),
+    () => {
+      const clock = clockFor(intervalMs);
+      // An idle clock catches up once, so the snapshot stays stable within a render.
+      if (!clock.timer && Date.now() - clock.now >= intervalMs) clock.now = Date.now();
+      return clock.now;
+    },
+  );
 }
 
 /** "42s", "5m 03s", "2h 10m", "3d 4h": short, for lists. */

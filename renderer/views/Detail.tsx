@@ -3,16 +3,19 @@
  * version that suspended it, the operator, the action hash and confirmation code, the
  * exact canonical JSON the hash covers, and this device's own verification result.
  */
-import { type ReactNode, useEffect, useState } from 'react';
+import { type ReactNode, useEffect, useRef, useState } from 'react';
 import type { DecisionOutcome, PendingItem, ProfileView } from '../../src/approver/api.ts';
 import { DecisionPanel } from '../components/DecisionPanel.tsx';
+import { Fact } from '../components/Fact.tsx';
 import { FormError } from '../components/FormError.tsx';
 import { JsonTree } from '../components/JsonTree.tsx';
 import { OperatorTrust } from '../components/OperatorTrust.tsx';
 import { QuorumProgress } from '../components/QuorumProgress.tsx';
 import { RiskCues } from '../components/RiskCues.tsx';
 import { Visible } from '../components/Visible.tsx';
+import { AgentSummary, WhyCard } from '../components/WhyCard.tsx';
 import { errorMessage, invoke } from '../lib/bridge.ts';
+import { headlineOf } from '../lib/headline.ts';
 import { riskCues } from '../lib/risk.ts';
 import { ageText, expiryInfo, formatTime, useNow } from '../lib/time.ts';
 import { hasBidiControls } from '../lib/visible.ts';
@@ -22,10 +25,13 @@ export interface DetailViewProps {
   /** The item as the live queue has it; null once it left the queue (decided, expired) or before it arrives. */
   liveItem: PendingItem | null;
   profile: ProfileView | null;
+  /** The item the queue shows after this one (for "Next item" once decided); null when none is left. */
+  nextId: string | null;
+  onOpen: (approvalId: string) => void;
   onBack: () => void;
 }
 
-export function DetailView({ approvalId, liveItem, profile, onBack }: DetailViewProps) {
+export function DetailView({ approvalId, liveItem, profile, nextId, onOpen, onBack }: DetailViewProps) {
   const [item, setItem] = useState<PendingItem | null>(liveItem);
   const [lookup, setLookup] = useState<'idle' | 'loading' | 'missing' | string>('idle');
   const [outcome, setOutcome] = useState<DecisionOutcome | null>(null);
@@ -84,6 +90,7 @@ export function DetailView({ approvalId, liveItem, profile, onBack }: DetailView
       outcome={outcome}
       onOutcome={setOutcome}
       back={back}
+      next={<NextItem nextId={nextId} onOpen={onOpen} onBack={onBack} />}
     />
   );
 }
@@ -95,12 +102,14 @@ function DetailBody(props: {
   outcome: DecisionOutcome | null;
   onOutcome: (o: DecisionOutcome) => void;
   back: ReactNode;
+  next: ReactNode;
 }) {
   const { item, profile, outcome } = props;
   const now = useNow();
   const { approval } = item;
   const statement = approval.receipt.statement;
   const { action } = statement;
+  const headline = headlineOf(action);
   // After a decision the countdown stops: the approval no longer waits for anyone.
   const expiry = outcome ? { text: 'decided', urgency: 'normal' as const } : expiryInfo(approval.expiresAt, now);
   const bidi = [action.tool, action.account, action.workflow, action.summary ?? '', item.canonicalAction].some(
@@ -117,9 +126,11 @@ function DetailBody(props: {
       {props.back}
       <div className="detail-head">
         <div>
-          <p className="eyebrow">Approval request</p>
-          <h1 id="detail-title" className="detail-title">
-            <Visible text={action.tool} />
+          <p className="eyebrow">
+            Approval request · <Visible text={action.tool} className="mono" />
+          </p>
+          <h1 id="detail-title" className="detail-title" data-testid="detail-headline">
+            <Visible text={headline.text} />
           </h1>
           <p className="detail-sub">
             Account <Visible text={action.account} className="mono" /> · requested {ageText(approval.createdAt, now)} ·{' '}
@@ -166,24 +177,8 @@ function DetailBody(props: {
         </div>
       )}
 
-      {outcome ? (
-        <OutcomeBox outcome={outcome} />
-      ) : (
-        <DecisionPanel item={item} liveItem={props.liveItem} profile={profile} onOutcome={props.onOutcome} />
-      )}
-
-      {action.summary && (
-        <section className="card" aria-labelledby="summary-title">
-          <h2 id="summary-title">Agent's summary</h2>
-          <p className="summary-text">
-            <Visible text={action.summary} />
-          </p>
-          <p className="field-help">Written by the agent, for orientation only. The parameters below are what run.</p>
-        </section>
-      )}
-
       <section className="card" aria-labelledby="action-title">
-        <h2 id="action-title">Action</h2>
+        <h2 id="action-title">What will run</h2>
         <dl className="facts">
           <Fact label="Tool" value={action.tool} mono />
           <Fact label="Account" value={action.account} mono />
@@ -196,14 +191,17 @@ function DetailBody(props: {
         </div>
       </section>
 
-      <section className="card" aria-labelledby="policy-title">
-        <h2 id="policy-title">Why it needs you</h2>
-        <dl className="facts">
-          <Fact label="Triggering rule" value={statement.policy.ruleId ?? '(policy default verdict)'} mono />
-          <Fact label="Policy version" value={statement.policy.version} mono />
-          <Fact label="Verdict signed by the operator" value={statement.verdict} mono />
-        </dl>
-      </section>
+      {action.summary && <AgentSummary action={action} />}
+      <WhyCard item={item} />
+
+      {outcome ? (
+        <>
+          <OutcomeBox outcome={outcome} />
+          {props.next}
+        </>
+      ) : (
+        <DecisionPanel item={item} liveItem={props.liveItem} profile={profile} onOutcome={props.onOutcome} />
+      )}
 
       <section className="card" aria-labelledby="ids-title">
         <h2 id="ids-title">Identity and integrity</h2>
@@ -228,25 +226,38 @@ function DetailBody(props: {
   );
 }
 
-function Fact({
-  label,
-  value,
-  mono,
-  title,
-  testId,
+/** After a decision: straight on to the next item (focused, so Enter continues), or back to the queue. */
+function NextItem({
+  nextId,
+  onOpen,
+  onBack,
 }: {
-  label: string;
-  value: string;
-  mono?: boolean;
-  title?: string;
-  testId?: string;
+  nextId: string | null;
+  onOpen: (id: string) => void;
+  onBack: () => void;
 }) {
+  const ref = useRef<HTMLButtonElement>(null);
+  useEffect(() => ref.current?.focus(), []);
   return (
-    <div className="fact">
-      <dt>{label}</dt>
-      <dd className={mono ? 'mono break' : undefined} title={title} data-testid={testId}>
-        <Visible text={value} />
-      </dd>
+    <div className="next-item">
+      {nextId ? (
+        <button
+          ref={ref}
+          type="button"
+          className="button button-primary"
+          data-testid="next-item"
+          onClick={() => onOpen(nextId)}
+        >
+          Next item →
+        </button>
+      ) : (
+        <p className="notice" data-testid="queue-done">
+          Nothing else waits for you.
+        </p>
+      )}
+      <button type="button" className="button" onClick={onBack}>
+        Back to queue
+      </button>
     </div>
   );
 }

@@ -1,14 +1,26 @@
 /** The local audit log: every enrolment, rotation and decision, with the log's own integrity check. */
 import { useCallback, useEffect, useState } from 'react';
-import type { HistoryView as HistoryData, ProfileView } from '../../src/approver/api.ts';
+import type { AuditEntryView, HistoryView as HistoryData, ProfileView } from '../../src/approver/api.ts';
 import { FormError } from '../components/FormError.tsx';
 import { Visible } from '../components/Visible.tsx';
 import { errorMessage, invoke } from '../lib/bridge.ts';
+import { headlineOf } from '../lib/headline.ts';
+import { exportFileName, historyJsonLines } from '../lib/history-export.ts';
 import { formatTime } from '../lib/time.ts';
 
 const KIND_LABEL = { enrol: 'Key enrolled', rotate: 'Key rotated', decision: 'Decision' } as const;
 
-export function HistoryView({ profile }: { profile: ProfileView | null }) {
+/** Saves the log as a file on this device (a Blob link: no network). */
+function downloadJsonLines(entries: AuditEntryView[], profile: string): void {
+  const url = URL.createObjectURL(new Blob([historyJsonLines(entries)], { type: 'application/jsonl' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = exportFileName(profile, new Date());
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export function HistoryView({ profile, onVerify }: { profile: ProfileView | null; onVerify?: () => void }) {
   const [history, setHistory] = useState<HistoryData | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
@@ -34,9 +46,21 @@ export function HistoryView({ profile }: { profile: ProfileView | null }) {
     <section className="screen" aria-labelledby="history-title">
       <div className="screen-head">
         <h1 id="history-title">History</h1>
-        <button type="button" className="button button-small" onClick={load} disabled={loading}>
-          {loading ? 'Loading…' : 'Reload'}
-        </button>
+        <div className="screen-actions">
+          {history && history.entries.length > 0 && (
+            <button
+              type="button"
+              className="button button-small"
+              data-testid="history-export"
+              onClick={() => downloadJsonLines(history.entries, profile?.name ?? 'approver')}
+            >
+              Export for auditors (JSON Lines)
+            </button>
+          )}
+          <button type="button" className="button button-small" onClick={load} disabled={loading}>
+            {loading ? 'Loading…' : 'Reload'}
+          </button>
+        </div>
       </div>
       <p className="screen-sub">
         Everything this device signed, in a tamper-evident log: each entry is chained to the one before and signed by
@@ -74,7 +98,9 @@ export function HistoryView({ profile }: { profile: ProfileView | null }) {
                 <th scope="col">When</th>
                 <th scope="col">What</th>
                 <th scope="col">Decision</th>
-                <th scope="col">Details</th>
+                <th scope="col">Action</th>
+                <th scope="col">Code</th>
+                <th scope="col">Reason</th>
                 <th scope="col">Entry hash</th>
               </tr>
             </thead>
@@ -91,13 +117,31 @@ export function HistoryView({ profile }: { profile: ProfileView | null }) {
                       </span>
                     )}
                   </td>
-                  <td>
-                    <Visible text={entry.summary} />
+                  <td data-testid="history-action">
+                    {entry.decided?.action ? (
+                      <>
+                        <Visible text={headlineOf(entry.decided.action).text} />
+                        <span className="cell-sub mono">
+                          <Visible text={entry.decided.action.tool} />
+                        </span>
+                      </>
+                    ) : (
+                      <Visible text={entry.summary} />
+                    )}
                     {entry.approvalId && (
                       <span className="cell-sub mono">
                         <Visible text={entry.approvalId} />
                       </span>
                     )}
+                    {entry.decided?.receiptId && onVerify && (
+                      <button type="button" className="button button-link cell-sub" onClick={onVerify}>
+                        Verify its receipt
+                      </button>
+                    )}
+                  </td>
+                  <td className="mono">{entry.decided?.shortCode ?? ''}</td>
+                  <td data-testid="history-reason">
+                    <Visible text={entry.decided?.reason ?? ''} />
                   </td>
                   <td className="mono hash-cell" title={entry.hash}>
                     {entry.hash.slice(0, 19)}…

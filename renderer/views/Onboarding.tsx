@@ -6,14 +6,47 @@
 import { type FormEvent, useState } from 'react';
 import { invokeContract } from '../../src/app/contract.ts';
 import type { ProfileView } from '../../src/approver/api.ts';
+import { FingerprintComparison } from '../components/FingerprintComparison.tsx';
 import { FormError } from '../components/FormError.tsx';
-import { Fingerprint, KeyStatusPill } from '../components/StatusPill.tsx';
 import { errorMessage, invoke } from '../lib/bridge.ts';
 
 type FieldName = 'endpoint' | 'teamId' | 'apiKey' | 'displayName' | 'profileName';
 type FieldErrors = Partial<Record<FieldName, string>>;
 
 const FIELD_NAMES: FieldName[] = ['endpoint', 'teamId', 'apiKey', 'displayName', 'profileName'];
+
+/** What to say for each field when its value is refused: plain words, never the schema's. */
+const PLAIN_MESSAGE: Record<FieldName, { empty: string; invalid: string }> = {
+  endpoint: {
+    empty: 'Enter the control plane address your admin gave you, e.g. https://heso.example.com.',
+    invalid: 'This does not look like a web address. It starts with https:// (http:// only on this computer).',
+  },
+  teamId: {
+    empty: 'Enter your team id, as your admin spelled it.',
+    invalid: 'A team id has letters, digits, dots, dashes or underscores only, e.g. acme-payments.',
+  },
+  apiKey: { empty: 'Paste the API key your admin gave you.', invalid: 'This looks too short to be an API key.' },
+  displayName: { empty: 'Enter your name, as your admin knows it.', invalid: 'Use at most 200 characters.' },
+  profileName: {
+    empty: 'Leave it empty or give it a name.',
+    invalid: 'Use letters, digits, dots, dashes or underscores only.',
+  },
+};
+
+/** The plain message for a field: a schema's own wording only when it is already written for people. */
+export function plainMessage(field: FieldName, value: string, schemaMessage: string): string {
+  if (value.trim() === '') return PLAIN_MESSAGE[field].empty;
+  return /expected|[<>]=?|regex|invalid|too_/i.test(schemaMessage) ? PLAIN_MESSAGE[field].invalid : schemaMessage;
+}
+
+/** Moves focus to a field (after the error text rendered, so it is read with it). */
+function focusField(name: FieldName): void {
+  requestAnimationFrame(() => {
+    const input = document.getElementById(`onboarding-${name}`);
+    if (name === 'profileName') input?.closest('details')?.setAttribute('open', '');
+    input?.focus();
+  });
+}
 
 function isFieldName(value: unknown): value is FieldName {
   return typeof value === 'string' && (FIELD_NAMES as string[]).includes(value);
@@ -28,7 +61,7 @@ export interface OnboardingProps {
 export function OnboardingView({ canCancel, onCancel, onDone }: OnboardingProps) {
   const [profile, setProfile] = useState<ProfileView | null>(null);
   return (
-    <section className="screen onboarding" aria-labelledby="onboarding-title">
+    <section className="screen onboarding" aria-labelledby="onboarding-title" data-testid="onboarding">
       <ol className="steps" aria-label="Setup steps">
         <li aria-current={profile ? undefined : 'step'}>Connect</li>
         <li aria-current={profile ? 'step' : undefined}>Compare your key</li>
@@ -69,10 +102,12 @@ function ConnectStep(props: { canCancel: boolean; onCancel: () => void; onCreate
       const next: FieldErrors = {};
       for (const issue of parsed.error.issues) {
         const field = issue.path[0];
-        if (isFieldName(field) && !next[field]) next[field] = issue.message;
+        if (isFieldName(field) && !next[field]) next[field] = plainMessage(field, values[field], issue.message);
       }
       setErrors(next);
       setFormError('Check the highlighted fields.');
+      const first = FIELD_NAMES.find((name) => next[name]);
+      if (first) focusField(first);
       return;
     }
     setErrors({});
@@ -83,8 +118,12 @@ function ConnectStep(props: { canCancel: boolean; onCancel: () => void; onCreate
       setValues((v) => ({ ...v, apiKey: '' }));
       props.onCreated(created);
     } catch (error) {
+      // A refusal that names a field (a wrong team, a rejected key) is shown at that field, which takes focus.
       const field = (error as { field?: unknown }).field;
-      if (isFieldName(field)) setErrors({ [field]: errorMessage(error) });
+      if (isFieldName(field)) {
+        setErrors({ [field]: errorMessage(error) });
+        focusField(field);
+      }
       setFormError(errorMessage(error));
     } finally {
       setBusy(false);
@@ -169,22 +208,8 @@ function KeyStep(props: {
   onDone: (p: ProfileView) => Promise<void>;
 }) {
   const { profile } = props;
-  const [compared, setCompared] = useState(false);
-  const [busy, setBusy] = useState<'refresh' | 'continue' | null>(null);
+  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-
-  const refresh = async () => {
-    setBusy('refresh');
-    setError(null);
-    try {
-      props.onProfile(await invoke('profiles:refresh', { name: profile.name }));
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(null);
-    }
-  };
-
   return (
     <div className="card" data-testid="onboarding-key">
       <h1 id="onboarding-title">Compare your key with your admin</h1>
@@ -192,63 +217,22 @@ function KeyStep(props: {
         Your approver key was created and sent to the control plane as <strong>pending</strong>. Before it can sign,
         your admin must check that the key they received is really yours.
       </p>
-      <div className="fingerprint-box">
-        <span className="fingerprint-label">Your key fingerprint</span>
-        <Fingerprint value={profile.fingerprint} large />
-        <span className="field-help">
-          Key id <span className="mono">{profile.keyId}</span>
-        </span>
-      </div>
-      <ol className="howto">
-        <li>
-          Contact your admin by a channel you already trust (in person, a call, your team chat) — not by replying to an
-          email that asked for it.
-        </li>
-        <li>Read the fingerprint aloud, group by group. Your admin compares it with the one they see for your name.</li>
-        <li>If every group matches, your admin activates the key. If anything differs, stop and tell them.</li>
-      </ol>
-      <div className="key-status-row">
-        <span>Key status:</span>
-        <KeyStatusPill status={profile.keyStatus} />
-        <button
-          type="button"
-          className="button button-small"
-          onClick={refresh}
-          disabled={busy !== null}
-          data-testid="refresh-status"
-        >
-          {busy === 'refresh' ? 'Checking…' : 'Refresh status'}
-        </button>
-      </div>
-      {profile.keyStatus === 'active' && (
-        <p className="notice notice-ok" role="status">
-          Your admin activated this key. You can approve requests now.
-        </p>
-      )}
-      <label className="checkbox">
-        <input
-          type="checkbox"
-          checked={compared}
-          data-testid="fingerprint-compared"
-          onChange={(event) => setCompared(event.target.checked)}
-        />
-        <span>I compared this fingerprint with my admin and every group matched.</span>
-      </label>
+      <FingerprintComparison profile={profile} onProfile={props.onProfile} />
       <FormError message={error} />
       <div className="form-actions">
         <button
           type="button"
           className="button button-primary"
-          disabled={!compared || busy !== null}
+          disabled={busy}
           data-testid="onboarding-continue"
           onClick={async () => {
-            setBusy('continue');
+            setBusy(true);
             setError(null);
             try {
               await props.onDone(profile);
             } catch (err) {
               setError(errorMessage(err));
-              setBusy(null);
+              setBusy(false);
             }
           }}
         >

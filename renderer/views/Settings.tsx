@@ -2,11 +2,14 @@
 import { useState } from 'react';
 import type { AppInfo, Settings } from '../../src/app/contract.ts';
 import type { ProfileView } from '../../src/approver/api.ts';
+import { FingerprintComparison } from '../components/FingerprintComparison.tsx';
 import { FormError } from '../components/FormError.tsx';
 import { Modal } from '../components/Modal.tsx';
+import { ReplaceApiKeyDialog } from '../components/ReplaceApiKeyDialog.tsx';
 import { Fingerprint, KeyStatusPill } from '../components/StatusPill.tsx';
 import { Visible } from '../components/Visible.tsx';
 import { errorMessage, invoke } from '../lib/bridge.ts';
+import { requestNotificationPermission, useNotificationPermission } from '../lib/web-notifications.ts';
 
 export interface SettingsViewProps {
   profiles: ProfileView[];
@@ -20,13 +23,55 @@ export interface SettingsViewProps {
   onAddProfile: () => void;
 }
 
-const PREFERENCES: { key: keyof Settings; label: string; help: string }[] = [
-  { key: 'notifications', label: 'Notifications', help: 'Tell me when an approval waits (never approves anything).' },
-  { key: 'launchAtLogin', label: 'Launch at login', help: 'Start in the tray when I log in.' },
-  { key: 'closeToTray', label: 'Close to tray', help: 'Keep following the queue after the window is closed.' },
+const PREFERENCES: { key: keyof Settings; label: string; help: string; desktopOnly: boolean }[] = [
+  {
+    key: 'notifications',
+    label: 'Notifications',
+    help: 'Tell me when an approval waits (never approves anything).',
+    desktopOnly: false,
+  },
+  { key: 'launchAtLogin', label: 'Launch at login', help: 'Start in the tray when I log in.', desktopOnly: true },
+  {
+    key: 'closeToTray',
+    label: 'Close to tray',
+    help: 'Keep following the queue after the window is closed.',
+    desktopOnly: true,
+  },
 ];
 
+/** In a browser, notifications need the browser's permission, asked for from a click. */
+function BrowserNotifications() {
+  const [permission, setPermission] = useNotificationPermission();
+  if (permission === 'granted')
+    return (
+      <p className="notice notice-ok" data-testid="notification-permission" data-permission="granted">
+        Browser notifications are allowed for this tab.
+      </p>
+    );
+  if (permission === 'unsupported' || permission === 'denied')
+    return (
+      <p className="notice" data-testid="notification-permission" data-permission={permission}>
+        {permission === 'denied'
+          ? 'This browser blocks notifications for this page: allow them in the site settings (the icon left of the address).'
+          : 'This browser cannot show notifications.'}
+      </p>
+    );
+  return (
+    <p data-testid="notification-permission" data-permission="default">
+      <button
+        type="button"
+        className="button button-small"
+        data-testid="allow-notifications"
+        onClick={async () => setPermission(await requestNotificationPermission())}
+      >
+        Allow browser notifications
+      </button>
+    </p>
+  );
+}
+
 export function SettingsView(props: SettingsViewProps) {
+  const browser = props.info?.shell === 'browser';
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState<keyof Settings | null>(null);
 
@@ -70,8 +115,15 @@ export function SettingsView(props: SettingsViewProps) {
       </section>
       <section className="card" aria-labelledby="prefs-title">
         <h2 id="prefs-title">Preferences</h2>
+        {browser && (
+          <p className="field-help" data-testid="tray-note">
+            Launch at login and the tray belong to the desktop app. In this browser tab, notifications work while the
+            tab is open.
+          </p>
+        )}
+        {browser && props.settings?.notifications && <BrowserNotifications />}
         {props.settings ? (
-          PREFERENCES.map((pref) => (
+          PREFERENCES.filter((pref) => !(browser && pref.desktopOnly)).map((pref) => (
             <label className="checkbox" key={pref.key}>
               <input
                 type="checkbox"
@@ -100,7 +152,7 @@ export function SettingsView(props: SettingsViewProps) {
   );
 }
 
-type Confirm = 'none' | 'rotate' | 'remove';
+type Confirm = 'none' | 'rotate' | 'remove' | 'apiKey';
 
 function ProfileCard(props: {
   profile: ProfileView;
@@ -114,6 +166,8 @@ function ProfileCard(props: {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [typedName, setTypedName] = useState('');
+  /** After a rotation: the fingerprint-comparison step, as at onboarding. */
+  const [compare, setCompare] = useState(false);
 
   const run = async (work: () => Promise<void>) => {
     setBusy(true);
@@ -191,6 +245,9 @@ function ProfileCard(props: {
         >
           Refresh key status
         </button>
+        <button type="button" className="button button-small" disabled={busy} onClick={() => setConfirm('apiKey')}>
+          Replace API key…
+        </button>
         <button type="button" className="button button-small" disabled={busy} onClick={() => setConfirm('rotate')}>
           Rotate key…
         </button>
@@ -203,6 +260,9 @@ function ProfileCard(props: {
           Remove…
         </button>
       </div>
+      {confirm === 'apiKey' && (
+        <ReplaceApiKeyDialog profile={profile} onClose={() => setConfirm('none')} onReplaced={props.onChanged} />
+      )}
       {confirm === 'rotate' && (
         <Modal title="Rotate your approver key?" onClose={() => setConfirm('none')} testId="rotate-dialog">
           <p>
@@ -221,10 +281,24 @@ function ProfileCard(props: {
               className="button button-primary"
               disabled={busy}
               onClick={() =>
-                run(async () => props.onChanged(await invoke('profiles:rotateKey', { name: profile.name })))
+                run(async () => {
+                  props.onChanged(await invoke('profiles:rotateKey', { name: profile.name }));
+                  setCompare(true);
+                })
               }
             >
               {busy ? 'Rotating…' : 'Rotate key'}
+            </button>
+          </div>
+        </Modal>
+      )}
+      {compare && (
+        <Modal title="Compare your new key with your admin" onClose={() => setCompare(false)} testId="compare-dialog">
+          <p>The same step as when you set up this device: your admin activates the new key after comparing it.</p>
+          <FingerprintComparison profile={profile} onProfile={props.onChanged} />
+          <div className="modal-actions">
+            <button type="button" className="button button-primary" onClick={() => setCompare(false)}>
+              Done
             </button>
           </div>
         </Modal>

@@ -8,10 +8,13 @@ import type { ProfileView } from '../../src/approver/api.ts';
 import { PublicKeyB64 } from '../../src/core/schemas.ts';
 import { type VerifyResult, verifyReceipt } from '../../src/core/verify.ts';
 import { Visible } from '../components/Visible.tsx';
+import { receiptFacts, VERDICT_TONE, verdictKind } from '../lib/verdict.ts';
 
 const MAX_INPUT_BYTES = 1024 * 1024;
 
-type Outcome = { kind: 'result'; result: VerifyResult; unwrapped: boolean } | { kind: 'error'; message: string };
+type Outcome =
+  | { kind: 'result'; result: VerifyResult; unwrapped: boolean; receipt: unknown }
+  | { kind: 'error'; message: string };
 
 function parseKeys(text: string): { keys: string[]; bad: string[] } {
   const keys: string[] = [];
@@ -70,7 +73,7 @@ export function VerifierView({ profile }: { profile: ProfileView | null }) {
       approverKeys: approvers.keys,
       ...(operators.keys.length > 0 ? { operatorKeys: operators.keys } : {}),
     };
-    setOutcome({ kind: 'result', result: verifyReceipt(receipt, trust), unwrapped });
+    setOutcome({ kind: 'result', result: verifyReceipt(receipt, trust), unwrapped, receipt });
   };
 
   const loadFile = async (file: File | undefined) => {
@@ -205,6 +208,8 @@ export function VerifierView({ profile }: { profile: ProfileView | null }) {
 
 function verdictHeadline(result: VerifyResult): string {
   if (result.ok) return 'Valid — the action was allowed';
+  if (verdictKind(result) === 'untrusted')
+    return 'Valid signatures, but from a key you do not trust — compare its fingerprint before adding it';
   if (!result.valid) return 'Invalid receipt — do not trust it';
   switch (result.verdict) {
     case 'block':
@@ -243,20 +248,38 @@ function VerifierResult({ outcome }: { outcome: Outcome }) {
     );
   }
   const { result } = outcome;
-  const tone = result.ok ? 'alert-ok' : result.valid ? 'alert-warning' : 'alert-error';
+  const kind = verdictKind(result);
+  const facts = receiptFacts(outcome.receipt);
   return (
     <div
       ref={ref}
       tabIndex={-1}
-      className={`alert verifier-result ${tone}`}
+      className={`alert verifier-result ${VERDICT_TONE[kind]}`}
       role="status"
       aria-live="polite"
       data-testid="verifier-result"
       data-ok={String(result.ok)}
       data-valid={String(result.valid)}
+      data-kind={kind}
     >
       <h2 className="verdict-headline">{verdictHeadline(result)}</h2>
       <dl className="facts facts-compact">
+        {facts && (
+          <>
+            <div className="fact">
+              <dt>Action</dt>
+              <dd data-testid="verifier-action">
+                <Visible text={`${facts.tool} on ${facts.account}`} />
+              </dd>
+            </div>
+            <div className="fact">
+              <dt>Approver's reason</dt>
+              <dd data-testid="verifier-reason">
+                <Visible text={facts.reason ?? '—'} />
+              </dd>
+            </div>
+          </>
+        )}
         <div className="fact">
           <dt>Effective verdict</dt>
           <dd className="mono" data-testid="verifier-verdict">

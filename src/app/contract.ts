@@ -17,6 +17,7 @@ import type {
   PendingItem,
   ProfileView,
   QueueSnapshot,
+  RuleView,
   TrustedOperatorView,
   WithdrawOutcome,
 } from '../approver/api.ts';
@@ -38,6 +39,7 @@ export interface AppInfo {
 }
 
 const ProfileName = z.strictObject({ name: Id });
+const ApiKeyInput = z.string().min(8, 'looks too short to be an API key').max(512);
 
 /** Invoke channels: argument schema + result type. */
 export const invokeContract = {
@@ -47,7 +49,7 @@ export const invokeContract = {
     args: z.strictObject({
       endpoint: Endpoint,
       teamId: Id,
-      apiKey: z.string().min(8, 'looks too short to be an API key').max(512),
+      apiKey: ApiKeyInput,
       displayName: z.string().min(1, 'enter your name as your admin knows it').max(200),
       profileName: Id.optional(),
     }),
@@ -55,6 +57,7 @@ export const invokeContract = {
   },
   'profiles:refresh': { args: ProfileName, result: {} as ProfileView },
   'profiles:rotateKey': { args: ProfileName, result: {} as ProfileView },
+  'profiles:replaceApiKey': { args: z.strictObject({ name: Id, apiKey: ApiKeyInput }), result: {} as ProfileView },
   'profiles:remove': { args: ProfileName, result: null },
   'queue:start': { args: ProfileName, result: null },
   'queue:snapshot': { args: z.null(), result: {} as QueueSnapshot },
@@ -96,6 +99,8 @@ export const invokeContract = {
     args: z.strictObject({ approvalId: Id, fingerprint: z.string().min(1).max(100) }),
     result: {} as PendingItem,
   },
+  /** The rule that suspended a pending approval, as the control plane's policy of the receipt's version has it. */
+  'approval:rule': { args: z.strictObject({ approvalId: Id }), result: {} as RuleView },
   'history:get': { args: z.strictObject({ name: Id.optional() }), result: {} as HistoryView },
   'settings:get': { args: z.null(), result: {} as Settings },
   'settings:set': { args: Settings.partial().strict(), result: {} as Settings },

@@ -80,6 +80,7 @@ export function createDispatcher(engine: ApproverEngineApi, deps: DispatcherDeps
       }),
     'profiles:refresh': (a) => engine.refreshKeyStatus(a.name),
     'profiles:rotateKey': (a) => engine.rotateKey(a.name),
+    'profiles:replaceApiKey': (a) => engine.replaceApiKey(a.name, a.apiKey),
     'profiles:remove': async (a) => {
       await engine.removeProfile(a.name);
       return null;
@@ -102,6 +103,7 @@ export function createDispatcher(engine: ApproverEngineApi, deps: DispatcherDeps
     'approval:withdraw': (a) => engine.withdrawDecision(a.approvalId),
     'operators:list': (a) => engine.listTrustedOperators(a.name),
     'operators:trustItem': (a) => engine.trustItemOperator({ approvalId: a.approvalId, fingerprint: a.fingerprint }),
+    'approval:rule': (a) => engine.ruleFor(a.approvalId),
     'history:get': (a) => engine.history(a.name),
     'settings:get': async () => deps.settings.get(),
     'settings:set': (a) => deps.settings.update(a),

@@ -9,7 +9,17 @@
 
 import { z } from 'zod';
 import type { ApiKeyRole, Approval } from '../core/api.ts';
-import { ActionHash, type ApproverStatus, ChallengeB64, type Decision, Id, KeyId, Timestamp } from '../core/schemas.ts';
+import {
+  ActionHash,
+  type ApproverStatus,
+  ChallengeB64,
+  type Decision,
+  Id,
+  type JsonObject,
+  KeyId,
+  type PolicyRule,
+  Timestamp,
+} from '../core/schemas.ts';
 import type { QuorumView } from './quorum-view.ts';
 
 export interface ProfileView {
@@ -226,6 +236,19 @@ export interface AuditEntryView {
   approvalId: string | null;
   decision: Decision | null;
   hash: string;
+  /** For decisions: what was decided, read from the entry's signed details (null fields when absent). */
+  decided: DecidedView | null;
+}
+
+/** What a decision entry records about the action, for history rows and the JSON Lines export. */
+export interface DecidedView {
+  /** The action as reviewed on this device (absent for decisions re-sent after a restart). */
+  action: { tool: string; account: string; workflow: string; params: JsonObject } | null;
+  shortCode: string | null;
+  reason: string | null;
+  outcome: string | null;
+  receiptId: string | null;
+  actionHash: string | null;
 }
 
 export interface AuditLogVerification {
@@ -250,6 +273,17 @@ export interface EngineEvents {
   notify: NotificationRequest;
 }
 
+/** The rule that suspended an approval (see policy-rule.ts): its text comes from the control plane. */
+export interface RuleView {
+  /** The policy version and rule id the receipt names (signed by the operator). */
+  version: string;
+  ruleId: string | null;
+  /** The rule as the control plane's policy of that same version has it; null with `problem`. */
+  rule: PolicyRule | null;
+  /** Why the rule cannot be shown (another current version, no such rule, fetch failed). */
+  problem: string | null;
+}
+
 export interface HistoryView {
   entries: AuditEntryView[];
   verification: AuditLogVerification;
@@ -266,6 +300,8 @@ export interface ApproverEngineApi {
   removeProfile(name: string): Promise<void>;
   /** Asks the control plane for the key's enrolment state (pending / active / revoked). */
   refreshKeyStatus(name: string): Promise<ProfileView>;
+  /** Stores a new team API key for a profile (checked with the control plane first); the signing key stays. */
+  replaceApiKey(name: string, apiKey: string): Promise<ProfileView>;
   /** New key, vouched for by the old one, enrolled (pending); the old one revoked. */
   rotateKey(name: string): Promise<ProfileView>;
   /** Starts following the pending queue of a profile (stops any other). */
@@ -285,5 +321,7 @@ export interface ApproverEngineApi {
   /** Forgets an operator key (or only one workflow of it). */
   removeTrustedOperator(input: { keyId: string; workflow?: string; profile?: string }): Promise<TrustedOperatorView[]>;
   history(profileName?: string): Promise<HistoryView>;
+  /** The rule that suspended a pending approval, from the control plane's policy of the version it names. */
+  ruleFor(approvalId: string, profileName?: string): Promise<RuleView>;
   on<K extends keyof EngineEvents>(event: K, listener: (payload: EngineEvents[K]) => void): () => void;
 }

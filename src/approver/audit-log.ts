@@ -15,7 +15,7 @@ import { canonicalize } from '../core/canonical.ts';
 import { sha256, verifyBytes } from '../core/crypto.ts';
 import { b64url, toHex, utf8 } from '../core/encoding.ts';
 import { AUDIT_ENTRY_TYPE, Decision, Id, JsonObjectSchema, KeyId, SignatureB64, Timestamp } from '../core/schemas.ts';
-import type { AuditEntryView, AuditLogVerification } from './api.ts';
+import type { AuditEntryView, AuditLogVerification, DecidedView } from './api.ts';
 import { withFileLock } from './file-lock.ts';
 import { writeFileAtomic } from './profiles.ts';
 
@@ -59,6 +59,30 @@ function lineHash(lineText: string): string {
   return `sha256:${toHex(sha256(utf8.encode(lineText)))}`;
 }
 
+/** The parts of a decision entry's details the app shows; each optional, checked, never cast. */
+const DecidedDetails = z.object({
+  action: z.strictObject({ tool: Id, account: Id, workflow: Id, params: JsonObjectSchema }).optional().catch(undefined),
+  shortCode: z.string().max(40).optional().catch(undefined),
+  reason: z.string().max(4000).optional().catch(undefined),
+  outcome: z.string().max(40).optional().catch(undefined),
+  receiptId: z.string().max(200).optional().catch(undefined),
+  actionHash: z.string().max(100).optional().catch(undefined),
+});
+
+function decidedOf(entry: AuditEntry): DecidedView | null {
+  if (entry.kind !== 'decision') return null;
+  const d = DecidedDetails.safeParse(entry.details);
+  if (!d.success) return null;
+  return {
+    action: d.data.action ?? null,
+    shortCode: d.data.shortCode ?? null,
+    reason: d.data.reason ?? null,
+    outcome: d.data.outcome ?? null,
+    receiptId: d.data.receiptId ?? null,
+    actionHash: d.data.actionHash ?? null,
+  };
+}
+
 function viewOf(entry: AuditEntry, hash: string): AuditEntryView {
   return {
     seq: entry.seq,
@@ -68,6 +92,7 @@ function viewOf(entry: AuditEntry, hash: string): AuditEntryView {
     approvalId: entry.approvalId,
     decision: entry.decision,
     hash,
+    decided: decidedOf(entry),
   };
 }
 

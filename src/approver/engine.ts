@@ -17,6 +17,7 @@ import type {
   PendingItem,
   ProfileView,
   QueueSnapshot,
+  RuleView,
   TrustedOperatorView,
   TrustItemOperatorInput,
   TrustOperatorInput,
@@ -40,6 +41,7 @@ import type { KeyStore } from './key-store.ts';
 import { IDLE_CONNECTION, LiveQueue } from './live-queue.ts';
 import { NotificationCoalescer, notificationFor, type Timers } from './notifications.ts';
 import { addTrust, assertTrustable, removeTrust, type TrustedOperator } from './operator-trust.ts';
+import { ruleViewOf } from './policy-rule.ts';
 import * as ops from './profile-ops.ts';
 import { currentKey, ProfilesConfig, type StoredProfile } from './profiles.ts';
 import { listWholeQueue } from './queue-feed.ts';
@@ -47,6 +49,12 @@ import { type Clock, isoAt, type Logger, type Random, realSleep, type Sleep, sil
 import { type KeySession, Secrets } from './secrets.ts';
 import { SeenApprovals } from './seen-approvals.ts';
 import { inspectApproval } from './verify-approval.ts';
+
+/** The action fields an audit entry keeps (the summary is the agent's words: not kept). */
+function actionOf(item: PendingItem) {
+  const { tool, account, workflow, params } = item.approval.receipt.statement.action;
+  return { tool, account, workflow, params };
+}
 
 export interface ApproverEngineOptions {
   keyStore: KeyStore;
@@ -127,6 +135,13 @@ export class ApproverEngine implements ApproverEngineApi {
   async refreshKeyStatus(name: string): Promise<ProfileView> {
     const profile = await ops.refreshKeyStatus(this.#ctx, name);
     if (this.#following?.profile.name === name) this.#following.profile = profile;
+    return viewOf(this.#ctx, profile);
+  }
+
+  async replaceApiKey(name: string, apiKey: string): Promise<ProfileView> {
+    const profile = await ops.replaceApiKey(this.#ctx, name, apiKey);
+    // A queue stopped by the old key's rejection starts again with the new one.
+    if (this.#following?.profile.name === name) await this.start(name);
     return viewOf(this.#ctx, profile);
   }
 
@@ -459,6 +474,9 @@ export class ApproverEngine implements ApproverEngineApi {
     keys?: KeySession,
   ): Promise<DecisionOutcome> {
     const st = cosignature.statement;
+    // What the person reviewed, for the audit entry: the held item, only if it is the action signed for.
+    const held = this.#heldItem(profile, st.approvalId);
+    const reviewed = held?.approval.receipt.statement.actionHash === st.actionHash ? held : undefined;
     const outcome = await submitDecision(cosignature, {
       client: await clientFor(this.#ctx, profile),
       teamId: profile.teamId,
@@ -486,6 +504,7 @@ export class ApproverEngine implements ApproverEngineApi {
         approvalId: st.approvalId,
         decision: st.decision,
         details: {
+          ...(reviewed ? { action: actionOf(reviewed), shortCode: reviewed.shortCode } : {}),
           actionHash: st.actionHash,
           receiptId: st.receiptId,
           ...(st.reason === undefined ? {} : { reason: st.reason }),
@@ -522,6 +541,13 @@ export class ApproverEngine implements ApproverEngineApi {
     const keys = new Map(profile.keys.map((k) => [k.keyId, k.publicKey]));
     const [entries, verification] = await Promise.all([log.entries(), log.verify(keys)]);
     return { entries, verification };
+  }
+
+  async ruleFor(approvalId: string, profileName?: string): Promise<RuleView> {
+    const profile = await this.resolveProfile(profileName);
+    const item = await this.fetchItem(approvalId, profile.name);
+    if (!item) throw new InputError(`Approval ${approvalId} is not pending for profile ${profile.name}.`);
+    return ruleViewOf(item, profile.teamId, await clientFor(this.#ctx, profile));
   }
 
   /** Where a profile's audit log lives (for `verify-log` output). */

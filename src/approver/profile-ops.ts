@@ -226,6 +226,25 @@ export async function refreshKeyStatus(ctx: EngineContext, name: string): Promis
   });
 }
 
+/**
+ * A new team API key for an existing profile (the old one was rotated or revoked), without a
+ * new signing key: the key is checked with the control plane (an operator key is refused)
+ * before it replaces the old one in the keychain.
+ */
+export async function replaceApiKey(ctx: EngineContext, name: string, apiKey: string): Promise<StoredProfile> {
+  const profile = await requireProfile(ctx, name);
+  if (apiKey.trim() === '') throw new InputError('API key is empty');
+  const apiKeyRole = await apiKeyRoleOf(makeClient(ctx, profile.endpoint, apiKey), profile.endpoint, profile.teamId);
+  await ctx.secrets.setApiKey(profile, apiKey);
+  return ctx.config.update((profiles) => {
+    const role = apiKeyRole === 'unknown' ? {} : { apiKeyRole };
+    const next = profiles.map((p) => (p.name === name ? { ...p, ...role } : p));
+    const updated = next.find((p) => p.name === name);
+    if (!updated) throw new ProfileNotFoundError(name);
+    return { profiles: next, result: updated };
+  });
+}
+
 export async function rotateKey(ctx: EngineContext, name: string): Promise<StoredProfile> {
   const profile = await requireProfile(ctx, name);
   const client = await clientFor(ctx, profile);

@@ -17,7 +17,8 @@ export interface RouteRule {
 
 export const ROUTE_ROLES: readonly RouteRule[] = [
   { method: 'GET', url: '/v1/teams/:team/whoami', role: 'any' },
-  { method: 'GET', url: '/v1/teams/:team/policy', role: 'operator' },
+  /* approvers read it too: the app explains which rule suspended an action */
+  { method: 'GET', url: '/v1/teams/:team/policy', role: 'any' },
   { method: 'POST', url: '/v1/teams/:team/receipts', role: 'operator' },
   /* the team's receipt archive: every role of the team may read it (the agent that pushed, the approvers who decided) */
   { method: 'GET', url: '/v1/teams/:team/receipts/:id', role: 'any' },

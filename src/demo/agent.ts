@@ -239,8 +239,16 @@ async function main(): Promise<number> {
         })
         .catch((err: unknown) => {
           if (err instanceof HesoBlockedError) tally.blocked++;
-          else if (err instanceof HesoApprovalError) tally.refused++;
-          else {
+          else if (err instanceof HesoApprovalError) {
+            tally.refused++;
+            // The approver's reason is their own signed words: the operator sees why it did not run.
+            say(`  ✋ not run: ${label(input)}: ${err.message}`, {
+              event: 'not_run',
+              code: err.code,
+              approvalId: err.approvalId,
+              approverReason: err.approverReason,
+            });
+          } else {
             tally.failed++;
             say(`  ✖ ${label(input)}: ${err instanceof Error ? err.message : String(err)}`, {
               event: 'error',

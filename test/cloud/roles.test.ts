@@ -62,7 +62,6 @@ describe('control plane: API key roles', () => {
     ];
     for (const [method, url] of approverOnly) assert.equal(role(method!, url!), 'approver', `${method} ${url}`);
     const operatorOnly = [
-      ['GET', '/v1/teams/:team/policy'],
       ['POST', '/v1/teams/:team/receipts'],
       ['POST', '/v1/teams/:team/approvals'],
       ['GET', '/v1/teams/:team/approvals/settled'],
@@ -72,6 +71,8 @@ describe('control plane: API key roles', () => {
     // The receipt archive is the team's record: every role may read it (heso receipts export with the agent's key).
     assert.equal(role('GET', '/v1/teams/:team/receipts'), 'any');
     assert.equal(role('GET', '/v1/teams/:team/receipts/:id'), 'any');
+    // The app shows approvers the rule that suspended an action (its text; the match is checked on the device).
+    assert.equal(role('GET', '/v1/teams/:team/policy'), 'any');
   });
 
   test('the table and the server agree: every table row is a route, a team route without a role cannot be registered', async () => {

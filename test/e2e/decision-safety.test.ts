@@ -82,7 +82,13 @@ describe('approver UI: deliberate, faithful decisions', { skip: skip ?? false },
       await page.getByTestId('queue-item').first().waitFor();
 
       // A hurried double-click on whichever row lies there: the second click lands where "Approve…" appears.
-      await page.mouse.dblclick(target.x + target.width / 2, target.y + target.height / 2);
+      // (The decision controls now follow the parameters, below the first screen of a detail: then the
+      // double-click goes to the first row, and must still open the detail only.)
+      const onScreen = target.y + target.height < (page.viewportSize()?.height ?? 0);
+      const firstRow = await page.getByTestId('queue-item').first().boundingBox();
+      assert.ok(firstRow);
+      const spot = onScreen ? target : firstRow;
+      await page.mouse.dblclick(spot.x + spot.width / 2, spot.y + spot.height / 2);
       await page.getByTestId('detail').waitFor();
       await page.locator('[data-testid=decision-panel][data-settled=true]').waitFor();
       const approvalId = (await page.getByTestId('detail').getAttribute('data-approval-id')) ?? '';

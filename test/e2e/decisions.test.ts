@@ -68,8 +68,13 @@ describe('approver UI: deciding approvals', { skip: skip ?? false }, () => {
       await page.keyboard.press('Space');
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'detached' });
+      // Focus is back on Approve…, so Enter only opens the confirmation again; Escape closes it.
+      await expect(approveButton).toBeFocused();
       await page.keyboard.press('Escape');
       await page.keyboard.press('Enter');
+      await dialog.waitFor();
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
       assert.equal(await page.getByTestId('outcome').count(), 0, 'no decision was shown');
       assert.equal((await agent.client.getApproval(teamId, approval.id)).status, 'pending');
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser } from '@playwright/test';
+import { type Browser, expect } from '@playwright/test';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.ts';
 import { createWorld, keyringSkipReason } from './world.ts';
 
@@ -42,6 +42,11 @@ describe('approver UI: onboarding, settings and connection banners', { skip: ski
       await page.getByTestId('onboarding-error').waitFor();
       assert.equal(await page.getByTestId('onboarding-endpoint').getAttribute('aria-invalid'), 'true');
       assert.equal(await page.getByTestId('onboarding-displayName').getAttribute('aria-invalid'), 'true');
+      // Plain words, at the field, and focus on the first field to fix.
+      await expect(page.getByTestId('onboarding-endpoint')).toBeFocused();
+      await expect(page.locator('#endpoint-help')).toHaveText(/is not a URL; use e.g. https:/);
+      await expect(page.locator('#teamId-help')).toHaveText('Enter your team id, as your admin spelled it.');
+      assert.doesNotMatch((await page.getByTestId('onboarding').textContent()) ?? '', /expected|>=/);
       assert.equal((await cloud.admin.listApprovers(teamId)).length, 0);
 
       await page.getByLabel('Control plane URL').fill(cloud.url);
@@ -67,12 +72,11 @@ describe('approver UI: onboarding, settings and connection banners', { skip: ski
         assert.equal(readFileSync(file, 'utf8').includes(apiKey), false, `${file} must not hold the API key`);
       }
 
+      // Nothing makes the approver attest to a comparison; the status follows activation by itself.
+      assert.equal(await page.getByTestId('fingerprint-compared').count(), 0);
       await cloud.admin.activateApprover(teamId, record.keyId);
-      await page.getByTestId('refresh-status').click();
-      await page.getByText('Your admin activated this key').waitFor();
+      await expect(page.getByTestId('key-progress')).toContainText('activated this key', { timeout: 15_000 });
       assert.match((await page.getByTestId('key-status').textContent()) ?? '', /Active/);
-      assert.equal(await page.getByTestId('onboarding-continue').isDisabled(), true, 'the comparison step comes first');
-      await page.getByTestId('fingerprint-compared').check();
       await screenshot(page, 'onboarding-active');
       await page.getByTestId('onboarding-continue').click();
       await page.getByTestId('queue-empty').waitFor();

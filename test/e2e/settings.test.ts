@@ -70,6 +70,12 @@ describe('approver UI: key rotation, profile removal and rate limiting', { skip:
       await expect(dialog).toContainText('pending');
       await dialog.getByRole('button', { name: 'Rotate key', exact: true }).click();
       await expect(dialog).toHaveCount(0);
+      // The same comparison step as at onboarding, with the new key's fingerprint.
+      const compare = page.getByTestId('compare-dialog');
+      await expect(compare.getByTestId('fingerprint')).not.toHaveAttribute('data-fingerprint', old.fingerprint);
+      await expect(compare.getByTestId('key-progress')).toContainText('Waiting for your admin');
+      await compare.getByRole('button', { name: 'Done' }).click();
+      await expect(compare).toHaveCount(0);
 
       // The app now shows the new key, pending, and its own bridge agrees.
       await expect(card.getByTestId('fingerprint')).not.toHaveAttribute('data-fingerprint', old.fingerprint);
@@ -127,6 +133,39 @@ describe('approver UI: key rotation, profile removal and rate limiting', { skip:
       assert.equal(withOldKeyOnly.ok, false, 'an agent that still pins only the old key must not accept it');
       assert.notEqual(withOldKeyOnly.verdict, 'allow');
       assert.deepEqual(world.tracked.problems, []);
+    } finally {
+      await world.close();
+    }
+  });
+
+  test('Replace API key: an operator key is refused at the field; an approver key brings the queue back, same signing key', async () => {
+    const world = await createWorld(browser, { onboarded: true });
+    try {
+      const { page, cloud, teamId } = world;
+      await page.getByTestId('queue-empty').waitFor();
+      await cloud.admin.revokeApiKey(world.apiKey);
+      await expect(page.getByTestId('connection-banner')).toHaveAttribute('data-kind', 'auth_failed', {
+        timeout: 20_000,
+      });
+
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
+      const card = profileCard(page);
+      await card.getByRole('button', { name: 'Replace API key…' }).click();
+      const dialog = page.getByTestId('replace-api-key-dialog');
+      await dialog.getByTestId('replace-api-key').fill(await cloud.admin.createApiKey(teamId, 'operator'));
+      await dialog.getByTestId('confirm-replace-api-key').click();
+      await expect(dialog).toContainText('This is an operator API key');
+
+      await dialog.getByTestId('replace-api-key').fill(await cloud.admin.createApiKey(teamId, 'approver'));
+      await dialog.getByTestId('confirm-replace-api-key').click();
+      await expect(dialog).toHaveCount(0);
+      await expect(page.getByTestId('connection-banner')).toHaveAttribute('data-kind', 'online', { timeout: 20_000 });
+      await expect(card.getByTestId('fingerprint')).toHaveAttribute('data-fingerprint', world.profile!.fingerprint);
+      // The refused operator key is an RPC answered 422 (the browser logs it); nothing else went wrong.
+      assert.deepEqual(
+        world.tracked.problems.filter((p) => !/status of 422/.test(p)),
+        [],
+      );
     } finally {
       await world.close();
     }

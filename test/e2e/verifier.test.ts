@@ -76,12 +76,21 @@ describe('approver UI: offline receipt verifier', { skip: skip ?? false }, () =>
         bad.codes.includes('bad_operator_signature') || bad.codes.includes('action_hash_mismatch'),
         `reasons name the tampering: ${bad.codes.join(', ')}`,
       );
+      const result = page.getByTestId('verifier-result');
+      assert.equal(await result.getAttribute('data-kind'), 'invalid');
+      assert.match((await result.getAttribute('class')) ?? '', /alert-error/, 'a forgery is red');
       await screenshot(page, 'verifier-tampered');
 
       await trusted.fill('');
       const untrusted = await verifyPasted(page, JSON.stringify(receipt));
       assert.equal(untrusted.ok, 'false');
       assert.ok(untrusted.codes.includes('approver_untrusted'), untrusted.codes.join(', '));
+      // Sound signatures from a key not trusted here: amber and said so, not the red of a forgery.
+      assert.equal(await result.getAttribute('data-kind'), 'untrusted');
+      assert.match((await result.getAttribute('class')) ?? '', /alert-warning/);
+      assert.match((await result.textContent()) ?? '', /Valid signatures, but from a key you do not trust/);
+      assert.equal(await page.getByTestId('verifier-action').textContent(), 'payments.refund on cust_4821');
+      await screenshot(page, 'verifier-untrusted');
 
       const notJson = page.getByTestId('verifier-input');
       await notJson.fill('{ "statement": ');

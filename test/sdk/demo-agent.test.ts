@@ -66,7 +66,7 @@ test('the demo agent: allowed actions run, blocked ones do not, suspended ones w
       for (const approval of page.approvals.filter((a: Approval) => !decided.has(a.id))) {
         decided.add(approval.id);
         const deny = approval.receipt.statement.action.tool === 'deploy.production';
-        await approver.decide(approval, deny ? 'deny' : 'approve');
+        await approver.decide(approval, deny ? 'deny' : 'approve', deny ? 'Wrong amount' : undefined);
       }
     }
     assert.equal(await exited, 0, err);
@@ -95,6 +95,12 @@ test('the demo agent: allowed actions run, blocked ones do not, suspended ones w
         .map((e) => e.outcome)
         .sort(),
       ['approved', 'approved', 'denied'],
+    );
+    // The approver's reason reaches the agent's output, from their verified co-signature.
+    const notRun = events.filter((e) => e.event === 'not_run');
+    assert.deepEqual(
+      notRun.map((e) => [e.code, e.approverReason]),
+      [['denied', 'Wrong amount']],
     );
     const done = events.find((e) => e.event === 'done');
     assert.deepEqual(

@@ -42,7 +42,7 @@ export interface TestApprover {
   keyId: string;
   secretKey: Uint8Array;
   /** Co-sign a decision over this approval and post it to the control plane. */
-  decide(approval: Approval, decision: Decision): Promise<Approval>;
+  decide(approval: Approval, decision: Decision, reason?: string): Promise<Approval>;
 }
 
 /** An approver key enrolled with the team and activated by the admin. */
@@ -55,8 +55,12 @@ export async function makeApprover(cloud: CloudHandle, team: TestTeam, name = 'T
     publicKey,
     keyId: keyIdOf(publicKey),
     secretKey: pair.secretKey,
-    decide: (approval, decision) =>
-      team.client.decide(team.teamId, approval.id, buildCosignature({ approval, decision }, pair.secretKey)),
+    decide: (approval, decision, reason) =>
+      team.client.decide(
+        team.teamId,
+        approval.id,
+        buildCosignature({ approval, decision, ...(reason ? { reason } : {}) }, pair.secretKey),
+      ),
   };
 }
 

@@ -14,6 +14,7 @@ import type {
   PendingItem,
   ProfileView,
   QueueSnapshot,
+  RuleView,
   TrustedOperatorView,
   TrustItemOperatorInput,
   TrustOperatorInput,
@@ -152,6 +153,14 @@ export class FakeEngine implements ApproverEngineApi {
   async history(profileName?: string): Promise<HistoryView> {
     this.#record('history', profileName);
     return { entries: [], verification: { ok: true, count: 0, problem: null } };
+  }
+  async replaceApiKey(name: string, _apiKey: string): Promise<ProfileView> {
+    this.#record('replaceApiKey', name, '<given>');
+    return this.refreshKeyStatus(name);
+  }
+  async ruleFor(approvalId: string): Promise<RuleView> {
+    this.#record('ruleFor', approvalId);
+    return { version: 'v1', ruleId: null, rule: null, problem: 'fake engine' };
   }
   on<K extends keyof EngineEvents>(event: K, listener: (payload: EngineEvents[K]) => void): () => void {
     let set = this.#listeners.get(event);
