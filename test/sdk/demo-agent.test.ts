@@ -95,6 +95,7 @@ test('the demo agent: allowed actions run, blocked ones do not, suspended ones w
         .map((e) => e.outcome)
         .sort(),
       ['approved', 'approved', 'denied'],
+      JSON.stringify(events.filter((e) => e.event === 'decided' || e.event === 'not_run')),
     );
     // The approver's reason reaches the agent's output, from their verified co-signature.
     const notRun = events.filter((e) => e.event === 'not_run');
