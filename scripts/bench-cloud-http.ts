@@ -20,8 +20,8 @@ import {
   type Receipt,
 } from '../src/core/index.ts';
 
-export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-export const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
 export const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 
 installNodeSigning();

@@ -7,7 +7,7 @@
  * (writes to one team's queue take turns on its row, by design). Use a scratch database: the
  * bench creates teams in it. Prints figures only.
  *
- *   BENCH_ROUNDS (5)  BENCH_SECONDS per phase (3)  BENCH_CONCURRENCY (32)  BENCH_TEAMS (4)
+ *   BENCH_ROUNDS (9)  BENCH_SECONDS per phase (1.5)  BENCH_CONCURRENCY (32)  BENCH_TEAMS (4)
  */
 import { Pool } from 'undici';
 import { activateApprover, createApiKey, createTeam, setPolicy } from '../src/cloud/admin.ts';
