@@ -25,7 +25,14 @@ import {
   StoredReceipt,
   WhoamiResponse,
 } from '../core/api.ts';
-import { ApproverRecord, type Cosignature, endpointProblem, PolicyBundle, type Receipt } from '../core/schemas.ts';
+import {
+  ApiKeyText,
+  ApproverRecord,
+  type Cosignature,
+  endpointProblem,
+  PolicyBundle,
+  type Receipt,
+} from '../core/schemas.ts';
 import { ControlPlaneError, kindForStatus, parseRetryAfter } from './errors.ts';
 
 export { ControlPlaneError, type ControlPlaneErrorInit, type ControlPlaneErrorKind } from './errors.ts';
@@ -106,10 +113,8 @@ export class ControlPlaneClient {
     const problem = endpointProblem(String(opts.endpoint));
     if (problem !== null) throw new TypeError(`control plane endpoint: ${problem}`);
     const url = new URL(opts.endpoint);
-    if (typeof opts.apiKey !== 'string' || !/^[!-~]+$/.test(opts.apiKey))
-      throw new TypeError(
-        'API key is empty or contains spaces, control or non-ASCII characters; paste the whole heso_… key',
-      );
+    const apiKey = ApiKeyText.safeParse(opts.apiKey);
+    if (!apiKey.success) throw new TypeError(`API key ${apiKey.error.issues[0]?.message ?? 'is not valid'}`);
     this.endpoint = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
     this.#apiKey = opts.apiKey;
     this.#fetch = opts.fetch ?? globalThis.fetch.bind(globalThis);

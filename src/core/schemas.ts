@@ -117,6 +117,14 @@ export const Id = z
   .max(LIMITS.idLength)
   .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits, and . _ : -');
 
+/**
+ * A team API key as it travels in `Authorization: Bearer …`: printable ASCII without spaces
+ * (the client's rule; the approver's `ApiKey` adds its length limits on top).
+ */
+export const ApiKeyText = z
+  .string()
+  .regex(/^[!-~]+$/, 'is empty or contains spaces, control or non-ASCII characters; paste the whole heso_… key');
+
 /** A string that is valid Unicode: no lone UTF-16 surrogate (JCS cannot encode one, so it could not be signed). */
 export const UnicodeString = z.string().refine((text) => !LONE_SURROGATE.test(text), {
   message: 'contains a lone UTF-16 surrogate (not valid Unicode)',
