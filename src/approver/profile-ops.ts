@@ -13,7 +13,7 @@ import { signStatement } from '../core/statements.ts';
 import { parseWith } from '../core/validate.ts';
 import type { AuditAppendInput, AuditSigner } from './audit-log.ts';
 import { auditLogOf, clientFor, type EngineContext, makeClient, remoteFailure } from './context.ts';
-import { InputError, ProfileExistsError, ProfileNotFoundError, RemoteError } from './errors.ts';
+import { ProfileExistsError, ProfileNotFoundError, RemoteError } from './errors.ts';
 import { ApiKey, checkInput, InitProfileInput } from './inputs.ts';
 import type { TrustedOperator } from './operator-trust.ts';
 import { currentKey, type StoredProfile } from './profiles.ts';
