@@ -6,6 +6,7 @@
  * signatures. Exit codes: 0 done, 1 failed, 2 usage error.
  */
 import { parseArgs } from 'node:util';
+import { DEFAULT_API_KEY_ENV } from '../adapters/connection.ts';
 import { ControlPlaneClient, ControlPlaneError, receiptFilterMismatch } from '../client/index.ts';
 import type { ListReceiptsFilter } from '../core/api.ts';
 import { Id, type Receipt, Verdict } from '../core/schemas.ts';
@@ -86,7 +87,7 @@ function filterOf(values: Values): ListReceiptsFilter {
 function connect(values: Values): { client: ControlPlaneClient; team: string } {
   const endpoint = values.endpoint ?? process.env.HESO_ENDPOINT;
   const team = values.team ?? process.env.HESO_TEAM;
-  const keyEnv = values['api-key-env'] ?? 'HESO_API_KEY';
+  const keyEnv = values['api-key-env'] ?? DEFAULT_API_KEY_ENV;
   if (!endpoint) throw new UsageError('give --endpoint URL (or set HESO_ENDPOINT)');
   if (!team) throw new UsageError('give --team TEAM (or set HESO_TEAM)');
   const apiKey = process.env[keyEnv];

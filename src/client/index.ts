@@ -92,7 +92,8 @@ interface RequestSpec<S extends z.ZodType> {
   signal?: AbortSignal;
 }
 
-const DEFAULT_TIMEOUT_MS = 30_000;
+/** Per-request timeout (on top of any long-poll wait) when the caller gives none. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export interface ApprovalChangesOptions {
   /** The cursor from the previous list or changes response. */
@@ -118,7 +119,7 @@ export class ControlPlaneClient {
     this.endpoint = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
     this.#apiKey = opts.apiKey;
     this.#fetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
-    this.#timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#timeoutMs = opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   }
 
   getPolicy(team: string): Promise<PolicyBundle> {
