@@ -6,18 +6,7 @@
  * Pure (zod and the core schemas only): the renderer may import it.
  */
 import { z } from 'zod';
-import {
-  ActionHash,
-  ApiKeyText,
-  ChallengeB64,
-  Decision,
-  Endpoint,
-  Id,
-  KeyId,
-  Text,
-  Timestamp,
-  UnicodeString,
-} from '../core/schemas.ts';
+import { ApiKeyText, Decision, DecisionStatement, Endpoint, Id, Text, UnicodeString } from '../core/schemas.ts';
 import { issuesOf } from '../core/validate.ts';
 import { InputError } from './errors.ts';
 
@@ -49,17 +38,18 @@ export type InitProfileInput = z.input<typeof InitProfileInput>;
  * What the person reviewed: every field of the approval that the decision statement binds,
  * captured when the decision dialog opened. The engine signs only if the approval it is about
  * to sign carries exactly these values; anything else is a refusal, never a silent re-bind.
+ * (The statement's own fields, so the two cannot drift apart.)
  */
-export const ReviewedItem = z.strictObject({
-  approvalId: Id,
-  teamId: Id,
-  receiptId: Id,
-  actionHash: ActionHash,
-  operatorKeyId: KeyId,
-  policyVersion: Id,
-  ruleId: Id.nullable(),
-  challenge: ChallengeB64,
-  expiresAt: Timestamp,
+export const ReviewedItem = DecisionStatement.pick({
+  approvalId: true,
+  teamId: true,
+  receiptId: true,
+  actionHash: true,
+  operatorKeyId: true,
+  policyVersion: true,
+  ruleId: true,
+  challenge: true,
+  expiresAt: true,
 });
 export type ReviewedItem = z.infer<typeof ReviewedItem>;
 
