@@ -47,6 +47,8 @@ export function comparable(result: VerifyResult) {
     operatorKeyId: result.operatorKeyId,
     approverKeyId: result.approverKeyId,
     decision: result.decision,
+    // How far a quorum receipt's counted co-signatures go (null for any other receipt).
+    quorum: result.quorum,
     // A set: zod may report one bad field twice (pattern and refinement), the spec does not count them.
     reasons: [...new Set(result.reasons.map((r) => `${r.code}@${r.field ?? ''}`))].sort(),
   };
