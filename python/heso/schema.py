@@ -399,6 +399,12 @@ check_pinned_approver = _obj(
     }
 )
 
+TRUST_FILE_TYPE = "heso.trusted-approvers.v1"
+# `.heso/trusted-approvers.json`, as `heso trust add` writes it.
+check_trust_file = _obj(
+    {"type": (_literal(TRUST_FILE_TYPE), True), "approvers": (_nested(_list_of(_nested(check_pinned_approver), math.inf)), True)}
+)
+
 
 def problems(check: Callable[[Any, str, Problems], None], value: Any, at: str) -> Problems:
     out: Problems = []
