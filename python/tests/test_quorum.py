@@ -1,0 +1,71 @@
+"""Quorum receipts in Python, on the documented example (docs/protocol.md §8.6): distinct trusted
+people counted from the verifier's own trust set. The full comparison with the TypeScript
+verifier is test/python/quorum-parity.test.ts."""
+
+import copy
+import json
+import unittest
+from pathlib import Path
+
+from heso import verify_receipt
+from heso.trust_file import TrustFileError, trust_keys_from_text
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+RECEIPT = json.loads((EXAMPLES / "quorum-receipt.json").read_text(encoding="utf-8"))
+TRUST = json.loads((EXAMPLES / "quorum-trust.json").read_text(encoding="utf-8"))
+
+
+def codes(result):
+    return [r["code"] for r in result.reasons]
+
+
+class QuorumTest(unittest.TestCase):
+    def test_the_documented_receipt_meets_its_quorum(self):
+        result = verify_receipt(RECEIPT, TRUST)
+        self.assertTrue(result.ok, result.reasons)
+        self.assertEqual(result.verdict, "allow")
+        self.assertEqual(result.quorum["approvals"], 2)
+        self.assertEqual([(g["group"], g["have"]) for g in result.quorum["groups"]], [("finance", 1), ("security", 1)])
+
+    def test_one_co_signature_short_is_valid_but_suspended(self):
+        receipt = dict(RECEIPT, cosignatures=RECEIPT["cosignatures"][:1])
+        result = verify_receipt(receipt, TRUST)
+        self.assertEqual((result.valid, result.verdict, codes(result)), (True, "suspend", ["quorum_not_met"]))
+        self.assertIn("security needs 1 more", result.reasons[0]["message"])
+
+    def test_the_same_co_signature_twice_counts_once(self):
+        receipt = dict(RECEIPT, cosignatures=[RECEIPT["cosignatures"][0]] * 2)
+        result = verify_receipt(receipt, TRUST)
+        self.assertFalse(result.valid)
+        self.assertIn("duplicate_approver", codes(result))
+
+    def test_groups_come_from_the_trust_set_only(self):
+        result = verify_receipt(RECEIPT, {"approverKeys": TRUST["approverKeys"]})
+        self.assertEqual((result.verdict, codes(result)), ("suspend", ["quorum_not_met"]))
+
+    def test_a_key_pinned_under_two_people_makes_the_trust_set_malformed(self):
+        trust = copy.deepcopy(TRUST)
+        trust["approvers"][0]["keys"].append(trust["approvers"][1]["keys"][0])
+        self.assertEqual(codes(verify_receipt(RECEIPT, trust)), ["malformed"])
+
+    def test_tampering_with_the_signed_quorum_breaks_the_operator_signature(self):
+        receipt = copy.deepcopy(RECEIPT)
+        receipt["statement"]["quorum"]["required"] = 3
+        self.assertIn("bad_operator_signature", codes(verify_receipt(receipt, TRUST)))
+
+    def test_pinned_approvers_file_labels_people(self):
+        pins = [
+            {"publicKey": key, "keyId": "k", "fingerprint": "f", "name": name, "addedAt": "2026-03-02T09:00:00.000Z", "person": name.lower(), "groups": [group]}
+            for key, name, group in zip(TRUST["approverKeys"], ("Dana", "Raj"), ("finance", "security"))
+        ]
+        keys = trust_keys_from_text(json.dumps({"type": "heso.trusted-approvers.v1", "approvers": pins}), "pins.json")
+        trust = {"approverKeys": keys["approverKeys"], "approvers": keys["approvers"]}
+        self.assertTrue(verify_receipt(RECEIPT, trust).ok)
+        pins[0]["groups"] = ["no spaces"]
+        # As in TypeScript: a file that is not a valid pin file is read as a trust set, and refused.
+        with self.assertRaises(TrustFileError):
+            trust_keys_from_text(json.dumps({"type": "heso.trusted-approvers.v1", "approvers": pins}), "pins.json")
+
+
+if __name__ == "__main__":
+    unittest.main()
