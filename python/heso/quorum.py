@@ -12,6 +12,7 @@ from typing import Any, Callable, Optional
 
 from .cosignature import Run, check_decision
 from .ed25519 import EncodingError, b64url_decode, key_id_of
+from .schema import check_trust, problems
 
 DECISIONS_PER_APPROVAL = 64
 _ARRAY_INDEX = re.compile(r"0|[1-9][0-9]*")
@@ -175,3 +176,25 @@ def _shortfall(progress: dict[str, Any], not_counted: list[str]) -> str:
     groups = f"; {', '.join(missing)}" if missing else ""
     ignored = f" (not counted: {'; '.join(not_counted)})" if not_counted else ""
     return f"{progress['approvals']} of {progress['required']} trusted approvals{groups}{ignored}"
+
+
+def countable_cosignatures(decisions: Any, receipt: dict[str, Any], issued: dict[str, str], trust: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the guard takes from a quorum approval the control plane relays (src/sdk/quorum.ts): only
+    co-signatures that verify against the approval as this agent opened it, by pinned keys, one per
+    person. Anything invented, duplicated or replayed is dropped; the receipt they make is then
+    verified as a whole, so junk can neither reach the quorum nor block a real one."""
+    if problems(check_trust, trust, "trust"):
+        return []  # gate() reports the malformed trust set
+    person_of = people_of(trust)
+    seen: set[str] = set()
+    kept: list[dict[str, Any]] = []
+    for decision in decisions if isinstance(decisions, list) else []:
+        run = Run()
+        raw = decision.get("cosignature") if isinstance(decision, dict) else None
+        cos, key_id = check_decision(raw, receipt["statement"], issued, None, run, "cosignature")
+        person = person_of(key_id) if cos is not None and key_id is not None and not run.reasons else None
+        if person is None or person.id in seen:
+            continue
+        seen.add(person.id)
+        kept.append(cos)
+    return kept
