@@ -4,10 +4,12 @@ verifier is test/python/quorum-parity.test.ts."""
 
 import copy
 import json
+import tempfile
 import unittest
 from pathlib import Path
 
-from heso import verify_receipt
+import heso
+from heso import ConfigError, verify_receipt
 from heso.trust_file import TrustFileError, trust_keys_from_text
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
@@ -65,6 +67,28 @@ class QuorumTest(unittest.TestCase):
         # As in TypeScript: a file that is not a valid pin file is read as a trust set, and refused.
         with self.assertRaises(TrustFileError):
             trust_keys_from_text(json.dumps({"type": "heso.trusted-approvers.v1", "approvers": pins}), "pins.json")
+
+
+class GuardTrustFileTest(unittest.TestCase):
+    def guard_trust(self, text):
+        with tempfile.TemporaryDirectory() as root:
+            path = Path(root) / "trusted-approvers.json"
+            path.write_text(text, encoding="utf-8")
+            heso.init(api_key="test-key", endpoint="http://127.0.0.1:9", team="team_q", project_root=root, trust_file=str(path))
+            return heso.guard(policy={}).trust
+
+    def test_the_guard_reads_quorum_labels_from_its_trust_file(self):
+        pins = [
+            {"publicKey": key, "keyId": "k", "fingerprint": "f", "name": "Dana", "addedAt": "2026-03-02T09:00:00.000Z", "person": "dana", "groups": [group]}
+            for key, group in zip(TRUST["approverKeys"], ("finance", "security"))
+        ]
+        trust = self.guard_trust(json.dumps({"type": "heso.trusted-approvers.v1", "approvers": pins}))
+        self.assertEqual(trust, {"approverKeys": TRUST["approverKeys"], "approvers": [{"id": "dana", "keys": TRUST["approverKeys"], "groups": ["finance", "security"]}]})
+        self.assertEqual(self.guard_trust(json.dumps(TRUST)), TRUST)
+
+    def test_a_broken_trust_file_is_a_configuration_error(self):
+        with self.assertRaisesRegex(ConfigError, r"trust_file .*line 1: not a base64url Ed25519 public key"):
+            self.guard_trust("not a key\n")
 
 
 if __name__ == "__main__":
