@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Optional
 
 from .cloud import Cloud, HesoCloudError
@@ -88,14 +89,27 @@ def _trust_of_file(path: str) -> dict[str, Any]:
     trusted-approvers.json (quorum labels included), a JSON trust set, or one key per line."""
     try:
         with open(path, encoding="utf-8") as handle:
-            keys = trust_keys_from_text(handle.read(), path)
+            text = handle.read()
+        keys = trust_keys_from_text(text, path)
     except OSError as exc:
         raise ConfigError(f"trust_file {path}: cannot read it ({exc.strerror}); check the path in heso.toml") from None
     except TrustFileError as exc:
         raise ConfigError(f"trust_file {exc}") from None
     trust: dict[str, Any] = {"approverKeys": keys["approverKeys"]}
-    if keys["operatorKeys"]:
+    # An explicit "operatorKeys": [] trusts no operator (every receipt fails), as it did when the
+    # file was read as plain JSON: never widen it to "any operator" by dropping the empty list.
+    if keys["operatorKeys"] or _names_operator_keys(text):
         trust["operatorKeys"] = keys["operatorKeys"]
     if "approvers" in keys:
         trust["approvers"] = keys["approvers"]
     return trust
+
+
+def _names_operator_keys(text: str) -> bool:
+    """Whether a JSON trust file sets operatorKeys itself (even to an empty list)."""
+    if not text.lstrip().startswith("{"):
+        return False
+    try:
+        return "operatorKeys" in json.loads(text)
+    except ValueError:
+        return False

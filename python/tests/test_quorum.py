@@ -86,6 +86,12 @@ class GuardTrustFileTest(unittest.TestCase):
         self.assertEqual(trust, {"approverKeys": TRUST["approverKeys"], "approvers": [{"id": "dana", "keys": TRUST["approverKeys"], "groups": ["finance", "security"]}]})
         self.assertEqual(self.guard_trust(json.dumps(TRUST)), TRUST)
 
+    def test_an_explicitly_empty_operator_list_still_trusts_no_operator(self):
+        trust = self.guard_trust(json.dumps({"approverKeys": TRUST["approverKeys"], "operatorKeys": []}))
+        self.assertEqual(trust["operatorKeys"], [])
+        self.assertFalse(verify_receipt(RECEIPT, trust).ok)
+        self.assertNotIn("operatorKeys", self.guard_trust(json.dumps({"approverKeys": TRUST["approverKeys"]})))
+
     def test_a_broken_trust_file_is_a_configuration_error(self):
         with self.assertRaisesRegex(ConfigError, r"trust_file .*line 1: not a base64url Ed25519 public key"):
             self.guard_trust("not a key\n")
