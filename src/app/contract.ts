@@ -100,8 +100,8 @@ export interface EventContract {
 export type EventChannel = keyof EventContract;
 export const eventChannels: EventChannel[] = ['queue', 'connection', 'navigate', 'settled'];
 
-/** Prefix of every IPC channel name on the wire, so nothing else can collide with ours. */
-export const CHANNEL_PREFIX = 'heso:';
+/** Prefix of every IPC channel name on the wire (defined in wire.ts, which the preload bundle imports without zod). */
+export { CHANNEL_PREFIX } from './wire.ts';
 
 /**
  * The API the renderer sees as `window.heso`: namespaced, narrow, derived from the contract.
