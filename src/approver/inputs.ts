@@ -3,7 +3,7 @@
  * IPC contract (src/app/contract.ts) and the `heso-approver` CLI reuse them, so a bad input is
  * refused for the same reason, in the same words, whichever boundary it crosses first.
  *
- * Pure (zod and the core schemas only): the renderer may import it.
+ * Pure (zod, the core schemas and the engine's error classes; no Node APIs): the renderer may import it.
  */
 import { z } from 'zod';
 import { ApiKeyText, Decision, DecisionStatement, Endpoint, Id, Text, UnicodeString } from '../core/schemas.ts';
@@ -86,7 +86,7 @@ interface DecisionParts {
 }
 
 /** The rules across fields of a decision, each with the field it names and what to do. */
-export const DECIDE_RULES: readonly { path: string[]; message: string; broken: (d: DecisionParts) => boolean }[] = [
+const DECIDE_RULES: readonly { path: string[]; message: string; broken: (d: DecisionParts) => boolean }[] = [
   {
     path: ['reason'],
     message: 'a reason is required to deny',
