@@ -9,9 +9,8 @@ import { routes } from '../../src/core/api.ts';
 import { canonicalize } from '../../src/core/canonical.ts';
 import { utf8 } from '../../src/core/encoding.ts';
 import { type JsonObject, LIMITS } from '../../src/core/schemas.ts';
-import { buildReceipt } from '../../src/core/statements.ts';
 import { type CloudHandle, setupTeam, startCloud } from '../support/cloud.ts';
-import { operatorKey, raw } from './helpers.ts';
+import { makeReceipt, raw } from './helpers.ts';
 
 const canonicalSize = (params: unknown) => utf8.encode(canonicalize(params)).length;
 
@@ -34,23 +33,7 @@ before(async () => {
 });
 after(() => cloud.stop());
 
-function receiptWith(params: JsonObject) {
-  return buildReceipt(
-    {
-      teamId,
-      action: {
-        tool: 'payments.refund',
-        params,
-        account: 'acme',
-        workflow: 'refund-bot',
-        capturedAt: new Date().toISOString(),
-      },
-      verdict: 'suspend',
-      policy: { version: 'demo-1', ruleId: 'big-refunds' },
-    },
-    operatorKey.secretKey,
-  );
-}
+const receiptWith = (params: JsonObject) => makeReceipt(teamId, { params });
 
 test('params of exactly 65,536 UTF-8 bytes are accepted; one byte more is a 400 naming params', async () => {
   const atLimit = euroParams(LIMITS.paramBytes);
