@@ -6,7 +6,7 @@
  * Pure (zod, the core schemas and the engine's error classes; no Node APIs): the renderer may import it.
  */
 import { z } from 'zod';
-import { ApiKeyText, Decision, DecisionStatement, Endpoint, Id, Text, UnicodeString } from '../core/schemas.ts';
+import { ApiKeyText, Decision, DecisionStatement, Endpoint, Id, LIMITS, Text, UnicodeString } from '../core/schemas.ts';
 import { issuesOf } from '../core/validate.ts';
 import { InputError } from './errors.ts';
 
@@ -21,7 +21,10 @@ export const ApiKey = ApiKeyText.min(8, 'looks too short to be an API key').max(
 /** The approver's name as the team admin knows it (what enrolment sends as the approver's name). */
 export const DisplayName = UnicodeString.trim()
   .min(1, 'enter your name as your team admin knows it')
-  .max(200, 'enter your name as your team admin knows it, in at most 200 characters');
+  .max(
+    LIMITS.approverNameLength,
+    `enter your name as your team admin knows it, in at most ${LIMITS.approverNameLength} characters`,
+  );
 
 export const InitProfileInput = z.strictObject({
   endpoint: Endpoint,

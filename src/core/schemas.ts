@@ -15,8 +15,10 @@ import { b64url } from './encoding.ts';
 export const LIMITS = {
   /** Longest identifier (team id, approval id, receipt id, rule id, …). */
   idLength: 128,
-  /** Longest free-text string (reason, summary, display name). */
+  /** Longest free-text string (reason, summary). */
   textLength: 2000,
+  /** Longest approver name (what enrolment records, as the team admin knows the person). */
+  approverNameLength: 200,
   /** Longest string anywhere inside action params. */
   paramStringLength: 8192,
   /** Most member/index steps from params to any value inside it (params itself is at depth 0). */
@@ -133,6 +135,9 @@ export const UnicodeString = z.string().refine((text) => !LONE_SURROGATE.test(te
 
 /** Free text (reason, summary, description): at most 2000 Unicode code points, no lone surrogate. */
 export const Text = UnicodeString.max(LIMITS.textLength);
+
+/** An approver's name, as enrolled and shown: 1–200 Unicode code points, no lone surrogate. */
+export const ApproverName = UnicodeString.min(1).max(LIMITS.approverNameLength);
 
 /**
  * Loopback hosts: traffic to them never leaves the machine, so plain http is acceptable
@@ -543,7 +548,7 @@ export const ApproverRecord = z.strictObject({
   keyId: KeyId,
   publicKey: PublicKeyB64,
   fingerprint: z.string().max(100),
-  name: UnicodeString.min(1).max(200),
+  name: ApproverName,
   status: ApproverStatus,
   createdAt: Timestamp,
   activatedAt: Timestamp.nullable(),
