@@ -19,7 +19,7 @@ import {
   shell,
   Tray,
 } from 'electron';
-import { createAppProtocolHandler } from '../src/app/app-protocol.ts';
+import { createAppProtocolHandler, RENDERER_BUILD_DIR } from '../src/app/app-protocol.ts';
 import { APP_SCHEME } from '../src/app/app-url.ts';
 import { createDispatcher } from '../src/app/dispatch.ts';
 import { createAppEngine } from '../src/app/engine-factory.ts';
@@ -28,7 +28,7 @@ import { guardWebContents } from '../src/app/navigation-guard.ts';
 import { NotificationService } from '../src/app/services/notification-service.ts';
 import { TrayService } from '../src/app/services/tray-service.ts';
 import { WindowService } from '../src/app/services/window-service.ts';
-import { SettingsStore } from '../src/app/settings-store.ts';
+import { SettingsStore, settingsFileFor } from '../src/app/settings-store.ts';
 import { registerHandlers } from './ipc.ts';
 import { createAppWindow } from './window.ts';
 
@@ -56,7 +56,7 @@ async function run(): Promise<void> {
   hardenSession();
   protocol.handle(
     APP_SCHEME,
-    createAppProtocolHandler(join(app.getAppPath(), 'dist-renderer'), { followSymlinks: !app.isPackaged }),
+    createAppProtocolHandler(join(app.getAppPath(), RENDERER_BUILD_DIR), { followSymlinks: !app.isPackaged }),
   );
 
   const openExternal = (url: string) => void shell.openExternal(url);
@@ -65,7 +65,7 @@ async function run(): Promise<void> {
     if (app.isPackaged) contents.on('devtools-opened', () => contents.closeDevTools());
   });
 
-  const settings = await SettingsStore.open(join(app.getPath('userData'), 'settings.json'));
+  const settings = await SettingsStore.open(settingsFileFor('electron', app.getPath('userData')));
   const engine = createAppEngine(configDirArg ? { configDir: configDirArg } : {});
   const dispatcher = createDispatcher(engine, {
     settings,

@@ -7,20 +7,20 @@
  */
 import { contextBridge, type IpcRendererEvent, ipcRenderer } from 'electron';
 import type { EventChannel, EventContract, HesoBridge, InvokeChannel } from '../src/app/contract.ts';
-import { BridgeError, isEventChannel, isInvokeChannel, unwrapEnvelope, WIRE_PREFIX } from '../src/app/wire.ts';
+import { BridgeError, CHANNEL_PREFIX, isEventChannel, isInvokeChannel, unwrapEnvelope } from '../src/app/wire.ts';
 
 const bridge: HesoBridge = {
   async invoke(channel: InvokeChannel, args: unknown) {
     if (!isInvokeChannel(channel)) {
       throw new BridgeError({ code: 'unknown_channel', message: `Unknown request "${String(channel).slice(0, 80)}".` });
     }
-    return unwrapEnvelope(await ipcRenderer.invoke(`${WIRE_PREFIX}${channel}`, args ?? null));
+    return unwrapEnvelope(await ipcRenderer.invoke(`${CHANNEL_PREFIX}${channel}`, args ?? null));
   },
   on<E extends EventChannel>(event: E, listener: (payload: EventContract[E]) => void): () => void {
     if (!isEventChannel(event)) throw new BridgeError({ code: 'unknown_event', message: 'Unknown event.' });
     if (typeof listener !== 'function')
       throw new BridgeError({ code: 'bad_request', message: 'listener must be a function' });
-    const wire = `${WIRE_PREFIX}${event}`;
+    const wire = `${CHANNEL_PREFIX}${event}`;
     const relay = (_event: IpcRendererEvent, payload: EventContract[E]) => listener(payload);
     ipcRenderer.on(wire, relay);
     return () => {

@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
+import { RENDERER_BUILD_DIR } from '../src/app/app-protocol.ts';
 import { createAppEngine } from '../src/app/engine-factory.ts';
 import { startWebHost, type WebHost } from '../src/app/host/web-host.ts';
 import { ensureBuilt } from '../src/app/launcher/build-steps.ts';
@@ -273,7 +274,7 @@ async function main(): Promise<void> {
         say(`  No Electron binary is available on this machine (${electron.reason}); using the browser.`);
       ensureBuilt(ROOT, 'renderer', say);
       await engine.start(profileName);
-      host = await startWebHost({ engine, rendererDir: join(ROOT, 'dist-renderer'), port: Number(args.port ?? 0) });
+      host = await startWebHost({ engine, rendererDir: join(ROOT, RENDERER_BUILD_DIR), port: Number(args.port ?? 0) });
       appLine = `Open the approver app in your browser (one-time token in the URL; keep it private):\n\n    ${host.url}\n`;
     }
 

@@ -11,6 +11,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { DecisionOutcome, PendingItem, ProfileView, ReviewedItem } from '../../src/approver/api.ts';
 import { reviewedOf } from '../../src/approver/display.ts';
+import { LIMITS } from '../../src/core/schemas.ts';
 import { errorMessage, invoke, useBridgeEvent } from '../lib/bridge.ts';
 import { isExpired, keyBlockReason, reasonToClose, useArmed, VIEW_SETTLE_MS } from '../lib/deliberate.ts';
 import { formatTime, useNow } from '../lib/time.ts';
@@ -303,7 +304,7 @@ function DenyDialog(props: {
             name="reason"
             data-testid="deny-reason"
             rows={3}
-            maxLength={2000}
+            maxLength={LIMITS.textLength}
             required
             // biome-ignore lint/a11y/noAutofocus: the reason is the only thing to fill in
             autoFocus

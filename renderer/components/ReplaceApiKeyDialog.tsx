@@ -1,5 +1,6 @@
 /** "Replace API key": a new team API key for a profile, without a new signing key or a new setup. */
 import { useEffect, useRef, useState } from 'react';
+import { invokeContract } from '../../src/app/contract.ts';
 import type { ProfileView } from '../../src/approver/api.ts';
 import { errorMessage, invoke } from '../lib/bridge.ts';
 import { FormError } from './FormError.tsx';
@@ -22,7 +23,8 @@ export function ReplaceApiKeyDialog(props: {
         noValidate
         onSubmit={async (event) => {
           event.preventDefault();
-          if (apiKey.trim().length < 8) {
+          // The engine's API key rule (the contract's schema), checked before anything is sent.
+          if (!invokeContract['profiles:replaceApiKey'].args.shape.apiKey.safeParse(apiKey.trim()).success) {
             setError('Paste the new API key your admin gave you (it is longer than 8 characters).');
             return;
           }

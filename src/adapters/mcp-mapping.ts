@@ -11,11 +11,12 @@
 import { z } from 'zod';
 import { canonicalize } from '../core/canonical.ts';
 import { computeActionHash } from '../core/crypto.ts';
-import type { Action, JsonObject } from '../core/schemas.ts';
+import { type Action, Id, type JsonObject } from '../core/schemas.ts';
 import { type ActionInput, HesoError } from '../sdk/index.ts';
 import { ConnectionConfig } from './connection.ts';
 
-const Name = z.string().regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits, and . _ : -');
+/** Tool, account, workflow and server names become parts of an Action: the protocol's identifier rule. */
+const Name = Id;
 
 const ParamsMapping = z.union([z.literal('all'), z.strictObject({ pick: z.array(z.string().min(1)).min(1) })]);
 

@@ -8,6 +8,9 @@ import { APP_HOST, APP_SCHEME } from './app-url.ts';
 import { SECURITY_HEADERS } from './host/security-headers.ts';
 import { resolveStatic } from './host/static-files.ts';
 
+/** The built renderer's directory below the repository (or packaged app) root: vite.config.ts's `outDir`. */
+export const RENDERER_BUILD_DIR = 'dist-renderer';
+
 export function createAppProtocolHandler(
   rendererDir: string,
   options: { followSymlinks?: boolean } = {},

@@ -21,8 +21,8 @@ import type {
   TrustedOperatorView,
   WithdrawOutcome,
 } from '../approver/api.ts';
-import { ReviewedItem } from '../approver/api.ts';
-import { Decision, Endpoint, Id, Text } from '../core/schemas.ts';
+import { ApiKey, DecideFields, InitProfileInput, TrustItemOperatorInput, withDecideRules } from '../approver/inputs.ts';
+import { Id } from '../core/schemas.ts';
 
 export const Settings = z.strictObject({
   notifications: z.boolean(),
@@ -38,54 +38,29 @@ export interface AppInfo {
   shell: 'electron' | 'browser';
 }
 
-const ProfileName = z.strictObject({ name: Id });
-const ApiKeyInput = z.string().min(8, 'looks too short to be an API key').max(512);
+/** A channel that names an existing profile. */
+const NamedProfile = z.strictObject({ name: Id });
 
 /** Invoke channels: argument schema + result type. */
 export const invokeContract = {
   'app:info': { args: z.null(), result: {} as AppInfo },
   'profiles:list': { args: z.null(), result: [] as ProfileView[] },
-  'profiles:init': {
-    args: z.strictObject({
-      endpoint: Endpoint,
-      teamId: Id,
-      apiKey: ApiKeyInput,
-      displayName: z.string().min(1, 'enter your name as your admin knows it').max(200),
-      profileName: Id.optional(),
-    }),
-    result: {} as ProfileView,
-  },
-  'profiles:refresh': { args: ProfileName, result: {} as ProfileView },
-  'profiles:rotateKey': { args: ProfileName, result: {} as ProfileView },
-  'profiles:replaceApiKey': { args: z.strictObject({ name: Id, apiKey: ApiKeyInput }), result: {} as ProfileView },
-  'profiles:remove': { args: ProfileName, result: null },
-  'queue:start': { args: ProfileName, result: null },
+  /** The engine's own input schema: the profile name defaults to the team id. */
+  'profiles:init': { args: InitProfileInput, result: {} as ProfileView },
+  'profiles:refresh': { args: NamedProfile, result: {} as ProfileView },
+  'profiles:rotateKey': { args: NamedProfile, result: {} as ProfileView },
+  'profiles:replaceApiKey': { args: z.strictObject({ name: Id, apiKey: ApiKey }), result: {} as ProfileView },
+  'profiles:remove': { args: NamedProfile, result: null },
+  'queue:start': { args: NamedProfile, result: null },
   'queue:snapshot': { args: z.null(), result: {} as QueueSnapshot },
   'approval:get': { args: z.strictObject({ approvalId: Id }), result: null as PendingItem | null },
+  /**
+   * The engine's decision rules, over what the UI sends: `reviewed` is `reviewedOf(item)` of the
+   * item on screen when the dialog opened (required to approve: the engine signs only an exact
+   * match). The dispatcher adds `returnWhenQueued`; the profile is the one being followed.
+   */
   'approval:decide': {
-    args: z
-      .strictObject({
-        approvalId: Id,
-        decision: Decision,
-        reason: Text.optional(),
-        /**
-         * Everything the decision binds, as reviewed (`reviewedOf(item)` of the item on screen when
-         * the dialog opened). Required to approve: the engine signs only an exact match.
-         */
-        reviewed: ReviewedItem.optional(),
-      })
-      .refine((d) => d.decision !== 'deny' || (d.reason?.trim().length ?? 0) > 0, {
-        message: 'a reason is required to deny',
-        path: ['reason'],
-      })
-      .refine((d) => d.decision !== 'approve' || d.reviewed !== undefined, {
-        message: 'approve must carry the item as reviewed (reviewedOf(item))',
-        path: ['reviewed'],
-      })
-      .refine((d) => d.reviewed === undefined || d.reviewed.approvalId === d.approvalId, {
-        message: 'reviewed.approvalId must be the approval being decided',
-        path: ['reviewed', 'approvalId'],
-      }),
+    args: withDecideRules(DecideFields.pick({ approvalId: true, decision: true, reason: true, reviewed: true })),
     result: {} as DecisionOutcome,
   },
   /** Takes back a decision that is signed but still waiting for the network (`queued`), if it is not being sent. */
@@ -96,7 +71,7 @@ export const invokeContract = {
    * person compared (shown next to the button): the engine refuses if it is not the item's key.
    */
   'operators:trustItem': {
-    args: z.strictObject({ approvalId: Id, fingerprint: z.string().min(1).max(100) }),
+    args: TrustItemOperatorInput.pick({ approvalId: true, fingerprint: true }),
     result: {} as PendingItem,
   },
   /** The rule that suspended a pending approval, as the control plane's policy of the receipt's version has it. */
@@ -125,8 +100,8 @@ export interface EventContract {
 export type EventChannel = keyof EventContract;
 export const eventChannels: EventChannel[] = ['queue', 'connection', 'navigate', 'settled'];
 
-/** Prefix of every IPC channel name on the wire, so nothing else can collide with ours. */
-export const CHANNEL_PREFIX = 'heso:';
+/** Prefix of every IPC channel name on the wire (defined in wire.ts, which the preload bundle imports without zod). */
+export { CHANNEL_PREFIX } from './wire.ts';
 
 /**
  * The API the renderer sees as `window.heso`: namespaced, narrow, derived from the contract.

@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { Settings } from './contract.ts';
+import { dirname, join } from 'node:path';
+import { type AppInfo, Settings } from './contract.ts';
 import type { SettingsPort } from './dispatch.ts';
 
 export const DEFAULT_SETTINGS: Settings = Object.freeze({
@@ -15,6 +15,15 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   launchAtLogin: false,
   closeToTray: true,
 });
+
+/**
+ * Where each shell keeps its settings: the desktop app in Electron's per-user data directory
+ * (`dir` = `app.getPath('userData')`), the browser shell (`npm start`) beside the approver's
+ * config (`dir` = the config dir, whose `settings.json` name it must not take).
+ */
+export function settingsFileFor(shell: AppInfo['shell'], dir: string): string {
+  return join(dir, shell === 'electron' ? 'settings.json' : 'app-settings.json');
+}
 
 export type SettingsListener = (next: Settings, previous: Settings) => void;
 

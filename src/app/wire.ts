@@ -4,10 +4,13 @@
  * preload bundle stays tiny (no zod). The `Record<Channel, true>` types make tsc fail when
  * this list and `contract.ts` drift apart in either direction.
  */
-import type { CHANNEL_PREFIX, EventChannel, InvokeChannel } from './contract.ts';
+import type { EventChannel, InvokeChannel } from './contract.ts';
 
-/** Same value as the contract's CHANNEL_PREFIX (tsc checks it), without importing zod at runtime. */
-export const WIRE_PREFIX: typeof CHANNEL_PREFIX = 'heso:';
+/**
+ * Prefix of every IPC channel name on the wire, so nothing else can collide with ours. Defined
+ * here (the contract re-exports it) so that the preload bundle gets it without zod.
+ */
+export const CHANNEL_PREFIX = 'heso:';
 
 const INVOKE: Record<InvokeChannel, true> = {
   'app:info': true,

@@ -7,20 +7,18 @@
  * plain JSON (no class instances, no Uint8Array).
  */
 
-import { z } from 'zod';
 import type { ApiKeyRole, Approval } from '../core/api.ts';
-import {
-  ActionHash,
-  type ApproverStatus,
-  ChallengeB64,
-  type Decision,
-  Id,
-  type JsonObject,
-  KeyId,
-  type PolicyRule,
-  Timestamp,
-} from '../core/schemas.ts';
+import type { ApproverStatus, Decision, JsonObject, PolicyRule } from '../core/schemas.ts';
+import type { DecideInput, InitProfileInput, TrustItemOperatorInput } from './inputs.ts';
 import type { QuorumView } from './quorum-view.ts';
+
+// The engine's input schemas live beside it (inputs.ts); their types are part of this API.
+export {
+  DecideInput,
+  InitProfileInput,
+  ReviewedItem,
+  TrustItemOperatorInput,
+} from './inputs.ts';
 
 export interface ProfileView {
   /** Local profile name (defaults to the team id). */
@@ -42,15 +40,6 @@ export interface ProfileView {
    * or with a control plane older than key roles). The app needs `approver` (or `admin`/`legacy`).
    */
   apiKeyRole: ApiKeyRole | 'unknown';
-}
-
-export interface InitProfileInput {
-  endpoint: string;
-  teamId: string;
-  /** Taken from an environment variable, a prompt or the onboarding form; goes straight to the keychain. */
-  apiKey: string;
-  displayName: string;
-  profileName?: string;
 }
 
 export type ConnectionStateKind =
@@ -115,13 +104,6 @@ export interface TrustOperatorInput {
   profile?: string;
 }
 
-export interface TrustItemOperatorInput {
-  approvalId: string;
-  /** The fingerprint the person compared: must be the one of the key that signed this item. */
-  fingerprint: string;
-  profile?: string;
-}
-
 export interface PendingItem {
   approval: Approval;
   /**
@@ -151,47 +133,6 @@ export interface QueueSnapshot {
   profile: string | null;
   items: PendingItem[];
   connection: ConnectionState;
-}
-
-/**
- * What the person reviewed: every field of the approval that the decision statement binds,
- * captured when the decision dialog opened. The engine signs only if the approval it is about
- * to sign carries exactly these values; anything else is a refusal, never a silent re-bind.
- */
-export const ReviewedItem = z.strictObject({
-  approvalId: Id,
-  teamId: Id,
-  receiptId: Id,
-  actionHash: ActionHash,
-  operatorKeyId: KeyId,
-  policyVersion: Id,
-  ruleId: Id.nullable(),
-  challenge: ChallengeB64,
-  expiresAt: Timestamp,
-});
-export type ReviewedItem = z.infer<typeof ReviewedItem>;
-
-export interface DecideInput {
-  approvalId: string;
-  decision: Decision;
-  /** Required for deny. */
-  reason?: string;
-  /** Profile to decide with; defaults to the profile being followed (or the only profile). */
-  profile?: string;
-  /**
-   * What the approver reviewed (see `ReviewedItem`); the UI and the CLI pass `reviewedOf(item)`
-   * of the item they showed. Required to approve: the engine signs only if the approval it holds
-   * and the one it fetches fresh both carry exactly these values. When given with deny, the
-   * held item must match it.
-   */
-  reviewed?: ReviewedItem;
-  /**
-   * Answer `queued` as soon as a signed decision's first send fails for a transient reason
-   * (offline, 5xx, 429) instead of waiting until it is settled; sending continues in the
-   * background, the settled outcome comes as the `settled` event, and `withdrawDecision` can
-   * stop it before it is sent. The app sets it; the CLI waits.
-   */
-  returnWhenQueued?: boolean;
 }
 
 /**

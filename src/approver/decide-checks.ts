@@ -4,11 +4,14 @@
  * and it must be approvable (verified, operator key trusted, not quarantined). Each refusal says
  * what happened; nothing is signed.
  */
+
+import type { z } from 'zod';
 import type { Approval } from '../core/api.ts';
 import type { DecisionStatement } from '../core/schemas.ts';
-import type { DecideInput, DecisionOutcome, PendingItem, ReviewedItem } from './api.ts';
+import type { DecisionOutcome, PendingItem, ReviewedItem } from './api.ts';
 import { reviewedOf } from './display.ts';
-import { InputError, RemoteError } from './errors.ts';
+import { RemoteError } from './errors.ts';
+import { checkInput, DecideInput } from './inputs.ts';
 
 /** The reviewed fields that differ between what was reviewed and `actual`. */
 export function differingFields(reviewed: ReviewedItem, actual: ReviewedItem): (keyof ReviewedItem)[] {
@@ -69,23 +72,8 @@ export function isUnreachable(err: unknown): boolean {
   return err instanceof RemoteError && ['unreachable', 'rate_limited', 'server_error'].includes(err.code);
 }
 
-/** Checks a decision's input before anything is fetched or signed; returns the trimmed reason. */
-export function checkDecideInput(input: DecideInput): string | undefined {
-  if (input.decision !== 'approve' && input.decision !== 'deny') {
-    throw new InputError('decision must be "approve" or "deny"');
-  }
-  const reason = input.reason?.trim() ? input.reason.trim() : undefined;
-  if (input.decision === 'deny' && reason === undefined) throw new InputError('a reason is required to deny');
-  if (reason !== undefined && reason.length > 2000) throw new InputError('reason: at most 2000 characters');
-  if (input.decision === 'approve' && input.reviewed === undefined) {
-    throw new InputError(
-      'approve needs `reviewed`: the approval as the person saw it (reviewedOf(item)). Nothing was signed.',
-    );
-  }
-  if (input.reviewed !== undefined && input.reviewed.approvalId !== input.approvalId) {
-    throw new InputError(
-      `reviewed.approvalId "${input.reviewed.approvalId}" is not the approval being decided ("${input.approvalId}"). Nothing was signed.`,
-    );
-  }
-  return reason;
+/** A decision's input, checked with the engine's schema before anything is fetched or signed; the reason trimmed (blank: none). */
+export function checkDecideInput(input: DecideInput): z.output<typeof DecideInput> {
+  const checked = checkInput(DecideInput, input);
+  return { ...checked, reason: checked.reason?.trim() || undefined };
 }

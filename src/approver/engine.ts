@@ -19,7 +19,6 @@ import type {
   QueueSnapshot,
   RuleView,
   TrustedOperatorView,
-  TrustItemOperatorInput,
   TrustOperatorInput,
   WithdrawOutcome,
 } from './api.ts';
@@ -37,6 +36,7 @@ import { type DecisionOutbox, type SubmitOptions, signDecision, submitDecision }
 import { type Deliver, Deliveries } from './deliveries.ts';
 import { reviewedOf } from './display.ts';
 import { InputError, ProfileNotFoundError } from './errors.ts';
+import { checkInput, TrustItemOperatorInput } from './inputs.ts';
 import type { KeyStore } from './key-store.ts';
 import { IDLE_CONNECTION, LiveQueue } from './live-queue.ts';
 import { NotificationCoalescer, notificationFor, type Timers } from './notifications.ts';
@@ -321,7 +321,8 @@ export class ApproverEngine implements ApproverEngineApi {
     );
   }
 
-  async trustItemOperator(input: TrustItemOperatorInput): Promise<PendingItem> {
+  async trustItemOperator(raw: TrustItemOperatorInput): Promise<PendingItem> {
+    const input = checkInput(TrustItemOperatorInput, raw);
     const profile = await this.resolveProfile(input.profile);
     const item = await this.fetchItem(input.approvalId, profile.name);
     if (!item)
@@ -370,8 +371,9 @@ export class ApproverEngine implements ApproverEngineApi {
     return run;
   }
 
-  async #decide(input: DecideInput): Promise<DecisionOutcome> {
-    const reason = checkDecideInput(input);
+  async #decide(raw: DecideInput): Promise<DecisionOutcome> {
+    const input = checkDecideInput(raw);
+    const { reason } = input;
     const profile = await this.resolveProfile(input.profile);
     const outbox = outboxOf(this.#ctx, profile.name);
 

@@ -112,7 +112,8 @@ export function operatorTrustProblem(view: OperatorTrustView): { reason: string;
 export function addTrust(list: readonly TrustedOperator[], input: AddTrustInput): TrustedOperator[] {
   const { keyId, fingerprint } = describeOperatorKey(input.publicKey);
   const workflows = [...new Set(input.workflows)];
-  if (workflows.length === 0) throw new InputError('name at least one workflow this operator key signs for');
+  if (workflows.length === 0)
+    throw new InputError('name at least one workflow this operator key signs for (--workflow NAME, repeatable)');
   for (const w of workflows) {
     if (!WorkflowName.safeParse(w).success) throw new InputError(`workflow "${w}": not a valid workflow name`);
   }

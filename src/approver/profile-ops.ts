@@ -8,41 +8,27 @@ import { randomBytes } from 'node:crypto';
 import { type ControlPlaneClient, ControlPlaneError } from '../client/index.ts';
 import type { ApiKeyRole } from '../core/api.ts';
 import { fingerprintOf } from '../core/crypto.ts';
-import { endpointProblem, ROTATION_TYPE, RotationStatement, type SignedRotation } from '../core/schemas.ts';
+import { ROTATION_TYPE, RotationStatement, type SignedRotation } from '../core/schemas.ts';
 import { signStatement } from '../core/statements.ts';
 import { parseWith } from '../core/validate.ts';
-import type { InitProfileInput } from './api.ts';
 import type { AuditAppendInput, AuditSigner } from './audit-log.ts';
 import { auditLogOf, clientFor, type EngineContext, makeClient, remoteFailure } from './context.ts';
-import { InputError, ProfileExistsError, ProfileNotFoundError, RemoteError } from './errors.ts';
+import { ProfileExistsError, ProfileNotFoundError, RemoteError } from './errors.ts';
+import { ApiKey, checkInput, InitProfileInput } from './inputs.ts';
 import type { TrustedOperator } from './operator-trust.ts';
 import { currentKey, type StoredProfile } from './profiles.ts';
 import { errorMessage, isoAt } from './runtime.ts';
-
-/** Profile names double as directory names and keychain account prefixes. */
-const PROFILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
 
 export function defaultProfileName(teamId: string): string {
   const cleaned = teamId.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^\.+/, '');
   return cleaned.slice(0, 64) || 'default';
 }
 
-function validateInit(input: InitProfileInput): { name: string; endpoint: string } {
+/** The input checked with the engine's schema (InitProfileInput), its profile name and endpoint settled. */
+function checkInit(raw: InitProfileInput) {
+  const input = checkInput(InitProfileInput, raw);
   const name = input.profileName ?? defaultProfileName(input.teamId);
-  if (!PROFILE_NAME.test(name)) {
-    throw new InputError(`profile name "${name}": use 1–64 letters, digits, '.', '_' or '-', not starting with '.'`);
-  }
-  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(input.teamId)) {
-    throw new InputError('team id: use the id your team admin gave you (letters, digits, . _ : -)');
-  }
-  const displayName = input.displayName.trim();
-  if (displayName.length === 0 || displayName.length > 200) {
-    throw new InputError('display name: enter your name as your team admin knows it (1–200 characters)');
-  }
-  const problem = endpointProblem(input.endpoint);
-  if (problem !== null) throw new InputError(`endpoint: ${problem}`);
-  if (input.apiKey.trim() === '') throw new InputError('API key is empty');
-  return { name, endpoint: input.endpoint.replace(/\/+$/, '') };
+  return { ...input, name, endpoint: input.endpoint.replace(/\/+$/, '') };
 }
 
 /** Appends a signed entry; `signer` lets a decision sign it with the key it already read (one keychain read). */
@@ -85,8 +71,8 @@ async function apiKeyRoleOf(
   return role;
 }
 
-export async function initProfile(ctx: EngineContext, input: InitProfileInput): Promise<StoredProfile> {
-  const { name, endpoint } = validateInit(input);
+export async function initProfile(ctx: EngineContext, raw: InitProfileInput): Promise<StoredProfile> {
+  const { name, endpoint, ...input } = checkInit(raw);
   if (await ctx.config.get(name)) throw new ProfileExistsError(name);
   const client = makeClient(ctx, endpoint, input.apiKey);
   const undo: (() => Promise<unknown>)[] = [];
@@ -107,7 +93,7 @@ export async function initProfile(ctx: EngineContext, input: InitProfileInput): 
     // After the keychain steps (a locked keychain is the first thing to hear about), before enrolling.
     const apiKeyRole = await apiKeyRoleOf(client, endpoint, input.teamId);
     const record = await client
-      .enrolApprover(input.teamId, { publicKey: key.publicKey, name: input.displayName.trim() })
+      .enrolApprover(input.teamId, { publicKey: key.publicKey, name: input.displayName })
       .catch((err: unknown) => {
         throw remoteFailure('enrol your approver key', endpoint, input.teamId, err);
       });
@@ -117,7 +103,7 @@ export async function initProfile(ctx: EngineContext, input: InitProfileInput): 
       name,
       endpoint,
       teamId: input.teamId,
-      displayName: input.displayName.trim(),
+      displayName: input.displayName,
       keyId: key.keyId,
       keyStatus: record.status,
       ...(apiKeyRole === 'unknown' ? {} : { apiKeyRole }),
@@ -233,7 +219,7 @@ export async function refreshKeyStatus(ctx: EngineContext, name: string): Promis
  */
 export async function replaceApiKey(ctx: EngineContext, name: string, apiKey: string): Promise<StoredProfile> {
   const profile = await requireProfile(ctx, name);
-  if (apiKey.trim() === '') throw new InputError('API key is empty');
+  checkInput(ApiKey, apiKey, 'apiKey');
   const apiKeyRole = await apiKeyRoleOf(makeClient(ctx, profile.endpoint, apiKey), profile.endpoint, profile.teamId);
   await ctx.secrets.setApiKey(profile, apiKey);
   return ctx.config.update((profiles) => {

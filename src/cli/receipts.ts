@@ -6,11 +6,13 @@
  * signatures. Exit codes: 0 done, 1 failed, 2 usage error.
  */
 import { parseArgs } from 'node:util';
+import { resolveConnection } from '../adapters/connection.ts';
 import { ControlPlaneClient, ControlPlaneError, receiptFilterMismatch } from '../client/index.ts';
 import type { ListReceiptsFilter } from '../core/api.ts';
-import { Id, type Receipt, Verdict } from '../core/schemas.ts';
+import { Id, type Receipt, Timestamp, Verdict } from '../core/schemas.ts';
 import { DEFAULT_DATA_DIR } from '../sdk/data-dir.ts';
 import { ReceiptArchive } from '../sdk/receipt-archive.ts';
+import { connectionFlags } from './adapter-options.ts';
 
 const HELP = `usage: heso receipts get RECEIPT_ID [connection] > receipt.json
        heso receipts export [filters] [connection] > receipts.jsonl
@@ -57,7 +59,7 @@ export function parseTimeArg(flag: string, value: string, now = new Date()): str
   const age = AGE.exec(value);
   if (age) return new Date(now.getTime() - Number(age[1]) * UNIT_MS[age[2] as keyof typeof UNIT_MS]).toISOString();
   const text = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
-  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/.test(text) ? Date.parse(text) : Number.NaN;
+  const ms = Timestamp.safeParse(text).success ? Date.parse(text) : Number.NaN;
   if (Number.isNaN(ms))
     throw new UsageError(
       `${flag} ${JSON.stringify(value)}: give an RFC 3339 UTC time, a date (2026-12-01) or an age (24h)`,
@@ -83,16 +85,11 @@ function filterOf(values: Values): ListReceiptsFilter {
   return filter;
 }
 
+/** The adapters' connection rule (flags, then HESO_ENDPOINT / HESO_TEAM, the key from its variable). */
 function connect(values: Values): { client: ControlPlaneClient; team: string } {
-  const endpoint = values.endpoint ?? process.env.HESO_ENDPOINT;
-  const team = values.team ?? process.env.HESO_TEAM;
-  const keyEnv = values['api-key-env'] ?? 'HESO_API_KEY';
-  if (!endpoint) throw new UsageError('give --endpoint URL (or set HESO_ENDPOINT)');
-  if (!team) throw new UsageError('give --team TEAM (or set HESO_TEAM)');
-  const apiKey = process.env[keyEnv];
-  if (!apiKey) throw new UsageError(`set ${keyEnv} to the team API key (never pass it as an argument)`);
   try {
-    return { client: new ControlPlaneClient({ endpoint, apiKey }), team };
+    const conn = resolveConnection(connectionFlags(values));
+    return { client: new ControlPlaneClient({ endpoint: conn.endpoint, apiKey: conn.apiKey }), team: conn.team };
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

@@ -25,7 +25,14 @@ import {
   StoredReceipt,
   WhoamiResponse,
 } from '../core/api.ts';
-import { ApproverRecord, type Cosignature, endpointProblem, PolicyBundle, type Receipt } from '../core/schemas.ts';
+import {
+  ApiKeyText,
+  ApproverRecord,
+  type Cosignature,
+  endpointProblem,
+  PolicyBundle,
+  type Receipt,
+} from '../core/schemas.ts';
 import { ControlPlaneError, kindForStatus, parseRetryAfter } from './errors.ts';
 
 export { ControlPlaneError, type ControlPlaneErrorInit, type ControlPlaneErrorKind } from './errors.ts';
@@ -85,7 +92,8 @@ interface RequestSpec<S extends z.ZodType> {
   signal?: AbortSignal;
 }
 
-const DEFAULT_TIMEOUT_MS = 30_000;
+/** Per-request timeout (on top of any long-poll wait) when the caller gives none. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export interface ApprovalChangesOptions {
   /** The cursor from the previous list or changes response. */
@@ -106,14 +114,12 @@ export class ControlPlaneClient {
     const problem = endpointProblem(String(opts.endpoint));
     if (problem !== null) throw new TypeError(`control plane endpoint: ${problem}`);
     const url = new URL(opts.endpoint);
-    if (typeof opts.apiKey !== 'string' || !/^[!-~]+$/.test(opts.apiKey))
-      throw new TypeError(
-        'API key is empty or contains spaces, control or non-ASCII characters; paste the whole heso_… key',
-      );
+    const apiKey = ApiKeyText.safeParse(opts.apiKey);
+    if (!apiKey.success) throw new TypeError(`API key ${apiKey.error.issues[0]?.message ?? 'is not valid'}`);
     this.endpoint = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
     this.#apiKey = opts.apiKey;
     this.#fetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
-    this.#timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#timeoutMs = opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   }
 
   getPolicy(team: string): Promise<PolicyBundle> {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import {
+  ApproverName,
   ApproverRecord,
   ChallengeB64,
   Cosignature,
@@ -16,7 +17,6 @@ import {
   Receipt,
   SignedRotation,
   Timestamp,
-  UnicodeString,
   Verdict,
 } from './schemas.ts';
 
@@ -177,7 +177,7 @@ export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
  */
 export const ApprovalDecision = z.strictObject({
   cosignature: Cosignature,
-  approverName: UnicodeString.min(1).max(200),
+  approverName: ApproverName,
   groups: z.array(Id).max(LIMITS.approverGroups),
   decidedAt: Timestamp,
 });
@@ -270,7 +270,7 @@ export const DecideResponse = Approval;
 
 export const EnrolApproverRequest = z.strictObject({
   publicKey: PublicKeyB64,
-  name: UnicodeString.min(1).max(200),
+  name: ApproverName,
   /** When rotating: the new public key signed by the previous key. */
   rotation: SignedRotation.optional(),
 });

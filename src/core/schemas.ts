@@ -8,15 +8,17 @@
  * before any work is done on it.
  */
 import { z } from 'zod';
-import { canonicalBytes } from './canonical.ts';
+import { CanonicalJsonError, canonicalBytes } from './canonical.ts';
 import { PUBLIC_KEY_PROBLEM_MESSAGES, publicKeyProblem } from './ed25519-rule.ts';
 import { b64url } from './encoding.ts';
 
 export const LIMITS = {
   /** Longest identifier (team id, approval id, receipt id, rule id, …). */
   idLength: 128,
-  /** Longest free-text string (reason, summary, display name). */
+  /** Longest free-text string (reason, summary). */
   textLength: 2000,
+  /** Longest approver name (what enrolment records, as the team admin knows the person). */
+  approverNameLength: 200,
   /** Longest string anywhere inside action params. */
   paramStringLength: 8192,
   /** Most member/index steps from params to any value inside it (params itself is at depth 0). */
@@ -117,6 +119,14 @@ export const Id = z
   .max(LIMITS.idLength)
   .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits, and . _ : -');
 
+/**
+ * A team API key as it travels in `Authorization: Bearer …`: printable ASCII without spaces
+ * (the client's rule; the approver's `ApiKey` adds its length limits on top).
+ */
+export const ApiKeyText = z
+  .string()
+  .regex(/^[!-~]+$/, 'is empty or contains spaces, control or non-ASCII characters; paste the whole heso_… key');
+
 /** A string that is valid Unicode: no lone UTF-16 surrogate (JCS cannot encode one, so it could not be signed). */
 export const UnicodeString = z.string().refine((text) => !LONE_SURROGATE.test(text), {
   message: 'contains a lone UTF-16 surrogate (not valid Unicode)',
@@ -125,6 +135,9 @@ export const UnicodeString = z.string().refine((text) => !LONE_SURROGATE.test(te
 
 /** Free text (reason, summary, description): at most 2000 Unicode code points, no lone surrogate. */
 export const Text = UnicodeString.max(LIMITS.textLength);
+
+/** An approver's name, as enrolled and shown: 1–200 Unicode code points, no lone surrogate. */
+export const ApproverName = UnicodeString.min(1).max(LIMITS.approverNameLength);
 
 /**
  * Loopback hosts: traffic to them never leaves the machine, so plain http is acceptable
@@ -204,25 +217,24 @@ function codePointsOver(text: string, max: number): boolean {
 export const FORBIDDEN_MEMBER_NAMES: readonly string[] = ['__proto__', 'constructor'];
 
 /**
- * Why a value is not bounded JSON, with a dotted path to the offending place; null when fine.
- * `depth` is the number of member/index steps from params to `value` (params itself is 0);
- * every value, scalars included, must be at depth ≤ LIMITS.paramDepth. Lengths count Unicode
- * code points, as zod's `.max()` does for every other string field (😀 is one character).
+ * Why a value breaks one of the params limits (docs/protocol.md §2.1), with a dotted path to
+ * the offending place; null when within them. `depth` is the number of member/index steps from
+ * params to `value` (params itself is 0); every value, scalars included, must be at depth ≤
+ * LIMITS.paramDepth. Lengths count Unicode code points, as zod's `.max()` does for every other
+ * string field (😀 is one character).
+ *
+ * What makes a value JSON that can be signed at all (safe integers, no lone surrogate, plain
+ * objects, no undefined/function/bigint) is the canonicaliser's rule, checked once by
+ * `paramsProblem` through `canonicalBytes`. Non-finite numbers are named here first, in the
+ * words callers know ("numbers must be finite").
  */
 export function checkBoundedJson(value: unknown, path = '', depth = 0): string | null {
   const at = path || 'value';
   if (depth > LIMITS.paramDepth) return `${at}: nested deeper than ${LIMITS.paramDepth} levels`;
-  if (value === null || typeof value === 'boolean') return null;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) return `${at}: numbers must be finite`;
-    if (Number.isInteger(value) && !Number.isSafeInteger(value))
-      return `${at}: integer outside ±(2^53−1) cannot be represented exactly; send it as a string`;
-    return null;
-  }
+  if (typeof value === 'number') return Number.isFinite(value) ? null : `${at}: numbers must be finite`;
   if (typeof value === 'string') {
     if (codePointsOver(value, LIMITS.paramStringLength))
       return `${at}: string longer than ${LIMITS.paramStringLength} characters (Unicode code points)`;
-    if (LONE_SURROGATE.test(value)) return `${at}: contains a lone UTF-16 surrogate (not valid Unicode)`;
     return null;
   }
   if (Array.isArray(value)) {
@@ -233,21 +245,18 @@ export function checkBoundedJson(value: unknown, path = '', depth = 0): string |
     }
     return null;
   }
-  if (typeof value === 'object') return checkBoundedObject(value, path, depth);
-  return `${at}: ${typeof value} is not a JSON value`;
+  if (typeof value === 'object' && value !== null) return checkBoundedObject(value, path, depth);
+  return null;
 }
 
 function checkBoundedObject(value: object, path: string, depth: number): string | null {
   const at = path || 'value';
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return `${at}: must be a plain JSON object`;
   const keys = Object.keys(value);
   if (keys.length > LIMITS.paramEntries) return `${at}: more than ${LIMITS.paramEntries} keys`;
   for (const key of keys) {
     const keyPath = path ? `${path}.${key}` : key;
     if (codePointsOver(key, LIMITS.idLength * 2))
       return `${at}: member name longer than ${LIMITS.idLength * 2} characters (Unicode code points)`;
-    if (LONE_SURROGATE.test(key)) return `${at}: member name contains a lone UTF-16 surrogate`;
     if (FORBIDDEN_MEMBER_NAMES.includes(key))
       return `${keyPath}: the member name "${key}" is refused (prototype pollution risk in JavaScript); rename it`;
     const err = checkBoundedJson((value as Record<string, unknown>)[key], keyPath, depth + 1);
@@ -256,14 +265,37 @@ function checkBoundedObject(value: object, path: string, depth: number): string 
   return null;
 }
 
-/** Action params: a bounded JSON object whose canonical form (JCS, UTF-8) is at most LIMITS.paramBytes bytes. */
+/** A canonicaliser refusal (`$.a[0]: problem`) in this file's path style (`a[0]: problem`). */
+function canonicalProblem(err: CanonicalJsonError): string {
+  const problem = err.message.slice(err.path.length + 2);
+  const path = err.path.replace(/^\$\.?/, '');
+  return `${path || 'value'}: ${problem}`;
+}
+
+/**
+ * Why `value` is not valid action params, or null: the limits above, then the canonical form
+ * (JCS), which refuses what cannot be signed and whose UTF-8 encoding is what the size limit
+ * counts, in bytes, as docs/protocol.md §2.1 says (`€` is 3 bytes, not 1 UTF-16 unit).
+ */
+export function paramsProblem(value: unknown): string | null {
+  const limit = checkBoundedJson(value);
+  if (limit) return limit;
+  let bytes: number;
+  try {
+    bytes = canonicalBytes(value).length;
+  } catch (err) {
+    if (err instanceof CanonicalJsonError) return canonicalProblem(err);
+    throw err;
+  }
+  return bytes > LIMITS.paramBytes ? `canonical form larger than ${LIMITS.paramBytes} bytes of UTF-8` : null;
+}
+
+/** Action params: a JSON object within the limits of docs/protocol.md §2.1 (see `paramsProblem`). */
 export const JsonObjectSchema: z.ZodType<JsonObject> = z
   .custom<JsonObject>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be a JSON object')
   .superRefine((v, ctx) => {
-    const err = checkBoundedJson(v);
-    if (err) ctx.addIssue({ code: 'custom', message: err });
-    else if (canonicalBytes(v).length > LIMITS.paramBytes)
-      ctx.addIssue({ code: 'custom', message: `canonical form larger than ${LIMITS.paramBytes} bytes of UTF-8` });
+    const problem = paramsProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
 /* ----------------------------------------------------------------------------------
@@ -516,7 +548,7 @@ export const ApproverRecord = z.strictObject({
   keyId: KeyId,
   publicKey: PublicKeyB64,
   fingerprint: z.string().max(100),
-  name: UnicodeString.min(1).max(200),
+  name: ApproverName,
   status: ApproverStatus,
   createdAt: Timestamp,
   activatedAt: Timestamp.nullable(),

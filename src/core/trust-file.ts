@@ -15,7 +15,7 @@ export const PinnedApprover = z.strictObject({
   publicKey: PublicKeyB64,
   keyId: z.string(),
   fingerprint: z.string(),
-  name: z.string().max(200),
+  name: z.string().max(LIMITS.approverNameLength),
   addedAt: z.string(),
   /** For quorums: keys pinned with the same `person` are one approver (rotations); absent: the key is its own person. */
   person: Id.optional(),

@@ -8,7 +8,7 @@
  * `Retry-After` asks. The API key lives in a private field and is scrubbed from every message.
  */
 import { Agent, fetch as undiciFetch } from 'undici';
-import { ControlPlaneClient, ControlPlaneError } from '../client/index.ts';
+import { ControlPlaneClient, ControlPlaneError, DEFAULT_REQUEST_TIMEOUT_MS } from '../client/index.ts';
 import { type Approval, MAX_WAIT_SECONDS, type ReceiptResult, type WhoamiResponse } from '../core/api.ts';
 import { LIMITS, type PolicyBundle, type Receipt } from '../core/schemas.ts';
 import { fromControlPlaneError, HesoCloudError, HesoError, isTransient, redact } from './errors.ts';
@@ -72,7 +72,7 @@ export class HesoCloud {
   constructor(apiKey: string, endpoint: string, opts: CloudOptions = {}) {
     if (typeof apiKey !== 'string' || apiKey.trim() === '')
       throw new HesoError('not_configured', 'no API key given: pass the team API key to configure(apiKey, endpoint)');
-    const timeoutMs = opts.requestTimeoutMs ?? 30_000;
+    const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const client = (fetchImpl: typeof fetch | undefined, queued: boolean) =>
       new ControlPlaneClient({
         apiKey,

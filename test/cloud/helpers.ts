@@ -10,6 +10,7 @@ import {
   type Cosignature,
   type Decision,
   generateKeyPair,
+  type JsonObject,
   type KeyPair,
   keyIdOf,
   type Receipt,
@@ -24,7 +25,7 @@ let counter = 0;
 /** An operator-signed receipt for the demo policy's refund rule. */
 export function makeReceipt(
   teamId: string,
-  opts: { verdict?: Verdict; amount?: number; receiptId?: string; key?: KeyPair } = {},
+  opts: { verdict?: Verdict; amount?: number; receiptId?: string; key?: KeyPair; params?: JsonObject } = {},
 ): Receipt {
   const verdict = opts.verdict ?? 'suspend';
   counter += 1;
@@ -34,7 +35,7 @@ export function makeReceipt(
       receiptId: opts.receiptId,
       action: {
         tool: 'payments.refund',
-        params: { amount: opts.amount ?? 500 + counter, currency: 'EUR', order: `ord-${counter}` },
+        params: opts.params ?? { amount: opts.amount ?? 500 + counter, currency: 'EUR', order: `ord-${counter}` },
         account: 'acme',
         workflow: 'refund-bot',
         capturedAt: new Date().toISOString(),

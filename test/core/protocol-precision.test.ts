@@ -91,6 +91,19 @@ test('the 64 KiB params limit counts the UTF-8 bytes of the canonical form', () 
   assert.ok(paramsOk(spaced));
 });
 
+test('params that cannot be signed are refused by the canonicaliser, in its words: one rule, not two', () => {
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ n: 2 ** 53 }, /^n: integer 9007199254740992 is outside ±\(2\^53−1\); send it as a string$/],
+    [{ s: 'a\ud800' }, /^s: string contains a lone surrogate/],
+    [{ d: new Date(0) }, /^d: \[object Date\] is not a plain JSON object$/],
+    [{ a: [1, { b: undefined }] }, /^a\[1\]\.b: undefined is not a JSON value$/],
+  ];
+  for (const [params, message] of cases) {
+    assert.match(paramsError(params) ?? '', message);
+    assert.throws(() => canonicalize(params), CanonicalJsonError);
+  }
+});
+
 test('__proto__ and constructor are refused as member names at any depth of params, naming where', () => {
   for (const name of ['__proto__', 'constructor']) {
     const params = JSON.parse(`{"order":{"lines":[{"${name}":{"admin":true}}]}}`);

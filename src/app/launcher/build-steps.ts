@@ -2,11 +2,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { RENDERER_BUILD_DIR } from '../app-protocol.ts';
 
 export function ensureBuilt(repoRoot: string, what: 'renderer' | 'main', log: (line: string) => void): void {
   const marker =
     what === 'renderer'
-      ? join(repoRoot, 'dist-renderer', 'index.html')
+      ? join(repoRoot, RENDERER_BUILD_DIR, 'index.html')
       : join(repoRoot, 'dist-electron', 'main', 'main.js');
   if (existsSync(marker)) return;
   const script = what === 'renderer' ? 'build:renderer' : 'build:main';

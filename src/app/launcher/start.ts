@@ -5,11 +5,13 @@
  *   npm start [-- --config-dir DIR] [--port N] [--browser] [--json]
  */
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { RENDERER_BUILD_DIR } from '../app-protocol.ts';
 import { createAppEngine, defaultConfigDir } from '../engine-factory.ts';
 import { startWebHost } from '../host/web-host.ts';
-import { SettingsStore } from '../settings-store.ts';
+import { SettingsStore, settingsFileFor } from '../settings-store.ts';
 import { ensureBuilt } from './build-steps.ts';
 import { findElectronBinary } from './electron-binary.ts';
 import { headlessKeychainHint, probeKeychain } from './keychain-probe.ts';
@@ -86,8 +88,8 @@ async function runBrowser(configDir: string, port: number, json: boolean, reason
     );
   }
   const engine = createAppEngine({ configDir });
-  const settings = await SettingsStore.open(`${configDir}/app-settings.json`);
-  const host = await startWebHost({ engine, rendererDir: `${REPO_ROOT}dist-renderer`, port, settings });
+  const settings = await SettingsStore.open(settingsFileFor('browser', configDir));
+  const host = await startWebHost({ engine, rendererDir: join(REPO_ROOT, RENDERER_BUILD_DIR), port, settings });
   if (json) console.log(JSON.stringify({ url: host.url, origin: host.origin, configDir }));
   say(`\nHESO approver (profiles in ${configDir})`);
   say(

@@ -2,6 +2,7 @@
 import type { DecisionOutcome, PendingItem, ProfileView, QueueSnapshot } from '../api.ts';
 import { escapeUntrusted as esc, jsonForTerminal, reviewedOf } from '../display.ts';
 import { InputError } from '../errors.ts';
+import { checkInput, DecideFields } from '../inputs.ts';
 import { renderAuditEntry, renderItem, renderItemRow, renderProfile } from '../render-text.ts';
 import { promptHidden, promptLine, readFirstStdinLine } from '../terminal.ts';
 import { type CliContext, EXIT, fetchOrFail, output, requirePositional, writeText } from './common.ts';
@@ -166,9 +167,9 @@ async function show(ctx: CliContext): Promise<number> {
 async function decide(ctx: CliContext, decision: 'approve' | 'deny'): Promise<number> {
   const id = requirePositional(ctx, 1, 'approval ID');
   const reason = ctx.args.values.reason;
-  if (decision === 'deny' && (reason === undefined || reason.trim() === '')) {
-    throw new InputError('deny needs a reason: heso-approver deny ID --reason "why"');
-  }
+  // The engine's own schema, up front: a bad id, reason or profile is refused before anything is fetched or asked.
+  // The rules across fields (deny needs a reason…) are the engine's, in the same words (a missing reason names `reason`).
+  checkInput(DecideFields, { approvalId: id, decision, reason, profile: ctx.args.values.profile });
   if (decision === 'approve') {
     if (!ctx.args.values.yes && !interactive()) {
       throw new InputError('approving needs confirmation: run in a terminal, or pass --yes');

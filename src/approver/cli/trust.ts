@@ -54,9 +54,8 @@ async function list(ctx: CliContext): Promise<number> {
 
 async function addOperator(ctx: CliContext): Promise<number> {
   const publicKey = requirePositional(ctx, 2, 'operator PUBLIC_KEY (base64url)');
+  // No --workflow: the engine refuses, naming the flag (one rule, in operator-trust.ts).
   const workflows = ctx.args.values.workflow ?? [];
-  if (workflows.length === 0)
-    throw new InputError('name the workflows this key signs for: --workflow NAME (repeatable)');
   const operators = await ctx.engine.trustOperator({
     publicKey,
     workflows,
