@@ -4,9 +4,8 @@
  * mid-write leaves the previous file intact. A missing or unreadable file means defaults:
  * settings are preferences, never a reason not to start.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileDurableAsync } from '../sdk/fsutil.ts';
 import { Settings } from './contract.ts';
 import type { SettingsPort } from './dispatch.ts';
 
@@ -66,14 +65,6 @@ export class SettingsStore implements SettingsPort {
   }
 
   async #write(value: Settings): Promise<void> {
-    await mkdir(dirname(this.#file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.#file}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-      await rename(tmp, this.#file);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    await writeFileDurableAsync(this.#file, `${JSON.stringify(value, null, 2)}\n`);
   }
 }

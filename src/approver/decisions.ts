@@ -9,15 +9,15 @@
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ControlPlaneError } from '../client/errors.ts';
+import { ControlPlaneError, type ControlPlaneErrorKind, isTransientKind } from '../client/errors.ts';
 import type { ControlPlaneClient } from '../client/index.ts';
 import type { Approval } from '../core/api.ts';
 import { canonicalize } from '../core/canonical.ts';
 import { nodeVerify } from '../core/ed25519-node.ts';
 import { type Cosignature, Cosignature as CosignatureSchema, type Decision } from '../core/schemas.ts';
 import { buildCosignature } from '../core/statements.ts';
+import { writeFileDurableAsync } from '../sdk/fsutil.ts';
 import type { DecisionOutcome } from './api.ts';
-import { writeFileAtomic } from './profiles.ts';
 import { quorumViewOf } from './quorum-view.ts';
 import { backoffDelay, type Clock, type Logger, type Random, type Sleep } from './runtime.ts';
 
@@ -56,7 +56,7 @@ export class DecisionOutbox {
 
   async put(cosignature: Cosignature): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(this.#file(cosignature.statement.approvalId), `${JSON.stringify(cosignature)}\n`);
+    await writeFileDurableAsync(this.#file(cosignature.statement.approvalId), `${JSON.stringify(cosignature)}\n`);
   }
 
   async remove(approvalId: string): Promise<void> {
@@ -255,6 +255,7 @@ async function settle(
 ): Promise<DecisionOutcome | null> {
   const st = cosignature.statement;
   switch (err.kind) {
+    // The kinds resendLater names (the switch lists them so a new kind cannot go unhandled).
     case 'network':
     case 'server':
     case 'rate_limited':
@@ -266,7 +267,7 @@ async function settle(
         approval = await opts.client.getApproval(opts.teamId, st.approvalId);
       } catch (lookupErr) {
         // Cannot tell whose decision it was right now; retrying the send will get 409 again.
-        if (lookupErr instanceof ControlPlaneError && isTransient(lookupErr)) return null;
+        if (lookupErr instanceof ControlPlaneError && resendLater(lookupErr.kind)) return null;
       }
       if (approval && unrecordedReason(approval, cosignature) === null) {
         return { status: 'accepted', message: acceptedMessage(st.decision, approval), approval };
@@ -320,6 +321,11 @@ async function settle(
   }
 }
 
-function isTransient(err: ControlPlaneError): boolean {
-  return err.kind === 'network' || err.kind === 'server' || err.kind === 'rate_limited' || err.kind === 'bad_response';
+/**
+ * A signed decision is sent again after a transient failure and also after an answer that
+ * is not what the API promises (a proxy's error page): the decision is already signed, so
+ * trying again until the approval expires costs nothing and may still land it.
+ */
+function resendLater(kind: ControlPlaneErrorKind): boolean {
+  return isTransientKind(kind) || kind === 'bad_response';
 }

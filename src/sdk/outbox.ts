@@ -10,6 +10,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { sleep } from '../core/backoff.ts';
 import { LIMITS, Receipt } from '../core/schemas.ts';
 import { configuredCloud, type HesoCloud } from './cloud.ts';
 import { dataDirPaths } from './data-dir.ts';
@@ -22,7 +23,7 @@ import {
   readReceipt,
   receiptFileName,
 } from './receipt-archive.ts';
-import { type BackoffOptions, backoffDelay, sleep } from './retry.ts';
+import { type BackoffOptions, backoffDelay } from './retry.ts';
 
 export interface OutboxOptions {
   /** The connection to push with; defaults to the one `configure` set (looked up at push time). */
@@ -252,20 +253,15 @@ export class Outbox {
           this.#emitPushed(r);
           if (r.remaining > 0) continue;
         }
-        // Sleep until woken by enqueue, stopped, or the backoff delay passes.
-        await new Promise<void>((resolve) => {
-          // The stop may have come while the push above was in flight: an abort listener added
-          // after the abort never fires, so check first.
-          if (stop.signal.aborted) return resolve();
-          const timer = delay === null ? undefined : setTimeout(done, delay);
-          this.#wake = done;
-          stop.signal.addEventListener('abort', done, { once: true });
-          function done() {
-            clearTimeout(timer);
-            stop.signal.removeEventListener('abort', done);
-            resolve();
-          }
-        });
+        // Sleep until woken by enqueue, stopped, or the backoff delay passes. The stop may have
+        // come while the push above was in flight: an abort listener added after the abort
+        // never fires, so check first.
+        const wake = new AbortController();
+        const onStop = () => wake.abort();
+        this.#wake = onStop;
+        stop.signal.addEventListener('abort', onStop, { once: true });
+        if (!stop.signal.aborted) await sleep(delay ?? Number.POSITIVE_INFINITY, wake.signal);
+        stop.signal.removeEventListener('abort', onStop);
         this.#wake = null;
       }
     })();
