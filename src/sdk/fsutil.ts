@@ -7,7 +7,7 @@
  * same directory (same filesystem, exclusive create), write, fsync, rename, fsync the directory.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -69,13 +69,24 @@ export async function writeFileDurableAsync(path: string, text: string, mode = 0
   fsyncDir(dirname(path));
 }
 
-/** Append one line and fsync it. */
+/**
+ * Append one line and fsync it. When the file does not end in a newline (an append torn by a
+ * crash), the torn piece is closed off first, so it cannot swallow the line written now.
+ */
 export function appendLineDurable(path: string, line: string, mode = 0o600): void {
-  const fd = openSync(path, 'a', mode);
+  const fd = openSync(path, 'a+', mode);
   try {
-    writeSync(fd, `${line}\n`);
+    writeSync(fd, `${endsTorn(fd) ? '\n' : ''}${line}\n`);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+function endsTorn(fd: number): boolean {
+  const size = fstatSync(fd).size;
+  if (size === 0) return false;
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  return last[0] !== 0x0a;
 }
