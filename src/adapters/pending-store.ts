@@ -12,7 +12,6 @@ import { z } from 'zod';
 import { computeActionHash } from '../core/crypto.ts';
 import { ChallengeB64, Id, Receipt, Timestamp } from '../core/schemas.ts';
 import { writeFileDurable } from '../sdk/fsutil.ts';
-import { readStored } from '../sdk/stored-file.ts';
 import {
   type ActionInput,
   type Guard,
@@ -22,6 +21,7 @@ import {
   type PendingApproval,
   type WaitOptions,
 } from '../sdk/index.ts';
+import { readStored } from '../sdk/stored-file.ts';
 
 const StoredPending = z.strictObject({
   approvalId: Id,
