@@ -8,14 +8,15 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 
-export type StoredRead<T> =
+export type ParsedStored<T> =
   | { kind: 'ok'; value: T }
-  | { kind: 'missing' }
   /** `problem` names what is wrong: not JSON, or the first field that does not fit the schema. */
   | { kind: 'damaged'; problem: string };
 
+export type StoredRead<T> = ParsedStored<T> | { kind: 'missing' };
+
 /** Parses stored text with `schema`: the value, or what is wrong with it. */
-export function parseStored<S extends z.ZodType>(text: string, schema: S): StoredRead<z.output<S>> {
+export function parseStored<S extends z.ZodType>(text: string, schema: S): ParsedStored<z.output<S>> {
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -87,6 +87,7 @@ async function runBrowser(configDir: string, port: number, json: boolean, reason
   }
   const engine = createAppEngine({ configDir });
   const settings = await SettingsStore.open(`${configDir}/app-settings.json`);
+  if (settings.problem) console.warn(`  ${settings.problem}\n`);
   const host = await startWebHost({ engine, rendererDir: `${REPO_ROOT}dist-renderer`, port, settings });
   if (json) console.log(JSON.stringify({ url: host.url, origin: host.origin, configDir }));
   say(`\nHESO approver (profiles in ${configDir})`);
