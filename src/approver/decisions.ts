@@ -7,7 +7,7 @@
  * (network, 5xx, 429) are retried with backoff until the approval expires; everything
  * else ends with a clear outcome.
  */
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ControlPlaneError, type ControlPlaneErrorKind, isTransientKind } from '../client/errors.ts';
 import type { ControlPlaneClient } from '../client/index.ts';
@@ -17,7 +17,9 @@ import { nodeVerify } from '../core/ed25519-node.ts';
 import { type Cosignature, Cosignature as CosignatureSchema, type Decision } from '../core/schemas.ts';
 import { buildCosignature } from '../core/statements.ts';
 import { writeFileDurableAsync } from '../sdk/fsutil.ts';
+import { readStoredAsync } from '../sdk/stored-file.ts';
 import type { DecisionOutcome } from './api.ts';
+import { ConfigError } from './errors.ts';
 import { quorumViewOf } from './quorum-view.ts';
 import { backoffDelay, type Clock, type Logger, type Random, type Sleep } from './runtime.ts';
 
@@ -36,6 +38,10 @@ export function signDecision(
   return buildCosignature({ approval, decision, reason, decidedAt, verify: nodeVerify }, secretKey);
 }
 
+function damagedDecisionMessage(file: string, problem: string): string {
+  return `${file} (a decision signed on this device, waiting to be sent) is ${problem}, so it was not sent. It was left as it is: move it out of that folder to decide this approval again.`;
+}
+
 /** Signed decisions not yet settled with the control plane, one JSON file per approval. Public material only. */
 export class DecisionOutbox {
   constructor(readonly dir: string) {}
@@ -44,14 +50,16 @@ export class DecisionOutbox {
     return join(this.dir, `${approvalId}.json`);
   }
 
+  /**
+   * The decision signed earlier for `approvalId`, or null. A file that is not a co-signature
+   * throws, naming it; it is left in place, so nothing signed is lost.
+   */
   async get(approvalId: string): Promise<Cosignature | null> {
-    try {
-      const json: unknown = JSON.parse(await readFile(this.#file(approvalId), 'utf8'));
-      const parsed = CosignatureSchema.safeParse(json);
-      return parsed.success ? parsed.data : null;
-    } catch {
-      return null;
-    }
+    const file = this.#file(approvalId);
+    const read = await readStoredAsync(file, CosignatureSchema);
+    if (read.kind === 'missing') return null;
+    if (read.kind === 'damaged') throw new ConfigError(damagedDecisionMessage(file, read.problem));
+    return read.value;
   }
 
   async put(cosignature: Cosignature): Promise<void> {
@@ -63,20 +71,25 @@ export class DecisionOutbox {
     await rm(this.#file(approvalId), { force: true });
   }
 
-  async list(): Promise<Cosignature[]> {
+  /** Every signed decision waiting here, and the files that could not be read back (left in place). */
+  async list(): Promise<{ cosignatures: Cosignature[]; damaged: string[] }> {
     let names: string[];
     try {
       names = await readdir(this.dir);
     } catch {
-      return [];
+      return { cosignatures: [], damaged: [] };
     }
-    const out: Cosignature[] = [];
+    const cosignatures: Cosignature[] = [];
+    const damaged: string[] = [];
     for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
-      const cos = await this.get(name.slice(0, -'.json'.length));
-      if (cos) out.push(cos);
+      const file = join(this.dir, name);
+      const read = await readStoredAsync(file, CosignatureSchema);
+      if (read.kind === 'ok') cosignatures.push(read.value);
+      else if (read.kind === 'damaged') damaged.push(damagedDecisionMessage(file, read.problem));
     }
-    return out;
+    return { cosignatures, damaged };
   }
+
 }
 
 /**

@@ -6,6 +6,7 @@
  * in place (or move it aside) rather than silently dropping it.
  */
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 
 export type ParsedStored<T> =
@@ -35,6 +36,18 @@ export function readStored<S extends z.ZodType>(file: string, schema: S): Stored
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    throw err;
+  }
+  return parseStored(text, schema);
+}
+
+/** The same as `readStored`, without blocking the event loop (the approver engine's reads). */
+export async function readStoredAsync<S extends z.ZodType>(file: string, schema: S): Promise<StoredRead<z.output<S>>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
     throw err;
