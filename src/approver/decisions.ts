@@ -89,7 +89,6 @@ export class DecisionOutbox {
     }
     return { cosignatures, damaged };
   }
-
 }
 
 /**
