@@ -141,8 +141,8 @@ describe('app:// protocol handler and SettingsStore', () => {
     await writeFile(file, edited);
     const store = await SettingsStore.open(file);
     assert.deepEqual(store.get(), { notifications: true, launchAtLogin: false, closeToTray: true });
-    const keptAs = /kept as (\S+);/.exec(store.problem ?? '')?.[1];
-    assert.ok(keptAs && keptAs.startsWith(`${file}.damaged-`), store.problem ?? 'no problem reported');
+    const keptAs = /kept as (\S+);/.exec(store.problem ?? '')?.[1] ?? '';
+    assert.ok(keptAs.startsWith(`${file}.damaged-`), store.problem ?? 'no problem reported');
     assert.match(store.problem ?? '', /notifications: .*uses the default settings/);
     await store.update({ closeToTray: false });
     assert.equal(await readFile(keptAs, 'utf8'), edited, 'the damaged bytes survive the next update');
