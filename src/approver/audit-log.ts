@@ -16,6 +16,7 @@ import { sha256, verifyBytes } from '../core/crypto.ts';
 import { b64url, toHex, utf8 } from '../core/encoding.ts';
 import { AUDIT_ENTRY_TYPE, Decision, Id, JsonObjectSchema, KeyId, SignatureB64, Timestamp } from '../core/schemas.ts';
 import { writeFileDurableAsync } from '../sdk/fsutil.ts';
+import { readStoredAsync } from '../sdk/stored-file.ts';
 import type { AuditEntryView, AuditLogVerification, DecidedView } from './api.ts';
 import { withFileLock } from './file-lock.ts';
 
@@ -167,9 +168,16 @@ export class SignedAuditLog {
    */
   async verify(keys: ReadonlyMap<string, string>): Promise<AuditLogVerification> {
     const lines = await this.#lines();
-    const head = await this.#head();
+    const headRead = await readStoredAsync(this.headPath, AuditHead);
     const result = verifyLines(lines, keys, this.teamId);
-    if (!result.ok || head === null) return { ok: result.ok, count: result.count, problem: result.problem };
+    if (!result.ok) return { ok: false, count: result.count, problem: result.problem };
+    if (headRead.kind === 'damaged')
+      return fail(
+        lines.length,
+        `${this.headPath} is ${headRead.problem}, so entries removed from the end could not be noticed; it was left as it is`,
+      );
+    if (headRead.kind === 'missing') return { ok: true, count: result.count, problem: null };
+    const head = headRead.value;
     const lastSeq = result.lastSeq;
     if (head.seq > lastSeq) {
       const missing = head.seq === lastSeq + 1 ? `entry ${head.seq}` : `entries ${lastSeq + 1}–${head.seq}`;
@@ -193,14 +201,6 @@ export class SignedAuditLog {
       throw err;
     }
     return text.split('\n').filter((l) => l.length > 0);
-  }
-
-  async #head(): Promise<z.infer<typeof AuditHead> | null> {
-    try {
-      return AuditHead.parse(JSON.parse(await readFile(this.headPath, 'utf8')));
-    } catch {
-      return null;
-    }
   }
 
   /** Moves the log aside (kept as evidence) when its profile is removed. */

@@ -87,6 +87,14 @@ test('entries cut from the end are noticed through the head record', async () =>
   assert.match(v.problem ?? '', /^entries 4–5 removed from the end of the log/);
 });
 
+test('a damaged head record fails verification, naming the file, and is kept', async () => {
+  writeFileSync(log.headPath, '{"seq":5,"ha');
+  const v = await log.verify(keys);
+  assert.equal(v.ok, false);
+  assert.match(v.problem ?? '', /audit\.head\.json is not valid JSON.*could not be noticed/);
+  assert.equal(readFileSync(log.headPath, 'utf8'), '{"seq":5,"ha');
+});
+
 test('the first entry removed, or the whole file deleted, is noticed', async () => {
   writeLines(lines().slice(1));
   assert.match((await log.verify(keys)).problem ?? '', /^entry 1 removed from the start of the log/);
