@@ -3,9 +3,10 @@
  * the operator data dir so that running the same command, or Claude retrying the same tool
  * call, resumes that approval instead of opening another. Keyed by a hash of what was asked
  * (tool and exact params); read back through the wire schemas, and the guard re-checks that
- * the receipt is its own before waiting on it. Expired entries are dropped on read.
+ * the receipt is its own before waiting on it. Expired entries are dropped on read; a damaged
+ * one is an error that names the file (deleting it is safe: the request then asks anew).
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { computeActionHash } from '../core/crypto.ts';
@@ -16,9 +17,11 @@ import {
   type Guard,
   type GuardContext,
   HesoApprovalError,
+  HesoError,
   type PendingApproval,
   type WaitOptions,
 } from '../sdk/index.ts';
+import { readStored } from '../sdk/stored-file.ts';
 
 const StoredPending = z.strictObject({
   approvalId: Id,
@@ -41,17 +44,20 @@ export class PendingStore {
     return join(this.#dir, `${computeActionHash(key).slice('sha256:'.length)}.json`);
   }
 
-  /** The unexpired approval opened earlier for exactly this request, if any. */
+  /**
+   * The unexpired approval opened earlier for exactly this request, if any. An expired one is
+   * dropped; a damaged one throws, naming the file, and is left in place.
+   */
   get(key: unknown): PendingApproval | null {
     const file = this.#file(key);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(file, 'utf8'));
-    } catch {
-      return null;
-    }
-    const parsed = StoredPending.safeParse(raw);
-    if (parsed.success && Date.parse(parsed.data.expiresAt) > this.#now()) return parsed.data;
+    const read = readStored(file, StoredPending);
+    if (read.kind === 'missing') return null;
+    if (read.kind === 'damaged')
+      throw new HesoError(
+        'data_dir',
+        `${file} (an approval this request is still waiting on) is ${read.problem}. It was left as it is: delete it to ask for a new approval for this request, then run it again.`,
+      );
+    if (Date.parse(read.value.expiresAt) > this.#now()) return read.value;
     rmSync(file, { force: true });
     return null;
   }

@@ -6,11 +6,11 @@
  * onboarded) is redacted, belt and braces, in case a lower layer ever echoed it.
  */
 import type { z } from 'zod';
+import { redactSecrets } from '../core/redact.ts';
 import type { SafeError } from './wire.ts';
 
 const MAX_MESSAGE = 600;
 const CODE_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
-const BEARER = /\bBearer\s+[A-Za-z0-9._~+/=-]+/gi;
 
 export const INTERNAL_MESSAGE =
   'Something went wrong inside the approver. Try again; if it keeps happening, restart the app.';
@@ -26,11 +26,9 @@ function knownCode(err: unknown): string | null {
   return null;
 }
 
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text.replace(BEARER, 'Bearer [redacted]');
-  for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  }
+/** Redacted (see core/redact.ts) and bounded: safe to show in the renderer. */
+function redactAndBound(text: string, secrets: readonly string[]): string {
+  const out = redactSecrets(text, secrets);
   return out.length > MAX_MESSAGE ? `${out.slice(0, MAX_MESSAGE - 1)}…` : out;
 }
 
@@ -40,7 +38,7 @@ export function toSafeError(err: unknown, secrets: readonly string[] = []): Safe
   if (code === null || /^E[A-Z]/.test(String((err as { code?: unknown }).code ?? ''))) {
     return { code: 'internal', message: INTERNAL_MESSAGE };
   }
-  return { code, message: redact((err as Error).message, secrets) };
+  return { code, message: redactAndBound((err as Error).message, secrets) };
 }
 
 /** A zod failure as one sentence naming the field, e.g. `apiKey: looks too short to be an API key`. */
@@ -53,5 +51,7 @@ export function fromZodError(error: z.core.$ZodError, channel: string): SafeErro
   const message = field
     ? `Invalid argument for ${channel}: ${field}: ${what}${unknownKeys}`
     : `Invalid argument for ${channel}: ${what}${unknownKeys}`;
-  return field ? { code: 'bad_request', message: redact(message, []), field } : { code: 'bad_request', message };
+  return field
+    ? { code: 'bad_request', message: redactAndBound(message, []), field }
+    : { code: 'bad_request', message };
 }

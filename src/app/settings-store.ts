@@ -1,12 +1,13 @@
 /**
  * App settings (notifications, launch at login, close to tray) in a small JSON file next to
  * the engine's config. Writes are atomic (temp file + rename, 0600) and serialised, so a crash
- * mid-write leaves the previous file intact. A missing or unreadable file means defaults:
- * settings are preferences, never a reason not to start.
+ * mid-write leaves the previous file intact. A missing or damaged file means defaults:
+ * settings are preferences, never a reason not to start (a damaged one is kept beside it).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileDurableAsync } from '../sdk/fsutil.ts';
+import { parseStored } from '../sdk/stored-file.ts';
 import { type AppInfo, Settings } from './contract.ts';
 import type { SettingsPort } from './dispatch.ts';
 
@@ -33,20 +34,34 @@ export class SettingsStore implements SettingsPort {
   #writes: Promise<void> = Promise.resolve();
   readonly #listeners = new Set<SettingsListener>();
 
-  private constructor(file: string, initial: Settings) {
+  /** Why the stored file could not be used, when it could not (what happened and where its bytes are). */
+  readonly problem: string | null;
+
+  private constructor(file: string, initial: Settings, problem: string | null) {
     this.#file = file;
     this.#current = initial;
+    this.problem = problem;
   }
 
+  /**
+   * Opens the settings in `file`. A missing file means defaults. A damaged one means defaults
+   * too (preferences are never a reason not to start), but it is first moved aside, so the next
+   * update cannot overwrite what it held, and `problem` says so.
+   */
   static async open(file: string): Promise<SettingsStore> {
-    let initial: Settings = { ...DEFAULT_SETTINGS };
+    let text: string;
     try {
-      const parsed = Settings.partial().safeParse(JSON.parse(await readFile(file, 'utf8')));
-      if (parsed.success) initial = { ...DEFAULT_SETTINGS, ...parsed.data };
-    } catch {
-      // Missing or corrupt: defaults (the next update rewrites the file).
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      return new SettingsStore(file, { ...DEFAULT_SETTINGS }, null);
     }
-    return new SettingsStore(file, initial);
+    const read = parseStored(text, Settings.partial());
+    if (read.kind === 'ok') return new SettingsStore(file, { ...DEFAULT_SETTINGS, ...read.value }, null);
+    const keptAs = `${file}.damaged-${Date.now()}`;
+    await rename(file, keptAs);
+    const problem = `${file} is ${read.problem}: the app uses the default settings. The old file was kept as ${keptAs}; set your preferences again in Settings, or fix that file and move it back while the app is closed.`;
+    return new SettingsStore(file, { ...DEFAULT_SETTINGS }, problem);
   }
 
   get(): Settings {
@@ -75,14 +90,6 @@ export class SettingsStore implements SettingsPort {
   }
 
   async #write(value: Settings): Promise<void> {
-    await mkdir(dirname(this.#file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.#file}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-      await rename(tmp, this.#file);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    await writeFileDurableAsync(this.#file, `${JSON.stringify(value, null, 2)}\n`);
   }
 }

@@ -15,16 +15,17 @@ import { canonicalize } from '../core/canonical.ts';
 import { sha256, verifyBytes } from '../core/crypto.ts';
 import { b64url, toHex, utf8 } from '../core/encoding.ts';
 import { AUDIT_ENTRY_TYPE, Decision, Id, JsonObjectSchema, KeyId, SignatureB64, Timestamp } from '../core/schemas.ts';
+import { writeFileDurableAsync } from '../sdk/fsutil.ts';
+import { readStoredAsync } from '../sdk/stored-file.ts';
 import type { AuditEntryView, AuditLogVerification, DecidedView } from './api.ts';
 import { withFileLock } from './file-lock.ts';
-import { writeFileAtomic } from './profiles.ts';
 
 export const AUDIT_FILE = 'audit.jsonl';
 export const AUDIT_HEAD_FILE = 'audit.head.json';
 
 const HashText = z.string().regex(/^sha256:[0-9a-f]{64}$/);
 
-export const AuditEntry = z.strictObject({
+export const SignedAuditEntry = z.strictObject({
   type: z.literal(AUDIT_ENTRY_TYPE),
   seq: z.number().int().min(1),
   /** Hash of the previous line; null for the first entry. */
@@ -40,14 +41,14 @@ export const AuditEntry = z.strictObject({
   decision: Decision.nullable(),
   details: JsonObjectSchema,
 });
-export type AuditEntry = z.infer<typeof AuditEntry>;
+export type SignedAuditEntry = z.infer<typeof SignedAuditEntry>;
 
-const AuditLine = z.strictObject({ entry: AuditEntry, signature: SignatureB64 });
+const AuditLine = z.strictObject({ entry: SignedAuditEntry, signature: SignatureB64 });
 type AuditLine = z.infer<typeof AuditLine>;
 
 const AuditHead = z.strictObject({ seq: z.number().int().min(0), hash: HashText.nullable() });
 
-export type AuditAppendInput = Pick<AuditEntry, 'kind' | 'summary' | 'approvalId' | 'decision' | 'details'>;
+export type AuditAppendInput = Pick<SignedAuditEntry, 'kind' | 'summary' | 'approvalId' | 'decision' | 'details'>;
 
 /** Signs with the L1 key inside the engine; the log never sees the key itself. */
 export interface AuditSigner {
@@ -69,7 +70,7 @@ const DecidedDetails = z.object({
   actionHash: z.string().max(100).optional().catch(undefined),
 });
 
-function decidedOf(entry: AuditEntry): DecidedView | null {
+function decidedOf(entry: SignedAuditEntry): DecidedView | null {
   if (entry.kind !== 'decision') return null;
   const d = DecidedDetails.safeParse(entry.details);
   if (!d.success) return null;
@@ -83,7 +84,7 @@ function decidedOf(entry: AuditEntry): DecidedView | null {
   };
 }
 
-function viewOf(entry: AuditEntry, hash: string): AuditEntryView {
+function viewOf(entry: SignedAuditEntry, hash: string): AuditEntryView {
   return {
     seq: entry.seq,
     kind: entry.kind,
@@ -96,7 +97,7 @@ function viewOf(entry: AuditEntry, hash: string): AuditEntryView {
   };
 }
 
-export class AuditLog {
+export class SignedAuditLog {
   readonly path: string;
   readonly headPath: string;
   readonly #dir: string;
@@ -113,7 +114,7 @@ export class AuditLog {
 
   /**
    * Appends one signed entry chained to the last line. One writer per profile: appends are
-   * serialised across every AuditLog on this file in this process and, through a lock file,
+   * serialised across every SignedAuditLog on this file in this process and, through a lock file,
    * across processes (the CLI and the app deciding at once), so sequence numbers never fork.
    */
   append(input: AuditAppendInput, signer: AuditSigner, at: string): Promise<AuditEntryView> {
@@ -126,7 +127,7 @@ export class AuditLog {
         const parsed = parseLine(last);
         prevSeq = parsed ? parsed.entry.seq : lines.length;
       }
-      const entry: AuditEntry = AuditEntry.parse({
+      const entry: SignedAuditEntry = SignedAuditEntry.parse({
         type: AUDIT_ENTRY_TYPE,
         seq: prevSeq + 1,
         prevHash: last === undefined ? null : lineHash(last),
@@ -146,7 +147,7 @@ export class AuditLog {
         await handle.close();
       }
       const hash = lineHash(text);
-      await writeFileAtomic(this.headPath, `${JSON.stringify({ seq: entry.seq, hash })}\n`);
+      await writeFileDurableAsync(this.headPath, `${JSON.stringify({ seq: entry.seq, hash })}\n`);
       return viewOf(entry, hash);
     });
   }
@@ -167,9 +168,16 @@ export class AuditLog {
    */
   async verify(keys: ReadonlyMap<string, string>): Promise<AuditLogVerification> {
     const lines = await this.#lines();
-    const head = await this.#head();
+    const headRead = await readStoredAsync(this.headPath, AuditHead);
     const result = verifyLines(lines, keys, this.teamId);
-    if (!result.ok || head === null) return { ok: result.ok, count: result.count, problem: result.problem };
+    if (!result.ok) return { ok: false, count: result.count, problem: result.problem };
+    if (headRead.kind === 'damaged')
+      return fail(
+        lines.length,
+        `${this.headPath} is ${headRead.problem}, so entries removed from the end could not be noticed; it was left as it is`,
+      );
+    if (headRead.kind === 'missing') return { ok: true, count: result.count, problem: null };
+    const head = headRead.value;
     const lastSeq = result.lastSeq;
     if (head.seq > lastSeq) {
       const missing = head.seq === lastSeq + 1 ? `entry ${head.seq}` : `entries ${lastSeq + 1}–${head.seq}`;
@@ -193,14 +201,6 @@ export class AuditLog {
       throw err;
     }
     return text.split('\n').filter((l) => l.length > 0);
-  }
-
-  async #head(): Promise<z.infer<typeof AuditHead> | null> {
-    try {
-      return AuditHead.parse(JSON.parse(await readFile(this.headPath, 'utf8')));
-    } catch {
-      return null;
-    }
   }
 
   /** Moves the log aside (kept as evidence) when its profile is removed. */

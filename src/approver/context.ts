@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ControlPlaneError } from '../client/errors.ts';
 import { ControlPlaneClient } from '../client/index.ts';
 import type { ProfileView } from './api.ts';
-import { AuditLog } from './audit-log.ts';
+import { SignedAuditLog } from './audit-log.ts';
 import { DecisionOutbox } from './decisions.ts';
 import { InputError, RemoteError } from './errors.ts';
 import { currentKey, type ProfilesConfig, type StoredProfile } from './profiles.ts';
@@ -28,8 +28,8 @@ export function profileDir(ctx: EngineContext, profile: string): string {
   return join(ctx.dataDir, 'profiles', profile);
 }
 
-export function auditLogOf(ctx: EngineContext, profile: StoredProfile): AuditLog {
-  return new AuditLog(profileDir(ctx, profile.name), profile.name, profile.teamId);
+export function auditLogOf(ctx: EngineContext, profile: StoredProfile): SignedAuditLog {
+  return new SignedAuditLog(profileDir(ctx, profile.name), profile.name, profile.teamId);
 }
 
 export function outboxOf(ctx: EngineContext, profile: string): DecisionOutbox {

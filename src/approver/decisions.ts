@@ -7,17 +7,19 @@
  * (network, 5xx, 429) are retried with backoff until the approval expires; everything
  * else ends with a clear outcome.
  */
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ControlPlaneError } from '../client/errors.ts';
+import { ControlPlaneError, type ControlPlaneErrorKind, isTransientKind } from '../client/errors.ts';
 import type { ControlPlaneClient } from '../client/index.ts';
 import type { Approval } from '../core/api.ts';
 import { canonicalize } from '../core/canonical.ts';
 import { nodeVerify } from '../core/ed25519-node.ts';
 import { type Cosignature, Cosignature as CosignatureSchema, type Decision } from '../core/schemas.ts';
 import { buildCosignature } from '../core/statements.ts';
+import { writeFileDurableAsync } from '../sdk/fsutil.ts';
+import { readStoredAsync } from '../sdk/stored-file.ts';
 import type { DecisionOutcome } from './api.ts';
-import { writeFileAtomic } from './profiles.ts';
+import { ConfigError } from './errors.ts';
 import { quorumViewOf } from './quorum-view.ts';
 import { backoffDelay, type Clock, type Logger, type Random, type Sleep } from './runtime.ts';
 
@@ -36,6 +38,10 @@ export function signDecision(
   return buildCosignature({ approval, decision, reason, decidedAt, verify: nodeVerify }, secretKey);
 }
 
+function damagedDecisionMessage(file: string, problem: string): string {
+  return `${file} (a decision signed on this device, waiting to be sent) is ${problem}, so it was not sent. It was left as it is: move it out of that folder to decide this approval again.`;
+}
+
 /** Signed decisions not yet settled with the control plane, one JSON file per approval. Public material only. */
 export class DecisionOutbox {
   constructor(readonly dir: string) {}
@@ -44,38 +50,44 @@ export class DecisionOutbox {
     return join(this.dir, `${approvalId}.json`);
   }
 
+  /**
+   * The decision signed earlier for `approvalId`, or null. A file that is not a co-signature
+   * throws, naming it; it is left in place, so nothing signed is lost.
+   */
   async get(approvalId: string): Promise<Cosignature | null> {
-    try {
-      const json: unknown = JSON.parse(await readFile(this.#file(approvalId), 'utf8'));
-      const parsed = CosignatureSchema.safeParse(json);
-      return parsed.success ? parsed.data : null;
-    } catch {
-      return null;
-    }
+    const file = this.#file(approvalId);
+    const read = await readStoredAsync(file, CosignatureSchema);
+    if (read.kind === 'missing') return null;
+    if (read.kind === 'damaged') throw new ConfigError(damagedDecisionMessage(file, read.problem));
+    return read.value;
   }
 
   async put(cosignature: Cosignature): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(this.#file(cosignature.statement.approvalId), `${JSON.stringify(cosignature)}\n`);
+    await writeFileDurableAsync(this.#file(cosignature.statement.approvalId), `${JSON.stringify(cosignature)}\n`);
   }
 
   async remove(approvalId: string): Promise<void> {
     await rm(this.#file(approvalId), { force: true });
   }
 
-  async list(): Promise<Cosignature[]> {
+  /** Every signed decision waiting here, and the files that could not be read back (left in place). */
+  async list(): Promise<{ cosignatures: Cosignature[]; damaged: string[] }> {
     let names: string[];
     try {
       names = await readdir(this.dir);
     } catch {
-      return [];
+      return { cosignatures: [], damaged: [] };
     }
-    const out: Cosignature[] = [];
+    const cosignatures: Cosignature[] = [];
+    const damaged: string[] = [];
     for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
-      const cos = await this.get(name.slice(0, -'.json'.length));
-      if (cos) out.push(cos);
+      const file = join(this.dir, name);
+      const read = await readStoredAsync(file, CosignatureSchema);
+      if (read.kind === 'ok') cosignatures.push(read.value);
+      else if (read.kind === 'damaged') damaged.push(damagedDecisionMessage(file, read.problem));
     }
-    return out;
+    return { cosignatures, damaged };
   }
 }
 
@@ -255,6 +267,7 @@ async function settle(
 ): Promise<DecisionOutcome | null> {
   const st = cosignature.statement;
   switch (err.kind) {
+    // The kinds resendLater names (the switch lists them so a new kind cannot go unhandled).
     case 'network':
     case 'server':
     case 'rate_limited':
@@ -266,7 +279,7 @@ async function settle(
         approval = await opts.client.getApproval(opts.teamId, st.approvalId);
       } catch (lookupErr) {
         // Cannot tell whose decision it was right now; retrying the send will get 409 again.
-        if (lookupErr instanceof ControlPlaneError && isTransient(lookupErr)) return null;
+        if (lookupErr instanceof ControlPlaneError && resendLater(lookupErr.kind)) return null;
       }
       if (approval && unrecordedReason(approval, cosignature) === null) {
         return { status: 'accepted', message: acceptedMessage(st.decision, approval), approval };
@@ -320,6 +333,11 @@ async function settle(
   }
 }
 
-function isTransient(err: ControlPlaneError): boolean {
-  return err.kind === 'network' || err.kind === 'server' || err.kind === 'rate_limited' || err.kind === 'bad_response';
+/**
+ * A signed decision is sent again after a transient failure and also after an answer that
+ * is not what the API promises (a proxy's error page): the decision is already signed, so
+ * trying again until the approval expires costs nothing and may still land it.
+ */
+function resendLater(kind: ControlPlaneErrorKind): boolean {
+  return isTransientKind(kind) || kind === 'bad_response';
 }

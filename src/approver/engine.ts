@@ -525,7 +525,9 @@ export class ApproverEngine implements ApproverEngineApi {
   /** Re-sends decisions signed before a crash or restart. */
   async #resumeOutbox(profile: StoredProfile): Promise<void> {
     const outbox = outboxOf(this.#ctx, profile.name);
-    for (const cosignature of await outbox.list()) {
+    const { cosignatures, damaged } = await outbox.list();
+    for (const problem of damaged) this.#ctx.logger.error(problem);
+    for (const cosignature of cosignatures) {
       const id = cosignature.statement.approvalId;
       if (this.#deliveries.has(id)) continue;
       this.#ctx.logger.info('re-sending a decision signed earlier', { approvalId: id });

@@ -4,12 +4,12 @@
  * fingerprints, last known key status); secrets are in the keychain. Writes are atomic
  * (temp file in the same dir, fsync, rename) and the file is 0600 in a 0700 dir.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ApiKeyRole } from '../core/api.ts';
 import { ApproverStatus, Id, KeyId, PublicKeyB64, Timestamp } from '../core/schemas.ts';
+import { writeFileDurableAsync } from '../sdk/fsutil.ts';
 import { ConfigError } from './errors.ts';
 import { TrustedOperator } from './operator-trust.ts';
 
@@ -91,7 +91,7 @@ export class ProfilesConfig {
       const doc = await this.#read();
       const { profiles, result } = change(doc.profiles.map((p) => structuredClone(p)));
       const next: ProfilesDocument = { version: 1, profiles: profiles.map((p) => StoredProfile.parse(p)) };
-      await writeFileAtomic(this.path, `${JSON.stringify(next, null, 2)}\n`);
+      await writeFileDurableAsync(this.path, `${JSON.stringify(next, null, 2)}\n`);
       return result;
     });
     this.#queue = run.catch(() => undefined);
@@ -128,31 +128,5 @@ export class ProfilesConfig {
   /** Ensures the config dir exists (0700). */
   async ensureDir(): Promise<void> {
     await mkdir(this.#dir, { recursive: true, mode: 0o700 });
-  }
-}
-
-/**
- * Writes `text` to `path` so that readers see either the old or the new file, never a
- * partial one: temp file in the same directory (same filesystem), fsync, rename.
- */
-export async function writeFileAtomic(path: string, text: string, mode = 0o600): Promise<void> {
-  const dir = join(path, '..');
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(temp, 'wx', mode);
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } catch (err) {
-    await handle.close().catch(() => undefined);
-    await rm(temp, { force: true });
-    throw err;
-  }
-  await handle.close();
-  try {
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
   }
 }

@@ -3,6 +3,7 @@
  * them; production uses the defaults. Keeping them here keeps every retry loop testable
  * without real waiting.
  */
+import { backoffCeiling, sleep } from '../core/backoff.ts';
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
@@ -20,17 +21,7 @@ export type Random = () => number;
 /** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
-export const realSleep: Sleep = (ms, signal) =>
-  new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, Math.max(0, ms));
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+export const realSleep: Sleep = sleep;
 
 /** RFC 3339 UTC with milliseconds, e.g. 2026-11-27T10:00:00.000Z. */
 export function isoAt(ms: number): string {
@@ -43,7 +34,7 @@ export function isoAt(ms: number): string {
  * single client from retrying in a tight loop.
  */
 export function backoffDelay(attempt: number, random: Random, baseMs = 500, capMs = 30_000): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30));
+  const ceiling = backoffCeiling(attempt, baseMs, capMs);
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 

@@ -10,10 +10,11 @@
  * and the CLI alike, across restarts. Which parts changed is remembered in memory only: a later
  * run compares the control plane's answer with the first-seen file again.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Approval } from '../core/api.ts';
 import { canonicalize } from '../core/canonical.ts';
+import { readStored } from '../sdk/stored-file.ts';
 
 /** The parts of an approval that must never change under its id, in the words shown to people. */
 const BOUND_PARTS: { name: string; of: (a: Approval) => unknown }[] = [
@@ -100,8 +101,9 @@ export class SeenApprovals {
       return;
     }
     for (const name of names) {
-      const stored = this.#read(join(this.#dir, name));
-      if (!stored || Date.parse(stored.expiresAt) + KEEP_AFTER_EXPIRY_MS < nowMs) {
+      const read = readStored(join(this.#dir, name), Approval);
+      // A damaged file is kept: it is evidence of what was first seen, and removing it is a person's call.
+      if (read.kind === 'ok' && Date.parse(read.value.expiresAt) + KEEP_AFTER_EXPIRY_MS < nowMs) {
         rmSync(join(this.#dir, name), { force: true });
       }
     }
@@ -124,12 +126,13 @@ export class SeenApprovals {
     return structuredClone(fresh);
   }
 
+  /** The stored first-seen version; null when there is none or it cannot be read back (then this run's copy holds). */
   #read(file: string): Approval | null {
     try {
-      const parsed = Approval.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-      return parsed.success ? parsed.data : null;
+      const read = readStored(file, Approval);
+      return read.kind === 'ok' ? read.value : null;
     } catch {
-      return null;
+      return null; // unreadable (permissions): as with a full disk, this run still holds the version in memory
     }
   }
 }

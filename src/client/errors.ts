@@ -54,6 +54,14 @@ export class ControlPlaneError extends Error {
   }
 }
 
+/**
+ * Kinds worth retrying later: the request may well succeed then (no answer, a server error,
+ * a rate limit). The one list behind every retry decision in the SDK and the approver.
+ */
+export function isTransientKind(kind: string): boolean {
+  return kind === 'network' || kind === 'server' || kind === 'rate_limited';
+}
+
 /** Which kind an HTTP error status (and the server's code, when it sent one) maps to. */
 export function kindForStatus(status: number, code: ErrorCode | undefined): ControlPlaneErrorKind {
   switch (status) {

@@ -12,6 +12,7 @@
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { sleep } from '../core/backoff.ts';
 import { formatCliFailure, jsonForTerminal, terminalSafe } from '../core/terminal-text.ts';
 import {
   type ActionInput,
@@ -257,7 +258,7 @@ async function main(): Promise<number> {
           }
         }),
     );
-    if (i < actions.length - 1 && interval > 0) await new Promise((r) => setTimeout(r, interval));
+    if (i < actions.length - 1 && interval > 0) await sleep(interval);
   }
   await Promise.all(inFlight);
   await guard.close({ drainTimeoutMs: 10_000 });

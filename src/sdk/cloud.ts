@@ -10,9 +10,11 @@
 import { Agent, fetch as undiciFetch } from 'undici';
 import { ControlPlaneClient, ControlPlaneError, DEFAULT_REQUEST_TIMEOUT_MS } from '../client/index.ts';
 import { type Approval, MAX_WAIT_SECONDS, type ReceiptResult, type WhoamiResponse } from '../core/api.ts';
+import { sleep } from '../core/backoff.ts';
+import { redactSecrets } from '../core/redact.ts';
 import { LIMITS, type PolicyBundle, type Receipt } from '../core/schemas.ts';
-import { fromControlPlaneError, HesoCloudError, HesoError, isTransient, redact } from './errors.ts';
-import { type BackoffOptions, backoffDelay, sleep } from './retry.ts';
+import { fromControlPlaneError, HesoCloudError, HesoError, isTransient } from './errors.ts';
+import { type BackoffOptions, backoffDelay } from './retry.ts';
 import { ApprovalWatcher, type WatchOptions } from './watch.ts';
 
 export interface CloudOptions {
@@ -86,7 +88,7 @@ export class HesoCloud {
       this.#watchClient = client(opts.fetch ?? pooledFetch(timeoutMs + MAX_WAIT_SECONDS * 1000), true);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      throw new HesoError('not_configured', redact(message, [apiKey]));
+      throw new HesoError('not_configured', redactSecrets(message, [apiKey]));
     }
     this.endpoint = this.#client.endpoint;
     this.#secrets = [apiKey];
@@ -123,7 +125,7 @@ export class HesoCloud {
     if (raw instanceof HesoError) return raw;
     if (raw instanceof ControlPlaneError) return fromControlPlaneError(raw, this.#secrets);
     const message = raw instanceof Error ? raw.message : String(raw);
-    return new HesoCloudError('network', redact(`control plane call failed: ${message}`, this.#secrets));
+    return new HesoCloudError('network', redactSecrets(`control plane call failed: ${message}`, this.#secrets));
   }
 
   pullPolicy(teamId: string): Promise<PolicyBundle> {

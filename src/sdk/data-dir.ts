@@ -42,6 +42,8 @@ export interface DataDirPaths {
   auditLog: string;
   outboxPending: string;
   outboxRefused: string;
+  /** Outbox files that could not be read back, moved aside for a human (never pushed, never deleted). */
+  outboxDamaged: string;
   receipts: string;
 }
 
@@ -54,6 +56,7 @@ export function dataDirPaths(dir: string): DataDirPaths {
     auditLog: join(root, 'audit.jsonl'),
     outboxPending: join(root, 'outbox', 'pending'),
     outboxRefused: join(root, 'outbox', 'refused'),
+    outboxDamaged: join(root, 'outbox', 'damaged'),
     receipts: join(root, 'receipts'),
   };
 }

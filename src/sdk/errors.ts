@@ -2,9 +2,11 @@
  * The SDK's typed errors. Every error the SDK throws is a `HesoError` with a `code` to
  * switch on; cloud failures have one subclass per kind the caller handles differently.
  * Messages say what happened and what to do, and never contain the API key: everything
- * that came from the control-plane client passes through `redact` first.
+ * that came from the control-plane client passes through `redactSecrets` first.
  */
+import { isTransientKind } from '../client/errors.ts';
 import type { ControlPlaneError } from '../client/index.ts';
+import { redactSecrets } from '../core/redact.ts';
 
 export type HesoErrorCode =
   // cloud
@@ -114,19 +116,12 @@ export class HesoApprovalError extends HesoError {
   }
 }
 
-/** Replace every occurrence of each secret with `[redacted]`. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
-  return out;
-}
-
 /**
  * The SDK error for a control-plane client error. The original is not kept as `cause`:
  * its own cause chain (undici errors, request objects) is not ours to vouch for.
  */
 export function fromControlPlaneError(err: ControlPlaneError, secrets: readonly string[]): HesoCloudError {
-  const message = redact(err.message, secrets);
+  const message = redactSecrets(err.message, secrets);
   switch (err.kind) {
     case 'auth':
       return new HesoAuthError(
@@ -166,7 +161,6 @@ export function fromControlPlaneError(err: ControlPlaneError, secrets: readonly 
 
 /** Errors worth retrying later: the request may well succeed then. */
 export function isTransient(err: unknown): boolean {
-  return (
-    err instanceof HesoCloudError && (err.code === 'network' || err.code === 'server' || err.code === 'rate_limited')
-  );
+  // The SDK's codes for these kinds are the client's kind names.
+  return err instanceof HesoCloudError && isTransientKind(err.code);
 }

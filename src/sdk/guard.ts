@@ -14,26 +14,25 @@
  */
 import type { Approval } from '../core/api.ts';
 import { shortCode } from '../core/crypto.ts';
-import { gate } from '../core/gate.ts';
 import type {
   Action,
   ApproverRecord,
-  Cosignature,
   PolicyBundle,
   PolicyDocument,
   Receipt,
+  TrustSet,
   Verdict,
 } from '../core/schemas.ts';
-import { attachCosignature, attachCosignatures } from '../core/statements.ts';
 import { timestampOf } from '../core/validate.ts';
 import { evaluate, PolicyError } from '../policy/index.ts';
+import { type AnswerReason, judgeAnswer } from './approval-answer.ts';
 import { AuditLog, type AuditOutcome } from './audit.ts';
 import { configuredCloud, type HesoCloud } from './cloud.ts';
 import { DEFAULT_DATA_DIR, loadOperatorKey, type OperatorKey } from './data-dir.ts';
 import { HesoApprovalError, HesoBlockedError, HesoError } from './errors.ts';
 import { type ActionInput, type Clock, capture, sign } from './local.ts';
 import { Outbox, type OutboxEvent } from './outbox.ts';
-import { countableCosignatures } from './quorum.ts';
+import type { IssuedApproval } from './quorum.ts';
 import { TrustStore } from './trust.ts';
 
 export type GuardMode = 'enforce' | 'observe';
@@ -65,6 +64,9 @@ export interface GuardOptions {
   onEvent?: (event: GuardEvent) => void;
 }
 
+/** How a wait for a decision ended, as concluded here (not as the server reported it). */
+export type DecidedOutcome = 'approved' | 'denied' | 'expired' | 'timeout' | 'cosignature_rejected';
+
 export type GuardEvent =
   | { type: 'verdict'; action: Action; receiptId: string; verdict: Verdict; ruleId: string | null; mode: GuardMode }
   | { type: 'waiting'; approvalId: string; shortCode: string; expiresAt: string; action: Action }
@@ -74,7 +76,7 @@ export type GuardEvent =
       /** What the server reported. */
       serverStatus: Approval['status'];
       /** What we concluded after verifying the co-signature ourselves. */
-      outcome: 'approved' | 'denied' | 'expired' | 'timeout' | 'cosignature_rejected';
+      outcome: DecidedOutcome;
       approverKeyId: string | null;
       reasons: string[];
     }
@@ -311,14 +313,68 @@ export class Guard {
     opened: PendingApproval,
     wait: WaitOptions & { lookNow?: boolean },
   ): Promise<GuardContext> {
-    const cloud = this.#cloud();
-    const receipt = opened.receipt;
-    const ids = { approvalId: opened.approvalId, receiptId: receipt.statement.receiptId };
-    const code = opened.shortCode;
+    this.#announceWaiting(action, opened, wait);
+    const answer = await this.#cloud().waitForDecision(this.teamId, opened.approvalId, {
+      timeoutMs: this.#waitTimeoutMs(opened, wait),
+      ...(wait.signal ? { signal: wait.signal } : {}),
+      ...(wait.lookNow ? { lookNow: true } : {}),
+    });
+    const ids = { approvalId: opened.approvalId, receiptId: opened.receipt.statement.receiptId };
+    const named = `approval ${opened.approvalId} (code ${opened.shortCode})`;
+    const conclude = (outcome: DecidedOutcome, reasons: AnswerReason[] = [], approverKeyId: string | null = null) =>
+      this.#concludeWait(opened, answer.status, { outcome, reasons, approverKeyId });
+
+    if (answer.status === 'pending') {
+      conclude('timeout');
+      throw new HesoApprovalError('approval_timeout', `no decision on ${named} in time; the action was not run`, ids);
+    }
+    if (answer.status === 'expired') {
+      conclude('expired');
+      throw new HesoApprovalError('expired', `${named} expired undecided; the action was not run`, ids);
+    }
+    const judged = judgeAnswer(answer, opened.receipt, issuedOf(opened), this.#trustSet(), this.#clock());
+    switch (judged.outcome) {
+      case 'approved':
+        this.outbox.enqueue(judged.cosigned);
+        conclude('approved', [], judged.approverKeyId);
+        return { action, receipt: judged.cosigned, verdict: 'allow', approvalId: opened.approvalId };
+      case 'denied': {
+        this.outbox.enqueue(judged.cosigned);
+        conclude('denied', [], judged.approverKeyId);
+        const reason = judged.reason;
+        throw new HesoApprovalError(
+          'denied',
+          `${named} was denied${reason ? `: ${reason}` : ''}; the action was not run`,
+          ids,
+          [],
+          reason,
+        );
+      }
+      case 'missing':
+        conclude('cosignature_rejected', judged.reasons);
+        throw new HesoApprovalError(
+          'cosignature_rejected',
+          `approval ${opened.approvalId} came back ${answer.status} without a co-signature; not run`,
+          ids,
+          judged.reasons,
+        );
+      case 'rejected':
+        conclude('cosignature_rejected', judged.reasons, judged.approverKeyId);
+        throw new HesoApprovalError(
+          'cosignature_rejected',
+          `the co-signature for approval ${opened.approvalId} did not verify here, so the action was not run: ${judged.reasons.map((r) => r.message).join('; ')}`,
+          ids,
+          judged.reasons,
+        );
+    }
+  }
+
+  /** Tells the listeners an approval is open and waited on; a throwing `onWaiting` is ignored. */
+  #announceWaiting(action: Action, opened: PendingApproval, wait: WaitOptions): void {
     this.#emit({
       type: 'waiting',
       approvalId: opened.approvalId,
-      shortCode: code,
+      shortCode: opened.shortCode,
       expiresAt: opened.expiresAt,
       action,
     });
@@ -327,118 +383,43 @@ export class Guard {
     } catch {
       // A broken listener must not change what the guard decides.
     }
+  }
 
+  /** How long to wait: what the call or the guard asks, never past the approval's expiry (plus 2 s of slack). */
+  #waitTimeoutMs(opened: PendingApproval, wait: WaitOptions): number {
     const untilExpiry = Date.parse(opened.expiresAt) - this.#clock().getTime() + 2_000;
     const wanted = wait.timeoutMs ?? this.#opts.approvalTimeoutMs ?? untilExpiry;
-    const timeoutMs = Math.max(0, Math.min(wanted, untilExpiry));
-    const final = await cloud.waitForDecision(this.teamId, opened.approvalId, {
-      timeoutMs,
-      ...(wait.signal ? { signal: wait.signal } : {}),
-      ...(wait.lookNow ? { lookNow: true } : {}),
-    });
+    return Math.max(0, Math.min(wanted, untilExpiry));
+  }
 
-    const conclude = (
-      outcome: 'approved' | 'denied' | 'expired' | 'timeout' | 'cosignature_rejected',
-      reasons: { code: string; message: string }[] = [],
-      approverKeyId: string | null = null,
-    ) => {
-      this.#emit({
-        type: 'decided',
-        approvalId: opened.approvalId,
-        serverStatus: final.status,
-        outcome,
-        approverKeyId,
-        reasons: reasons.map((r) => `${r.code}: ${r.message}`),
-      });
-      this.#record(outcome, receipt, {
-        approvalId: opened.approvalId,
-        ...(approverKeyId ? { approverKeyId } : {}),
-        reasons: reasons.map((r) => `${r.code}: ${r.message}`),
-      });
-    };
-
-    if (final.status === 'pending') {
-      conclude('timeout');
-      throw new HesoApprovalError(
-        'approval_timeout',
-        `no decision on approval ${opened.approvalId} (code ${code}) in time; the action was not run`,
-        ids,
-      );
-    }
-    if (final.status === 'expired') {
-      conclude('expired');
-      throw new HesoApprovalError(
-        'expired',
-        `approval ${opened.approvalId} (code ${code}) expired undecided; the action was not run`,
-        ids,
-      );
-    }
-    const trust = this.trust.trustSet({
+  /** The approver keys an answer is checked against: the local pins, plus the pulled bundle's approvers. */
+  #trustSet(): TrustSet {
+    return this.trust.trustSet({
       operatorKeys: [this.#key.publicKey],
       bundle: this.#policy?.bundle && 'approvers' in this.#policy.bundle ? this.#policy.bundle : null,
     });
-    const issued = { approvalId: opened.approvalId, challenge: opened.challenge, expiresAt: opened.expiresAt };
-    // A quorum receipt carries every countable co-signature; a single one carries the one relayed.
-    const quorumCosignatures = receipt.statement.quorum ? countableCosignatures(final, receipt, issued, trust) : null;
-    if (quorumCosignatures ? quorumCosignatures.length === 0 : !final.cosignature) {
-      const reasons = [
-        {
-          code: 'approval_missing',
-          message:
-            `the server reported ${final.status} without a co-signature ${quorumCosignatures ? 'this agent can count' : ''}`.trim(),
-        },
-      ];
-      conclude('cosignature_rejected', reasons);
-      throw new HesoApprovalError(
-        'cosignature_rejected',
-        `approval ${opened.approvalId} came back ${final.status} without a co-signature; not run`,
-        ids,
-        reasons,
-      );
-    }
+  }
 
-    // Our own receipt, the co-signature(s) the server relayed, and what we were issued at opening.
-    const cosigned = quorumCosignatures
-      ? attachCosignatures(receipt, quorumCosignatures)
-      : attachCosignature(receipt, final.cosignature!);
-    const result = gate(cosigned, trust, { expect: issued, now: this.#clock() });
-    const reasons: { code: string; message: string }[] = result.reasons.map((r) => ({
-      code: r.code,
-      message: r.message,
-    }));
-    const approverKeyId = result.approverKeyId;
-
-    if (reasons.length === 0 && result.ok && result.verdict === 'allow' && final.status === 'approved') {
-      this.outbox.enqueue(cosigned);
-      conclude('approved', [], approverKeyId);
-      return { action, receipt: cosigned, verdict: 'allow', approvalId: opened.approvalId };
-    }
-    const denied = result.valid && result.decision === 'deny' && reasons.every((r) => r.code === 'decision_denied');
-    if (denied) {
-      this.outbox.enqueue(cosigned);
-      conclude('denied', [], approverKeyId);
-      // The reason is the approver's own words, covered by their verified signature.
-      const reason = vetoOf(cosigned)?.statement.reason;
-      throw new HesoApprovalError(
-        'denied',
-        `approval ${opened.approvalId} (code ${code}) was denied${reason ? `: ${reason}` : ''}; the action was not run`,
-        ids,
-        [],
-        reason ?? null,
-      );
-    }
-    if (reasons.length === 0)
-      reasons.push({
-        code: 'status_mismatch',
-        message: `the server reported ${final.status} but the co-signature says otherwise`,
-      });
-    conclude('cosignature_rejected', reasons, approverKeyId);
-    throw new HesoApprovalError(
-      'cosignature_rejected',
-      `the co-signature for approval ${opened.approvalId} did not verify here, so the action was not run: ${reasons.map((r) => r.message).join('; ')}`,
-      ids,
+  /** Reports how a wait ended: a `decided` event and an audit line. */
+  #concludeWait(
+    opened: PendingApproval,
+    serverStatus: Approval['status'],
+    how: { outcome: DecidedOutcome; reasons: AnswerReason[]; approverKeyId: string | null },
+  ): void {
+    const reasons = how.reasons.map((r) => `${r.code}: ${r.message}`);
+    this.#emit({
+      type: 'decided',
+      approvalId: opened.approvalId,
+      serverStatus,
+      outcome: how.outcome,
+      approverKeyId: how.approverKeyId,
       reasons,
-    );
+    });
+    this.#record(how.outcome, opened.receipt, {
+      approvalId: opened.approvalId,
+      ...(how.approverKeyId ? { approverKeyId: how.approverKeyId } : {}),
+      reasons,
+    });
   }
 
   /** Authorize, then run `fn` (always in observe mode). The audit log records how it went. */
@@ -469,9 +450,9 @@ export class Guard {
   }
 }
 
-/** The deny that decided a receipt: its co-signature, or the first deny among its co-signatures. */
-function vetoOf(receipt: Receipt): Cosignature | undefined {
-  return receipt.cosignature ?? receipt.cosignatures?.find((c) => c.statement.decision === 'deny');
+/** What the guard was issued when it opened the approval: the answer must be about exactly this. */
+function issuedOf(opened: PendingApproval): IssuedApproval {
+  return { approvalId: opened.approvalId, challenge: opened.challenge, expiresAt: opened.expiresAt };
 }
 
 export function createGuard(opts: GuardOptions): Guard {

@@ -8,9 +8,11 @@
  * one file) and the control plane stores receipts idempotently by receiptId (pushing twice,
  * e.g. after a crash between the push and the delete, answers `duplicate`).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { LIMITS, Receipt } from '../core/schemas.ts';
+import { existsSync, mkdirSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { z } from 'zod';
+import { sleep } from '../core/backoff.ts';
+import { LIMITS, Receipt, Timestamp } from '../core/schemas.ts';
 import { configuredCloud, type HesoCloud } from './cloud.ts';
 import { dataDirPaths } from './data-dir.ts';
 import { HesoError, isTransient } from './errors.ts';
@@ -22,7 +24,8 @@ import {
   readReceipt,
   receiptFileName,
 } from './receipt-archive.ts';
-import { type BackoffOptions, backoffDelay, sleep } from './retry.ts';
+import { type BackoffOptions, backoffDelay } from './retry.ts';
+import { readStored } from './stored-file.ts';
 
 export interface OutboxOptions {
   /** The connection to push with; defaults to the one `configure` set (looked up at push time). */
@@ -37,7 +40,9 @@ export interface OutboxOptions {
 export type OutboxEvent =
   | { type: 'pushed'; accepted: number; duplicate: number; refused: number; remaining: number }
   | { type: 'push_failed'; error: HesoError; remaining: number; retryInMs: number | null }
-  | { type: 'refused'; receiptId: string; reason: string };
+  | { type: 'refused'; receiptId: string; reason: string }
+  /** A file in the outbox that is not a receipt (damaged or edited): moved aside, not pushed, not deleted. */
+  | { type: 'damaged'; file: string; movedTo: string; message: string };
 
 export interface FlushResult {
   accepted: number;
@@ -49,17 +54,15 @@ export interface FlushResult {
   error?: HesoError;
 }
 
-export interface RefusedReceipt {
-  receipt: Receipt;
-  reason: string;
-  refusedAt: string;
-}
+const RefusedReceiptSchema = z.strictObject({ receipt: Receipt, reason: z.string(), refusedAt: Timestamp });
+export type RefusedReceipt = z.infer<typeof RefusedReceiptSchema>;
 
 const fileNameFor = receiptFileName;
 
 export class Outbox {
   readonly #pendingDir: string;
   readonly #refusedDir: string;
+  readonly #damagedDir: string;
   readonly #opts: OutboxOptions;
   readonly #archive: ReceiptArchive;
   #flushing: Promise<FlushResult> | null = null;
@@ -71,6 +74,7 @@ export class Outbox {
     const paths = dataDirPaths(dataDir);
     this.#pendingDir = paths.outboxPending;
     this.#refusedDir = paths.outboxRefused;
+    this.#damagedDir = paths.outboxDamaged;
     this.#opts = opts;
     this.#archive = new ReceiptArchive(dataDir, opts.archive);
     if (!existsSync(paths.root))
@@ -87,26 +91,30 @@ export class Outbox {
   enqueue(receipt: Receipt): void {
     const valid = Receipt.parse(receipt);
     const file = join(this.#pendingDir, fileNameFor(valid.statement.receiptId));
-    if (!existsSync(file) || (isCosigned(valid) && !isCosigned(readPending(file))))
+    if (!existsSync(file) || (isCosigned(valid) && !isCosigned(readReceipt(file))))
       writeFileDurable(file, JSON.stringify(valid));
     this.#archive.keep(valid);
     this.#wake?.();
   }
 
-  /** Pending receipts, oldest first. Files that do not parse (a torn write) are skipped. */
+  /** Pending receipts, oldest first. A file that is not a receipt is moved to `outbox/damaged/` (event `damaged`). */
   pending(): Receipt[] {
     return this.#pendingFiles().map((f) => f.receipt);
   }
 
+  /** Receipts the control plane refused, with its reason. Throws, naming the file, when one cannot be read back. */
   refused(): RefusedReceipt[] {
     if (!existsSync(this.#refusedDir)) return [];
     const out: RefusedReceipt[] = [];
     for (const name of readdirSync(this.#refusedDir).filter((n) => n.endsWith('.json'))) {
-      try {
-        out.push(JSON.parse(readFileSync(join(this.#refusedDir, name), 'utf8')) as RefusedReceipt);
-      } catch {
-        // unreadable: leave it for a human
-      }
+      const file = join(this.#refusedDir, name);
+      const read = readStored(file, RefusedReceiptSchema);
+      if (read.kind === 'damaged')
+        throw new HesoError(
+          'data_dir',
+          `${file} is ${read.problem}, so the refused receipts cannot be listed. It was left as it is: move it out of ${this.#refusedDir} (keep it if it may hold a receipt you need), then list again.`,
+        );
+      if (read.kind === 'ok') out.push(read.value);
     }
     return out;
   }
@@ -117,9 +125,10 @@ export class Outbox {
     for (const name of readdirSync(this.#pendingDir)) {
       if (!name.endsWith('.json')) continue;
       const file = join(this.#pendingDir, name);
-      // null: a file another process is deleting right now, or damaged (writes are atomic renames, so rare).
-      const receipt = readPending(file);
-      if (receipt) out.push({ file, receipt });
+      const read = readStored(file, Receipt);
+      // Missing: another process pushed and deleted it just now.
+      if (read.kind === 'ok') out.push({ file, receipt: read.value });
+      else if (read.kind === 'damaged') this.#setAsideDamaged(file, read.problem);
     }
     return out.sort(
       (a, b) =>
@@ -187,6 +196,21 @@ export class Outbox {
     return result;
   }
 
+  /** Moves a file that is not a receipt out of the pending folder, so it is kept but never pushed. */
+  #setAsideDamaged(file: string, problem: string): void {
+    mkdirSync(this.#damagedDir, { recursive: true, mode: 0o700 });
+    const movedTo = join(this.#damagedDir, basename(file));
+    try {
+      renameSync(file, movedTo);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // another process moved it first
+      throw err;
+    }
+    fsyncDir(this.#pendingDir);
+    const message = `${file} is ${problem}, so it was not pushed. It was moved to ${movedTo}: check it, and if it holds a receipt you need, restore it and put it back in ${this.#pendingDir}.`;
+    this.#opts.onEvent?.({ type: 'damaged', file, movedTo, message });
+  }
+
   #moveToRefused(f: { file: string; receipt: Receipt }, reason: string): void {
     const target = join(this.#refusedDir, fileNameFor(f.receipt.statement.receiptId));
     writeFileDurable(target, JSON.stringify({ receipt: f.receipt, reason, refusedAt: new Date().toISOString() }));
@@ -252,20 +276,15 @@ export class Outbox {
           this.#emitPushed(r);
           if (r.remaining > 0) continue;
         }
-        // Sleep until woken by enqueue, stopped, or the backoff delay passes.
-        await new Promise<void>((resolve) => {
-          // The stop may have come while the push above was in flight: an abort listener added
-          // after the abort never fires, so check first.
-          if (stop.signal.aborted) return resolve();
-          const timer = delay === null ? undefined : setTimeout(done, delay);
-          this.#wake = done;
-          stop.signal.addEventListener('abort', done, { once: true });
-          function done() {
-            clearTimeout(timer);
-            stop.signal.removeEventListener('abort', done);
-            resolve();
-          }
-        });
+        // Sleep until woken by enqueue, stopped, or the backoff delay passes. The stop may have
+        // come while the push above was in flight: an abort listener added after the abort
+        // never fires, so check first.
+        const wake = new AbortController();
+        const onStop = () => wake.abort();
+        this.#wake = onStop;
+        stop.signal.addEventListener('abort', onStop, { once: true });
+        if (!stop.signal.aborted) await sleep(delay ?? Number.POSITIVE_INFINITY, wake.signal);
+        stop.signal.removeEventListener('abort', onStop);
         this.#wake = null;
       }
     })();
@@ -280,8 +299,6 @@ export class Outbox {
     this.#stop = null;
   }
 }
-
-const readPending = readReceipt;
 
 function removeQuietly(file: string): void {
   try {

@@ -5,13 +5,14 @@
  * reverse. Retention: the newest `maxReceipts` (default 10 000) by issuedAt; older ones are
  * deleted as new ones arrive. `heso receipts export --local` prints them as JSON Lines.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256 } from '../core/crypto.ts';
 import { toHex, utf8 } from '../core/encoding.ts';
 import { Receipt } from '../core/schemas.ts';
 import { dataDirPaths } from './data-dir.ts';
 import { writeFileDurable } from './fsutil.ts';
+import { readStored } from './stored-file.ts';
 
 export const DEFAULT_KEPT_RECEIPTS = 10_000;
 
@@ -75,12 +76,8 @@ export class ReceiptArchive {
 
 /** A receipt file, or null when it is missing, torn or not a receipt. */
 export function readReceipt(file: string): Receipt | null {
-  try {
-    const parsed = Receipt.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+  const read = readStored(file, Receipt);
+  return read.kind === 'ok' ? read.value : null;
 }
 
 /** Carries the approver side: a co-signature, or a quorum's co-signatures. */

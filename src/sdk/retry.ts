@@ -2,6 +2,7 @@
  * Exponential backoff with full jitter, honouring a server's `Retry-After`. Shared by the
  * cloud calls, long-polling and the outbox, so every retry in the SDK behaves the same.
  */
+import { backoffCeiling } from '../core/backoff.ts';
 import { HesoRateLimitedError } from './errors.ts';
 
 export interface BackoffOptions {
@@ -21,20 +22,6 @@ export function backoffDelay(attempt: number, err: unknown, opts: BackoffOptions
     // The server said when; a little jitter on top keeps many agents from returning at once.
     return err.retryAfterSeconds * 1000 + Math.floor((opts.random ?? Math.random)() * base);
   }
-  const ceiling = Math.min(max, base * 2 ** Math.min(attempt, 30));
+  const ceiling = backoffCeiling(attempt, base, max);
   return Math.floor((opts.random ?? Math.random)() * ceiling);
-}
-
-/** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -8,8 +8,9 @@
  * itself. An approval the answer names but nobody here waits for, or of another team, is ignored.
  */
 import type { Approval, SettledApprovalsResponse } from '../core/api.ts';
+import { sleep } from '../core/backoff.ts';
 import { isTransient } from './errors.ts';
-import { type BackoffOptions, backoffDelay, sleep } from './retry.ts';
+import { type BackoffOptions, backoffDelay } from './retry.ts';
 
 /** What the watcher needs from the cloud connection (errors already mapped to SDK errors). */
 export interface SettledSource {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -132,5 +132,20 @@ describe('app:// protocol handler and SettingsStore', () => {
     assert.deepEqual(changes, [true]);
     await writeFile(file, '{not json');
     assert.equal((await SettingsStore.open(file)).get().launchAtLogin, false);
+  });
+
+  it('SettingsStore: a damaged file is kept aside, not overwritten, and the store says so', async () => {
+    const file = join(dir, 'damaged', 'settings.json');
+    await mkdir(join(dir, 'damaged'), { recursive: true });
+    const edited = JSON.stringify({ notifications: 'sometimes', launchAtLogin: true });
+    await writeFile(file, edited);
+    const store = await SettingsStore.open(file);
+    assert.deepEqual(store.get(), { notifications: true, launchAtLogin: false, closeToTray: true });
+    const keptAs = /kept as (\S+);/.exec(store.problem ?? '')?.[1] ?? '';
+    assert.ok(keptAs.startsWith(`${file}.damaged-`), store.problem ?? 'no problem reported');
+    assert.match(store.problem ?? '', /notifications: .*uses the default settings/);
+    await store.update({ closeToTray: false });
+    assert.equal(await readFile(keptAs, 'utf8'), edited, 'the damaged bytes survive the next update');
+    assert.equal((await SettingsStore.open(file)).problem, null);
   });
 });

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { AuditLog } from '../../src/approver/audit-log.ts';
+import { SignedAuditLog } from '../../src/approver/audit-log.ts';
 import { InMemoryKeyStore } from '../../src/approver/key-store.ts';
 import { Secrets } from '../../src/approver/secrets.ts';
 import { b64url, toHex } from '../../src/core/encoding.ts';
@@ -11,7 +11,7 @@ import { generateKeyPair, keyIdOf } from '../../src/core/index.ts';
 import { tempDir } from './helpers.ts';
 
 let dir: ReturnType<typeof tempDir>;
-let log: AuditLog;
+let log: SignedAuditLog;
 let keys: Map<string, string>;
 let signer: ReturnType<Secrets['signer']>;
 
@@ -21,7 +21,7 @@ beforeEach(async () => {
   const key = await secrets.createKey({ name: 'p1' });
   keys = new Map([[key.keyId, key.publicKey]]);
   signer = secrets.signer({ name: 'p1' }, key.keyId);
-  log = new AuditLog(dir.path, 'p1', 'team-1');
+  log = new SignedAuditLog(dir.path, 'p1', 'team-1');
   for (let i = 1; i <= 5; i++) {
     await log.append(
       {
@@ -87,6 +87,14 @@ test('entries cut from the end are noticed through the head record', async () =>
   assert.match(v.problem ?? '', /^entries 4–5 removed from the end of the log/);
 });
 
+test('a damaged head record fails verification, naming the file, and is kept', async () => {
+  writeFileSync(log.headPath, '{"seq":5,"ha');
+  const v = await log.verify(keys);
+  assert.equal(v.ok, false);
+  assert.match(v.problem ?? '', /audit\.head\.json is not valid JSON.*could not be noticed/);
+  assert.equal(readFileSync(log.headPath, 'utf8'), '{"seq":5,"ha');
+});
+
 test('the first entry removed, or the whole file deleted, is noticed', async () => {
   writeLines(lines().slice(1));
   assert.match((await log.verify(keys)).problem ?? '', /^entry 1 removed from the start of the log/);
@@ -97,7 +105,7 @@ test('the first entry removed, or the whole file deleted, is noticed', async () 
 test('an entry re-signed by a key this profile never used is refused', async () => {
   const other = new Secrets(new InMemoryKeyStore());
   const foreign = await other.createKey({ name: 'p1' });
-  const forged = new AuditLog(`${dir.path}/forged`, 'p1', 'team-1');
+  const forged = new SignedAuditLog(`${dir.path}/forged`, 'p1', 'team-1');
   await forged.append(
     { kind: 'decision', summary: 'forged', approvalId: 'apr_x', decision: 'approve', details: {} },
     other.signer({ name: 'p1' }, foreign.keyId),
@@ -157,7 +165,7 @@ test('two processes appending at once keep one chain: unique, continuous sequenc
     await Promise.all(writers.map((w) => w.ready));
     for (const w of writers) w.go();
     await Promise.all(writers.map((w) => w.done));
-    const sharedLog = new AuditLog(shared.path, 'p1', 'team-1');
+    const sharedLog = new SignedAuditLog(shared.path, 'p1', 'team-1');
     assert.deepEqual(await sharedLog.verify(sharedKeys), { ok: true, count: 50, problem: null });
     assert.deepEqual(
       (await sharedLog.entries()).map((e) => e.seq),
@@ -168,10 +176,10 @@ test('two processes appending at once keep one chain: unique, continuous sequenc
   }
 });
 
-test('concurrent appends through separate AuditLog objects in one process (one per decision) do not fork', async () => {
+test('concurrent appends through separate SignedAuditLog objects in one process (one per decision) do not fork', async () => {
   await Promise.all(
     Array.from({ length: 20 }, (_, i) =>
-      new AuditLog(dir.path, 'p1', 'team-1').append(
+      new SignedAuditLog(dir.path, 'p1', 'team-1').append(
         { kind: 'decision', summary: `concurrent ${i}`, approvalId: `apr_c${i}`, decision: 'deny', details: {} },
         signer,
         new Date().toISOString(),

@@ -4,8 +4,12 @@
  * a 409 carrying our own co-signature counts as accepted, and expiry ends the retries.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { signDecision, submitDecision } from '../../src/approver/decisions.ts';
+import { DecisionOutbox, signDecision, submitDecision } from '../../src/approver/decisions.ts';
+import { ConfigError } from '../../src/approver/errors.ts';
 import { silentLogger } from '../../src/approver/runtime.ts';
 import { ControlPlaneError } from '../../src/client/errors.ts';
 import type { Approval } from '../../src/core/api.ts';
@@ -138,4 +142,35 @@ test('a deny can be signed for a receipt that no longer verifies; an approve can
   assert.equal(deny.statement.decision, 'deny');
   assert.equal(deny.statement.actionHash, a.receipt.statement.actionHash);
   assert.throws(() => signDecision(tampered, 'approve', undefined, at, key.secretKey), /operator signature/);
+});
+
+test('a damaged file among the signed decisions waiting to be sent is reported, named, and kept', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'heso-decision-outbox-'));
+  try {
+    const outbox = new DecisionOutbox(dir);
+    const { cosignature } = harness([]);
+    await outbox.put(cosignature);
+    const damagedFile = join(dir, 'apr_2.json');
+    const text = JSON.stringify({ ...cosignature, statement: { ...cosignature.statement, approvalId: 'apr_2' } }).slice(
+      0,
+      -20,
+    );
+    await writeFile(damagedFile, text);
+
+    const listed = await outbox.list();
+    assert.deepEqual(listed.cosignatures, [cosignature], 'the good decision is still resumed');
+    assert.equal(listed.damaged.length, 1);
+    assert.match(
+      listed.damaged[0] ?? '',
+      /apr_2\.json \(a decision signed on this device.*not valid JSON.*move it out/,
+    );
+    await assert.rejects(
+      () => outbox.get('apr_2'),
+      (e: unknown) => e instanceof ConfigError && e.message.includes(damagedFile),
+    );
+    assert.equal(await readFile(damagedFile, 'utf8'), text, 'nothing is deleted');
+    assert.deepEqual(await outbox.get(cosignature.statement.approvalId), cosignature);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -89,6 +89,7 @@ async function runBrowser(configDir: string, port: number, json: boolean, reason
   }
   const engine = createAppEngine({ configDir });
   const settings = await SettingsStore.open(settingsFileFor('browser', configDir));
+  if (settings.problem) console.warn(`  ${settings.problem}\n`);
   const host = await startWebHost({ engine, rendererDir: join(REPO_ROOT, RENDERER_BUILD_DIR), port, settings });
   if (json) console.log(JSON.stringify({ url: host.url, origin: host.origin, configDir }));
   say(`\nHESO approver (profiles in ${configDir})`);
