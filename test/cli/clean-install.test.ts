@@ -3,7 +3,7 @@
  * to a temp dir, `npm ci --omit=dev` there (which builds dist/cli/ through `prepare`), and then
  * each CLI from that copy, where no TypeScript loader, vite or other dev dependency exists.
  * One real install from the npm registry (minutes: better-sqlite3 compiles where no prebuilt
- * binary can be fetched); the user's npm cache is shared, as a second `npm ci` on their machine would.
+ * binary can be fetched); with the user's own npm settings and cache, as `npm ci` on their machine has.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -46,16 +46,20 @@ function cli(name: string, args: string[]): string {
 describe('the CLIs from `npm ci --omit=dev`', { timeout: INSTALL_TIMEOUT_MS + 120_000 }, () => {
   before(() => {
     copyProject(copy);
-    const install = spawnSync(
-      'npm',
-      ['ci', '--omit=dev', '--prefer-offline', '--cache', join(userInfo().homedir, '.npm')],
-      {
-        cwd: copy,
-        encoding: 'utf8',
-        timeout: INSTALL_TIMEOUT_MS,
-        env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1', npm_config_update_notifier: 'false' },
+    const install = spawnSync('npm', ['ci', '--omit=dev', '--prefer-offline'], {
+      cwd: copy,
+      encoding: 'utf8',
+      timeout: INSTALL_TIMEOUT_MS,
+      env: {
+        ...process.env,
+        // The tests run in a throw-away HOME (the keyring session): npm gets the user's own
+        // settings and cache back, as CI's `npm ci` has them (e.g. `nodedir` for better-sqlite3's build).
+        npm_config_userconfig: join(userInfo().homedir, '.npmrc'),
+        npm_config_cache: join(userInfo().homedir, '.npm'),
+        ELECTRON_SKIP_BINARY_DOWNLOAD: '1',
+        npm_config_update_notifier: 'false',
       },
-    );
+    });
     assert.equal(
       install.status,
       0,
@@ -114,7 +118,7 @@ describe('the CLIs from `npm ci --omit=dev`', { timeout: INSTALL_TIMEOUT_MS + 12
         reject(new Error(`heso-cloud serve exited (${code}) before listening:\n${out}`));
       });
     });
-    const res = await fetch(`${url}/health`);
+    const res = await fetch(`${url}/v1/health`);
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { status: 'ok' });
     child.kill('SIGTERM');
