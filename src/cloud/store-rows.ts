@@ -63,7 +63,23 @@ function corrupt(what: string, problem: string): StoredDataError {
   );
 }
 
-export const parseApproval = (body: string): Approval => storedJson(Approval, body, 'approval');
+/**
+ * Approval bodies already checked, by their exact text: the pending queue is read again and
+ * again (every approver's list, every long-poll), and the full schema costs ~10× the JSON parse.
+ * The same text checks the same way (the schemas have no transforms or defaults, so the parsed
+ * text is the checked value); a changed body is new text and is checked. Bounded: cleared when full.
+ */
+const checkedApprovalBodies = new Set<string>();
+const CHECKED_BODIES_MAX = 2048;
+
+export function parseApproval(body: string): Approval {
+  if (checkedApprovalBodies.has(body)) return JSON.parse(body) as Approval;
+  const approval = storedJson(Approval, body, 'approval');
+  if (checkedApprovalBodies.size >= CHECKED_BODIES_MAX) checkedApprovalBodies.clear();
+  checkedApprovalBodies.add(body);
+  return approval;
+}
+
 export const parseApprover = (record: string): ApproverRecord => storedJson(ApproverRecord, record, 'approver');
 
 /* ------------------------------------------------------------------ row schemas */
