@@ -25,11 +25,13 @@ const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclud
 /** Static and dynamic imports, re-exports and require() calls of a bare package name. */
 const SPECIFIER = /(?:\bfrom\s+|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)['"]([^'"./][^'"]*)['"]/gm;
 
-/** The package a bare specifier names (`@scope/name/sub` → `@scope/name`), or null for a Node built-in. */
+/** The package a bare specifier names (`@scope/name/sub` → `@scope/name`), or null for a Node built-in or a non-name. */
 function packageOf(specifier: string): string | null {
   if (specifier.startsWith('node:') || builtinModules.includes(specifier.split('/')[0] ?? '')) return null;
   const parts = specifier.split('/');
-  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? null);
+  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? '');
+  // Text that only looks like an import (inside a regular expression or a string): not a package name.
+  return /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/.test(name) ? name : null;
 }
 
 /** Package → files importing it, for the files `select` keeps. */
