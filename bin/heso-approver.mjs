@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { runTs } from './run-ts.mjs';
+import { runCli } from './run-cli.mjs';
 
-await runTs('../src/cli/heso-approver.ts');
+await runCli('heso-approver');

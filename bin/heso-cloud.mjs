@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { runTs } from './run-ts.mjs';
+import { runCli } from './run-cli.mjs';
 
-await runTs('../src/cli/heso-cloud.ts');
+await runCli('heso-cloud');

@@ -19,6 +19,7 @@ import {
   keyIdOf,
   type Receipt,
 } from '../src/core/index.ts';
+import { buildCli } from './build-cli.mjs';
 
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
@@ -78,6 +79,7 @@ export async function startServer(
   dbPath: string,
   extraArgs: string[] = [],
 ): Promise<{ url: string; stop: () => Promise<void> }> {
+  await buildCli(); // a no-op when dist/cli/ is current
   const cli = new URL('../bin/heso-cloud.mjs', import.meta.url).pathname;
   const args = [
     cli,

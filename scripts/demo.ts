@@ -34,6 +34,7 @@ import { watchParent } from '../src/app/launcher/parent-watch.ts';
 import { ControlPlaneClient } from '../src/client/index.ts';
 import { DEMO_WORKFLOW } from '../src/demo/actions.ts';
 import { DemoCoApprover } from '../src/demo/co-approver.ts';
+import { buildCli } from './build-cli.mjs';
 
 const HELP = `usage: npm run demo [-- options]
 
@@ -163,6 +164,7 @@ async function main(): Promise<void> {
 
   try {
     step('Starting a local control plane (heso-cloud serve, temporary database)');
+    await buildCli(); // a no-op when dist/cli/ is current (npm ci built it)
     const cloud = spawn(
       process.execPath,
       [

@@ -29,12 +29,26 @@ function newestMtime(path: string): number {
   return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
 }
 
+/** vite builds the page; it is a development dependency, absent from an `npm ci --omit=dev` install. */
+async function loadVite(): Promise<typeof import('vite')> {
+  try {
+    return await import('vite');
+  } catch (err) {
+    const code = err instanceof Error && 'code' in err ? err.code : undefined;
+    if (code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new Error(
+      'the verifier page is built with vite, a development dependency this install does not have: ' +
+        'run `npm ci` (with dev dependencies) here, or use the built page @hesohq/core ships (dist/verifier.html)',
+    );
+  }
+}
+
 /** The built page's path; builds it first when missing or older than its sources. */
 export async function ensureVerifierPage(): Promise<string> {
   const fresh = existsSync(VERIFIER_PAGE) && statSync(VERIFIER_PAGE).mtimeMs >= Math.max(...SOURCES.map(newestMtime));
   if (!fresh) {
     // Built aside and renamed into place, so a concurrent run never sees a half-written or emptied page.
-    const { build } = await import('vite');
+    const { build } = await loadVite();
     mkdirSync(dirname(VERIFIER_PAGE), { recursive: true });
     const outDir = mkdtempSync(join(dirname(VERIFIER_PAGE), '.build-'));
     try {

@@ -6,6 +6,7 @@
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.ts';
 import { StoreUnavailableError } from './store.ts';
+import { storedOrNull, VersionRow } from './store-rows.ts';
 
 /** The channel queue changes are announced on; the payload is the team id. */
 export const QUEUE_CHANNEL = 'heso_queue';
@@ -131,13 +132,9 @@ async function checkout(pool: pg.Pool): Promise<pg.PoolClient> {
 }
 
 /** One statement outside a transaction, with unreachable-database errors made 503s. */
-export async function queryRows<R extends pg.QueryResultRow>(
-  pool: pg.Pool,
-  text: string,
-  values: unknown[] = [],
-): Promise<R[]> {
+export async function queryRows(pool: pg.Pool, text: string, values: unknown[] = []): Promise<unknown[]> {
   try {
-    return (await pool.query<R>(text, values)).rows;
+    return (await pool.query(text, values)).rows;
   } catch (err) {
     unavailableOr(err);
   }
@@ -185,8 +182,8 @@ export async function migrate(pool: pg.Pool): Promise<{ from: number; to: number
 }
 
 export async function schemaVersion(client: pg.Pool | pg.PoolClient): Promise<number> {
-  const { rows } = await client.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
-  return rows[0]?.v ?? 0;
+  const { rows } = await client.query('SELECT MAX(version) AS v FROM schema_migrations');
+  return storedOrNull(VersionRow, rows[0], 'schema version')?.v ?? 0;
 }
 
 /**

@@ -50,19 +50,34 @@ import {
   type TeamRecord,
 } from './store.ts';
 import {
-  type ApiKeyRow,
-  apiKeyFromRow,
+  ApprovalRow,
+  apiKeyOf,
+  apiKeysOf,
   approvalPage,
-  type DecisionRow,
-  decisionFromRow,
-  type ReceiptRow,
-  receiptRecordOf,
+  BodyRow,
+  CanonicalRow,
+  ChangeSeqRow,
+  CountRow,
+  decisionsOf,
+  EnrolledByRow,
+  ExistingApprovalRow,
+  IdRow,
+  parseApproval,
+  parseApprover,
+  policyOf,
+  RecordRow,
+  receiptOf,
+  receiptsOf,
+  SettledRow,
+  stored,
+  storedOrNull,
+  storedRows,
+  TeamIdRow,
+  teamOf,
+  teamsOf,
 } from './store-rows.ts';
 
 export type { PostgresOptions } from './postgres-connection.ts';
-
-const parseApproval = (body: string) => JSON.parse(body) as Approval;
-const parseApprover = (record: string) => JSON.parse(record) as ApproverRecord;
 
 /**
  * The stored receipt as JSON, for reading fields of the signed statement itself. PostgreSQL's
@@ -87,13 +102,6 @@ const BUMP = `
     FROM bumped, notified
    WHERE approvals.team_id = $1 AND approvals.id = $2
   RETURNING bumped.change_seq`;
-
-interface ApprovalRow {
-  body: string;
-  status: string;
-  expires_ms: number;
-  opened_by: string | null;
-}
 
 export class PostgresCloudStore implements CloudStore {
   readonly pool: pg.Pool;
@@ -126,12 +134,13 @@ export class PostgresCloudStore implements CloudStore {
     return schemaVersion(this.pool);
   }
 
-  #rows<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
-    return queryRows<R>(this.pool, text, values);
+  /** The rows as read: unchecked until a store-rows.ts schema checks them. */
+  #rows(text: string, values: unknown[] = []): Promise<unknown[]> {
+    return queryRows(this.pool, text, values);
   }
 
-  async #one<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R | null> {
-    return (await this.#rows<R>(text, values))[0] ?? null;
+  async #one(text: string, values: unknown[] = []): Promise<unknown> {
+    return (await this.#rows(text, values))[0] ?? null;
   }
 
   #announce(teamId: string): void {
@@ -140,7 +149,9 @@ export class PostgresCloudStore implements CloudStore {
 
   /** After the LISTEN connection came back: anything may have changed meanwhile, so every team's waiters re-read. */
   async #announceAll(): Promise<void> {
-    const teams = await this.#rows<{ id: string }>('SELECT id FROM teams').catch(() => []);
+    const teams = await this.#rows('SELECT id FROM teams')
+      .then((rows) => storedRows(IdRow, rows, 'team'))
+      .catch(() => []);
     for (const { id } of teams) this.#announce(id);
   }
 
@@ -167,11 +178,11 @@ export class PostgresCloudStore implements CloudStore {
   }
 
   async getTeam(teamId: string): Promise<TeamRecord | null> {
-    return this.#one<TeamRecord>('SELECT id, name, created_at AS "createdAt" FROM teams WHERE id = $1', [teamId]);
+    return teamOf(await this.#one('SELECT id, name, created_at AS "createdAt" FROM teams WHERE id = $1', [teamId]));
   }
 
   async listTeams(): Promise<TeamRecord[]> {
-    return this.#rows<TeamRecord>('SELECT id, name, created_at AS "createdAt" FROM teams ORDER BY created_at, id');
+    return teamsOf(await this.#rows('SELECT id, name, created_at AS "createdAt" FROM teams ORDER BY created_at, id'));
   }
 
   /* ------------------------------------------------------------------ API keys */
@@ -184,21 +195,20 @@ export class PostgresCloudStore implements CloudStore {
   }
 
   async getApiKey(keyId: string): Promise<ApiKeyRecord | null> {
-    const row = await this.#one<ApiKeyRow>('SELECT * FROM api_keys WHERE key_id = $1', [keyId]);
-    return row ? apiKeyFromRow(row) : null;
+    return apiKeyOf(await this.#one('SELECT * FROM api_keys WHERE key_id = $1', [keyId]));
   }
 
   async listApiKeys(teamId: string): Promise<ApiKeyRecord[]> {
-    const rows = await this.#rows<ApiKeyRow>('SELECT * FROM api_keys WHERE team_id = $1 ORDER BY created_at', [teamId]);
-    return rows.map(apiKeyFromRow);
+    return apiKeysOf(await this.#rows('SELECT * FROM api_keys WHERE team_id = $1 ORDER BY created_at', [teamId]));
   }
 
   async revokeApiKey(keyId: string, at: string): Promise<ApiKeyRecord | null> {
-    const row = await this.#one<ApiKeyRow>(
-      'UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE key_id = $2 RETURNING *',
-      [at, keyId],
+    return apiKeyOf(
+      await this.#one('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE key_id = $2 RETURNING *', [
+        at,
+        keyId,
+      ]),
     );
-    return row ? apiKeyFromRow(row) : null;
   }
 
   /* ------------------------------------------------------------------ policy */
@@ -212,11 +222,7 @@ export class PostgresCloudStore implements CloudStore {
   }
 
   async getPolicy(teamId: string): Promise<StoredPolicy | null> {
-    const row = await this.#one<{ document: string; updated_at: string }>(
-      'SELECT document, updated_at FROM policies WHERE team_id = $1',
-      [teamId],
-    );
-    return row ? { document: JSON.parse(row.document) as PolicyDocument, updatedAt: row.updated_at } : null;
+    return policyOf(await this.#one('SELECT document, updated_at FROM policies WHERE team_id = $1', [teamId]));
   }
 
   /* ------------------------------------------------------------------ approvers */
@@ -238,27 +244,22 @@ export class PostgresCloudStore implements CloudStore {
   }
 
   async approverEnrolledBy(teamId: string, keyId: string): Promise<string | null> {
-    const row = await this.#one<{ enrolled_by: string | null }>(
-      'SELECT enrolled_by FROM approvers WHERE team_id = $1 AND key_id = $2',
-      [teamId, keyId],
-    );
-    return row?.enrolled_by ?? null;
-  }
-
-  async getApprover(teamId: string, keyId: string): Promise<ApproverRecord | null> {
-    const row = await this.#one<{ record: string }>('SELECT record FROM approvers WHERE team_id = $1 AND key_id = $2', [
+    const row = await this.#one('SELECT enrolled_by FROM approvers WHERE team_id = $1 AND key_id = $2', [
       teamId,
       keyId,
     ]);
-    return row ? parseApprover(row.record) : null;
+    return storedOrNull(EnrolledByRow, row, 'approver')?.enrolled_by ?? null;
+  }
+
+  async getApprover(teamId: string, keyId: string): Promise<ApproverRecord | null> {
+    const row = await this.#one('SELECT record FROM approvers WHERE team_id = $1 AND key_id = $2', [teamId, keyId]);
+    const checked = storedOrNull(RecordRow, row, 'approver');
+    return checked ? parseApprover(checked.record) : null;
   }
 
   async listApprovers(teamId: string): Promise<ApproverRecord[]> {
-    const rows = await this.#rows<{ record: string }>(
-      'SELECT record FROM approvers WHERE team_id = $1 ORDER BY created_seq',
-      [teamId],
-    );
-    return rows.map((r) => parseApprover(r.record));
+    const rows = await this.#rows('SELECT record FROM approvers WHERE team_id = $1 ORDER BY created_seq', [teamId]);
+    return storedRows(RecordRow, rows, 'approver').map((r) => parseApprover(r.record));
   }
 
   async setApproverStatus(
@@ -268,12 +269,13 @@ export class PostgresCloudStore implements CloudStore {
     at: string,
   ): Promise<ApproverRecord | null> {
     return inTransaction(this.pool, async (tx) => {
-      const { rows } = await tx.query<{ record: string }>(
-        'SELECT record FROM approvers WHERE team_id = $1 AND key_id = $2 FOR UPDATE',
-        [teamId, keyId],
-      );
-      if (!rows[0]) return null;
-      const current = parseApprover(rows[0].record);
+      const { rows } = await tx.query('SELECT record FROM approvers WHERE team_id = $1 AND key_id = $2 FOR UPDATE', [
+        teamId,
+        keyId,
+      ]);
+      const row = storedOrNull(RecordRow, rows[0], 'approver');
+      if (!row) return null;
+      const current = parseApprover(row.record);
       let next: ApproverRecord = current;
       if (status === 'active' && current.status === 'pending') next = { ...current, status, activatedAt: at };
       if (status === 'revoked' && current.status !== 'revoked') next = { ...current, status, revokedAt: at };
@@ -290,12 +292,13 @@ export class PostgresCloudStore implements CloudStore {
 
   async setApproverLabels(teamId: string, keyId: string, labels: ApproverLabels): Promise<ApproverRecord | null> {
     return inTransaction(this.pool, async (tx) => {
-      const { rows } = await tx.query<{ record: string }>(
-        'SELECT record FROM approvers WHERE team_id = $1 AND key_id = $2 FOR UPDATE',
-        [teamId, keyId],
-      );
-      if (!rows[0]) return null;
-      const next = withLabels(parseApprover(rows[0].record), labels);
+      const { rows } = await tx.query('SELECT record FROM approvers WHERE team_id = $1 AND key_id = $2 FOR UPDATE', [
+        teamId,
+        keyId,
+      ]);
+      const row = storedOrNull(RecordRow, rows[0], 'approver');
+      if (!row) return null;
+      const next = withLabels(parseApprover(row.record), labels);
       await tx.query('UPDATE approvers SET record = $1 WHERE team_id = $2 AND key_id = $3', [
         JSON.stringify(next),
         teamId,
@@ -321,11 +324,11 @@ export class PostgresCloudStore implements CloudStore {
           continue;
         }
         // Already stored (maybe by another instance a moment ago): lock it and compare.
-        const { rows } = await tx.query<{ canonical: string }>(
+        const { rows } = await tx.query(
           'SELECT canonical FROM receipts WHERE team_id = $1 AND receipt_id = $2 FOR UPDATE',
           [teamId, item.receiptId],
         );
-        const existing = rows[0]!.canonical;
+        const existing = stored(CanonicalRow, rows[0], 'receipt').canonical;
         if (existing === item.canonical) outcomes.push('duplicate');
         else if (!item.mayReplace(existing)) outcomes.push('conflict');
         else {
@@ -341,19 +344,20 @@ export class PostgresCloudStore implements CloudStore {
   }
 
   async getReceipt(teamId: string, receiptId: string): Promise<string | null> {
-    const row = await this.#one<{ canonical: string }>(
-      'SELECT canonical FROM receipts WHERE team_id = $1 AND receipt_id = $2',
-      [teamId, receiptId],
-    );
-    return row?.canonical ?? null;
+    const row = await this.#one('SELECT canonical FROM receipts WHERE team_id = $1 AND receipt_id = $2', [
+      teamId,
+      receiptId,
+    ]);
+    return storedOrNull(CanonicalRow, row, 'receipt')?.canonical ?? null;
   }
 
   async getReceiptRecord(teamId: string, receiptId: string): Promise<ReceiptRecord | null> {
-    const row = await this.#one<ReceiptRow>(
-      `SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE team_id = $1 AND receipt_id = $2`,
-      [teamId, receiptId],
+    return receiptOf(
+      await this.#one(`SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE team_id = $1 AND receipt_id = $2`, [
+        teamId,
+        receiptId,
+      ]),
     );
-    return row ? receiptRecordOf(row) : null;
   }
 
   async listReceipts(teamId: string, query: ReceiptQuery): Promise<ReceiptRecord[]> {
@@ -376,17 +380,17 @@ export class PostgresCloudStore implements CloudStore {
         query.after.receiptId,
       );
     const limit = `$${params.push(query.limit)}`;
-    const rows = await this.#rows<ReceiptRow>(
+    const rows = await this.#rows(
       `SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE ${where.join(' AND ')}
        ORDER BY ${ISSUED_MS}, receipt_id COLLATE "C" LIMIT ${limit}`,
       params,
     );
-    return rows.map(receiptRecordOf);
+    return receiptsOf(rows);
   }
 
   async countReceipts(teamId: string): Promise<number> {
-    const row = await this.#one<{ n: number }>('SELECT COUNT(*) AS n FROM receipts WHERE team_id = $1', [teamId]);
-    return row?.n ?? 0;
+    const row = await this.#one('SELECT COUNT(*) AS n FROM receipts WHERE team_id = $1', [teamId]);
+    return storedOrNull(CountRow, row, 'count')?.n ?? 0;
   }
 
   /* ------------------------------------------------------------------ queue writes */
@@ -402,9 +406,9 @@ export class PostgresCloudStore implements CloudStore {
       const locked = await tx.query('SELECT 1 FROM teams WHERE id = $1 FOR UPDATE', [teamId]);
       if (locked.rowCount !== 1) throw new Error(`no team ${teamId}`);
       const bump: Bump = async (approvalId, settles) => {
-        const { rows } = await tx.query<{ change_seq: number }>(BUMP, [teamId, approvalId, settles, QUEUE_CHANNEL]);
+        const { rows } = await tx.query(BUMP, [teamId, approvalId, settles, QUEUE_CHANNEL]);
         if (rows.length !== 1) throw new Error(`no approval ${approvalId} to stamp`);
-        return rows[0]!.change_seq;
+        return stored(ChangeSeqRow, rows[0], 'team').change_seq;
       };
       return fn(tx, bump);
     });
@@ -412,8 +416,8 @@ export class PostgresCloudStore implements CloudStore {
 
   async #approvalRow(tx: Tx | null, teamId: string, approvalId: string): Promise<ApprovalRow | null> {
     const text = 'SELECT body, status, expires_ms, opened_by FROM approvals WHERE team_id = $1 AND id = $2';
-    if (!tx) return this.#one<ApprovalRow>(text, [teamId, approvalId]);
-    return (await tx.query<ApprovalRow>(text, [teamId, approvalId])).rows[0] ?? null;
+    const row = tx ? (await tx.query(text, [teamId, approvalId])).rows[0] : await this.#one(text, [teamId, approvalId]);
+    return storedOrNull(ApprovalRow, row, 'approval');
   }
 
   /** Marks one pending approval expired, inside a queue write. */
@@ -454,11 +458,11 @@ export class PostgresCloudStore implements CloudStore {
         await bump(approval.id, false);
         return { kind: 'created', approval };
       }
-      const { rows } = await tx.query<{ body: string; receipt_canonical: string }>(
+      const { rows } = await tx.query(
         'SELECT body, receipt_canonical FROM approvals WHERE team_id = $1 AND receipt_id = $2',
         [teamId, receiptId],
       );
-      const existing = rows[0];
+      const existing = storedOrNull(ExistingApprovalRow, rows[0], 'approval');
       if (!existing) throw new Error(`approval id ${approval.id} is already taken`);
       const kind = existing.receipt_canonical === receiptCanonical ? 'existing' : 'conflict';
       return { kind, approval: parseApproval(existing.body) };
@@ -528,22 +532,22 @@ export class PostgresCloudStore implements CloudStore {
   }
 
   async listDecisions(teamId: string, approvalId: string): Promise<StoredDecision[]> {
-    const rows = await this.#rows<DecisionRow>(
+    const rows = await this.#rows(
       `SELECT approval_id, person_id, approver_key_id, decision, cosignature, decided_at FROM approval_decisions
          WHERE team_id = $1 AND approval_id = $2 ORDER BY seq`,
       [teamId, approvalId],
     );
-    return rows.map(decisionFromRow);
+    return decisionsOf(rows);
   }
 
   /** Expires the team's due approvals; true when there were any. */
   async #expireTeam(teamId: string, nowMs: number): Promise<boolean> {
     return this.#queueWrite(teamId, async (tx, bump) => {
-      const { rows } = await tx.query<{ body: string }>(
+      const { rows } = await tx.query(
         "SELECT body FROM approvals WHERE team_id = $1 AND status = 'pending' AND expires_ms <= $2 ORDER BY seq",
         [teamId, nowMs],
       );
-      for (const row of rows) await this.#expire(tx, bump, teamId, row.body);
+      for (const row of storedRows(BodyRow, rows, 'approval')) await this.#expire(tx, bump, teamId, row.body);
       return rows.length > 0;
     });
   }
@@ -558,9 +562,10 @@ export class PostgresCloudStore implements CloudStore {
 
   async expireDue(now: string): Promise<string[]> {
     const nowMs = Date.parse(now);
-    const teams = await this.#rows<{ team_id: string }>(
-      "SELECT DISTINCT team_id FROM approvals WHERE status = 'pending' AND expires_ms <= $1",
-      [nowMs],
+    const teams = storedRows(
+      TeamIdRow,
+      await this.#rows("SELECT DISTINCT team_id FROM approvals WHERE status = 'pending' AND expires_ms <= $1", [nowMs]),
+      'approval',
     );
     const changed: string[] = [];
     // Every instance sweeps; the team lock makes the others find nothing left to expire.
@@ -575,8 +580,8 @@ export class PostgresCloudStore implements CloudStore {
   }
 
   async #changeSeq(tx: Tx | pg.Pool, teamId: string): Promise<number> {
-    const { rows } = await tx.query<{ change_seq: number }>('SELECT change_seq FROM teams WHERE id = $1', [teamId]);
-    return rows[0]?.change_seq ?? 0;
+    const { rows } = await tx.query('SELECT change_seq FROM teams WHERE id = $1', [teamId]);
+    return storedOrNull(ChangeSeqRow, rows[0], 'team')?.change_seq ?? 0;
   }
 
   async getChangeSeq(teamId: string): Promise<number> {
@@ -587,14 +592,15 @@ export class PostgresCloudStore implements CloudStore {
   async listPending(teamId: string, limit: number, now: string, afterId?: string): Promise<PendingPage> {
     await this.#expireDueOf(teamId, Date.parse(now));
     return this.#snapshot(async (tx) => {
-      const { rows } = await tx.query<{ body: string }>(
+      const { rows } = await tx.query(
         afterId === undefined
           ? "SELECT body FROM approvals WHERE team_id = $1 AND status = 'pending' ORDER BY seq LIMIT $2"
           : `SELECT body FROM approvals WHERE team_id = $1 AND status = 'pending'
                AND seq > (SELECT seq FROM approvals WHERE team_id = $1 AND id = $3) ORDER BY seq LIMIT $2`,
         afterId === undefined ? [teamId, limit] : [teamId, limit, afterId],
       );
-      return { approvals: rows.map((r) => parseApproval(r.body)), changeSeq: await this.#changeSeq(tx, teamId) };
+      const approvals = storedRows(BodyRow, rows, 'approval').map((r) => parseApproval(r.body));
+      return { approvals, changeSeq: await this.#changeSeq(tx, teamId) };
     });
   }
 
@@ -607,11 +613,12 @@ export class PostgresCloudStore implements CloudStore {
   ): Promise<SettledPage> {
     await this.#expireDueOf(teamId, Date.parse(now));
     return this.#snapshot(async (tx): Promise<SettledPage> => {
-      const { rows } = await tx.query<{ body: string; settled_seq: number }>(
+      const result = await tx.query(
         `SELECT body, settled_seq FROM approvals
           WHERE team_id = $1 AND opened_by = $2 AND settled_seq > $3 ORDER BY settled_seq LIMIT $4`,
         [teamId, openedBy, afterSeq, limit],
       );
+      const rows = storedRows(SettledRow, result.rows, 'approval');
       const more = rows.length === limit;
       return {
         approvals: rows.map((r) => parseApproval(r.body)),
@@ -626,11 +633,11 @@ export class PostgresCloudStore implements CloudStore {
     return this.#snapshot(async (tx): Promise<ChangesPage> => {
       const changeSeq = await this.#changeSeq(tx, teamId);
       if (since > changeSeq) return { approvals: [], changeSeq, more: false, reset: true };
-      const { rows } = await tx.query<{ body: string; change_seq: number }>(
+      const { rows } = await tx.query(
         'SELECT body, change_seq FROM approvals WHERE team_id = $1 AND change_seq > $2 ORDER BY change_seq LIMIT $3',
         [teamId, since, limit + 1],
       );
-      return approvalPage(rows, limit, changeSeq, parseApproval);
+      return approvalPage(rows, limit, changeSeq);
     });
   }
 

@@ -31,7 +31,7 @@ import { databaseUnavailable, registerHealthRoutes } from './routes-health.ts';
 import { registerReceiptRoutes } from './routes-receipts.ts';
 import { registerReceiptReadRoutes } from './routes-receipts-read.ts';
 import { registerSettledRoute } from './routes-settled.ts';
-import { type CloudStore, StoreUnavailableError } from './store.ts';
+import { type CloudStore, StoredDataError, StoreUnavailableError } from './store.ts';
 
 export interface CloudLoggerOptions {
   level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -201,10 +201,13 @@ export function createCloudServer(opts: CloudServerOptions): FastifyInstance {
         ? err
         : err instanceof StoreUnavailableError
           ? databaseUnavailable(err.message)
-          : err instanceof CanonicalJsonError
-            ? // Client data JCS cannot encode: the schemas refuse it first; this is the net under them.
-              new HttpError(400, 'bad_request', `the body holds a value that cannot be signed: ${err.message}`)
-            : fromFastifyError(err);
+          : err instanceof StoredDataError
+            ? // Never answered from, never a 400 blaming the request: the operator must repair the row.
+              new HttpError(500, 'internal', err.message)
+            : err instanceof CanonicalJsonError
+              ? // Client data JCS cannot encode: the schemas refuse it first; this is the net under them.
+                new HttpError(400, 'bad_request', `the body holds a value that cannot be signed: ${err.message}`)
+              : fromFastifyError(err);
     if (httpError.status === 503) request.log.warn({ err: err.message }, httpError.message);
     else if (httpError.status >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ code: httpError.code, status: httpError.status }, httpError.message);

@@ -40,13 +40,32 @@ import type {
   TeamRecord,
 } from './store.ts';
 import {
-  type ApiKeyRow,
-  apiKeyFromRow,
+  ApprovalRow,
+  apiKeyOf,
+  apiKeysOf,
   approvalPage,
-  type DecisionRow,
-  decisionFromRow,
-  type ReceiptRow,
-  receiptRecordOf,
+  BodyRow,
+  CanonicalRow,
+  ChangeSeqRow,
+  ColumnRow,
+  CountRow,
+  decisionsOf,
+  EnrolledByRow,
+  ExistingApprovalRow,
+  parseApproval,
+  parseApprover,
+  policyOf,
+  RecordRow,
+  receiptOf,
+  receiptsOf,
+  SettledRow,
+  stored,
+  storedOrNull,
+  storedRows,
+  TeamIdRow,
+  teamOf,
+  teamsOf,
+  VersionRow,
 } from './store-rows.ts';
 
 export interface SqliteStoreOptions {
@@ -54,9 +73,6 @@ export interface SqliteStoreOptions {
   path: string;
   readonly?: boolean;
 }
-
-const parseApproval = (body: string) => JSON.parse(body) as Approval;
-const parseApprover = (record: string) => JSON.parse(record) as ApproverRecord;
 
 export class SqliteCloudStore implements CloudStore {
   readonly db: Database.Database;
@@ -95,8 +111,9 @@ export class SqliteCloudStore implements CloudStore {
 
   /** The schema version this database is at. */
   schemaVersion(): number {
-    const row = this.#sql('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
-    return row.v ?? 0;
+    return (
+      stored(VersionRow, this.#sql('SELECT MAX(version) AS v FROM schema_migrations').get(), 'schema version').v ?? 0
+    );
   }
 
   #migrate(): void {
@@ -138,7 +155,7 @@ export class SqliteCloudStore implements CloudStore {
   }
 
   #hasColumn(table: string, column: string): boolean {
-    const rows = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+    const rows = storedRows(ColumnRow, this.db.prepare(`PRAGMA table_info(${table})`).all(), 'table column');
     return rows.some((row) => row.name === column);
   }
 
@@ -151,14 +168,11 @@ export class SqliteCloudStore implements CloudStore {
   }
 
   async getTeam(teamId: string): Promise<TeamRecord | null> {
-    const row = this.#sql('SELECT id, name, created_at AS createdAt FROM teams WHERE id = ?').get(teamId);
-    return (row as TeamRecord | undefined) ?? null;
+    return teamOf(this.#sql('SELECT id, name, created_at AS createdAt FROM teams WHERE id = ?').get(teamId));
   }
 
   async listTeams(): Promise<TeamRecord[]> {
-    return this.#sql(
-      'SELECT id, name, created_at AS createdAt FROM teams ORDER BY created_at, id',
-    ).all() as TeamRecord[];
+    return teamsOf(this.#sql('SELECT id, name, created_at AS createdAt FROM teams ORDER BY created_at, id').all());
   }
 
   /* ------------------------------------------------------------------ API keys */
@@ -172,13 +186,11 @@ export class SqliteCloudStore implements CloudStore {
   }
 
   async getApiKey(keyId: string): Promise<ApiKeyRecord | null> {
-    const row = this.#sql('SELECT * FROM api_keys WHERE key_id = ?').get(keyId) as ApiKeyRow | undefined;
-    return row ? apiKeyFromRow(row) : null;
+    return apiKeyOf(this.#sql('SELECT * FROM api_keys WHERE key_id = ?').get(keyId));
   }
 
   async listApiKeys(teamId: string): Promise<ApiKeyRecord[]> {
-    const rows = this.#sql('SELECT * FROM api_keys WHERE team_id = ? ORDER BY created_at').all(teamId);
-    return (rows as ApiKeyRow[]).map(apiKeyFromRow);
+    return apiKeysOf(this.#sql('SELECT * FROM api_keys WHERE team_id = ? ORDER BY created_at').all(teamId));
   }
 
   async revokeApiKey(keyId: string, at: string): Promise<ApiKeyRecord | null> {
@@ -200,10 +212,7 @@ export class SqliteCloudStore implements CloudStore {
   }
 
   async getPolicy(teamId: string): Promise<StoredPolicy | null> {
-    const row = this.#sql('SELECT document, updated_at FROM policies WHERE team_id = ?').get(teamId) as
-      | { document: string; updated_at: string }
-      | undefined;
-    return row ? { document: JSON.parse(row.document) as PolicyDocument, updatedAt: row.updated_at } : null;
+    return policyOf(this.#sql('SELECT document, updated_at FROM policies WHERE team_id = ?').get(teamId));
   }
 
   /* ------------------------------------------------------------------ approvers */
@@ -227,15 +236,14 @@ export class SqliteCloudStore implements CloudStore {
   async approverEnrolledBy(teamId: string, keyId: string): Promise<string | null> {
     const row = this.db
       .prepare('SELECT enrolled_by FROM approvers WHERE team_id = ? AND key_id = ?')
-      .get(teamId, keyId) as { enrolled_by: string | null } | undefined;
-    return row?.enrolled_by ?? null;
+      .get(teamId, keyId);
+    return storedOrNull(EnrolledByRow, row, 'approver')?.enrolled_by ?? null;
   }
 
   #approver(teamId: string, keyId: string): ApproverRecord | null {
-    const row = this.#sql('SELECT record FROM approvers WHERE team_id = ? AND key_id = ?').get(teamId, keyId) as
-      | { record: string }
-      | undefined;
-    return row ? parseApprover(row.record) : null;
+    const row = this.#sql('SELECT record FROM approvers WHERE team_id = ? AND key_id = ?').get(teamId, keyId);
+    const checked = storedOrNull(RecordRow, row, 'approver');
+    return checked ? parseApprover(checked.record) : null;
   }
 
   async getApprover(teamId: string, keyId: string): Promise<ApproverRecord | null> {
@@ -244,7 +252,7 @@ export class SqliteCloudStore implements CloudStore {
 
   async listApprovers(teamId: string): Promise<ApproverRecord[]> {
     const rows = this.#sql('SELECT record FROM approvers WHERE team_id = ? ORDER BY created_seq').all(teamId);
-    return (rows as { record: string }[]).map((r) => parseApprover(r.record));
+    return storedRows(RecordRow, rows, 'approver').map((r) => parseApprover(r.record));
   }
 
   async setApproverStatus(
@@ -294,7 +302,7 @@ export class SqliteCloudStore implements CloudStore {
     );
     return this.#write(() =>
       receipts.map((item): PutReceiptOutcome => {
-        const existing = select.get(teamId, item.receiptId) as { canonical: string } | undefined;
+        const existing = storedOrNull(CanonicalRow, select.get(teamId, item.receiptId), 'receipt');
         if (!existing) {
           insert.run(teamId, item.receiptId, item.canonical, receivedAt);
           return 'accepted';
@@ -308,18 +316,16 @@ export class SqliteCloudStore implements CloudStore {
   }
 
   async getReceipt(teamId: string, receiptId: string): Promise<string | null> {
-    const row = this.#sql('SELECT canonical FROM receipts WHERE team_id = ? AND receipt_id = ?').get(
-      teamId,
-      receiptId,
-    ) as { canonical: string } | undefined;
-    return row?.canonical ?? null;
+    const row = this.#sql('SELECT canonical FROM receipts WHERE team_id = ? AND receipt_id = ?').get(teamId, receiptId);
+    return storedOrNull(CanonicalRow, row, 'receipt')?.canonical ?? null;
   }
 
   async getReceiptRecord(teamId: string, receiptId: string): Promise<ReceiptRecord | null> {
-    const row = this.db
-      .prepare(`SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE team_id = ? AND receipt_id = ?`)
-      .get(teamId, receiptId) as ReceiptRow | undefined;
-    return row ? receiptRecordOf(row) : null;
+    return receiptOf(
+      this.db
+        .prepare(`SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE team_id = ? AND receipt_id = ?`)
+        .get(teamId, receiptId),
+    );
   }
 
   async listReceipts(teamId: string, query: ReceiptQuery): Promise<ReceiptRecord[]> {
@@ -340,13 +346,12 @@ export class SqliteCloudStore implements CloudStore {
       .prepare(
         `SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE ${where.join(' AND ')} ORDER BY ${ISSUED_MS}, receipt_id LIMIT ?`,
       )
-      .all(...params, query.limit) as ReceiptRow[];
-    return rows.map(receiptRecordOf);
+      .all(...params, query.limit);
+    return receiptsOf(rows);
   }
 
   async countReceipts(teamId: string): Promise<number> {
-    const row = this.#sql('SELECT COUNT(*) AS n FROM receipts WHERE team_id = ?').get(teamId) as { n: number };
-    return row.n;
+    return stored(CountRow, this.#sql('SELECT COUNT(*) AS n FROM receipts WHERE team_id = ?').get(teamId), 'count').n;
   }
 
   /* ------------------------------------------------------------------ writes and change announcements */
@@ -379,9 +384,11 @@ export class SqliteCloudStore implements CloudStore {
 
   /** Bumps the team's change counter and stamps the approval with it (the changes feed's cursor); returns it. */
   #bump(teamId: string, approvalId: string): number {
-    const row = this.#sql('UPDATE teams SET change_seq = change_seq + 1 WHERE id = ? RETURNING change_seq').get(
-      teamId,
-    ) as { change_seq: number } | undefined;
+    const row = storedOrNull(
+      ChangeSeqRow,
+      this.#sql('UPDATE teams SET change_seq = change_seq + 1 WHERE id = ? RETURNING change_seq').get(teamId),
+      'team',
+    );
     if (!row) throw new Error(`no team ${teamId}`);
     this.#sql('UPDATE approvals SET change_seq = ? WHERE team_id = ? AND id = ?').run(
       row.change_seq,
@@ -399,11 +406,12 @@ export class SqliteCloudStore implements CloudStore {
 
   /* ------------------------------------------------------------------ approvals */
 
-  #approvalRow(teamId: string, approvalId: string) {
-    return this.#sql('SELECT body, status, expires_ms, opened_by FROM approvals WHERE team_id = ? AND id = ?').get(
+  #approvalRow(teamId: string, approvalId: string): ApprovalRow | null {
+    const row = this.#sql('SELECT body, status, expires_ms, opened_by FROM approvals WHERE team_id = ? AND id = ?').get(
       teamId,
       approvalId,
-    ) as { body: string; status: string; expires_ms: number; opened_by: string | null } | undefined;
+    );
+    return storedOrNull(ApprovalRow, row, 'approval');
   }
 
   /** Marks one pending approval expired; the caller is inside a write. */
@@ -426,9 +434,14 @@ export class SqliteCloudStore implements CloudStore {
     openedBy: string,
   ): Promise<OpenApprovalOutcome> {
     return this.#write((): OpenApprovalOutcome => {
-      const existing = this.#sql(
-        'SELECT body, receipt_canonical FROM approvals WHERE team_id = ? AND receipt_id = ?',
-      ).get(teamId, approval.receipt.statement.receiptId) as { body: string; receipt_canonical: string } | undefined;
+      const existing = storedOrNull(
+        ExistingApprovalRow,
+        this.#sql('SELECT body, receipt_canonical FROM approvals WHERE team_id = ? AND receipt_id = ?').get(
+          teamId,
+          approval.receipt.statement.receiptId,
+        ),
+        'approval',
+      );
       if (existing) {
         const kind = existing.receipt_canonical === receiptCanonical ? 'existing' : 'conflict';
         return { kind, approval: parseApproval(existing.body) };
@@ -468,7 +481,8 @@ export class SqliteCloudStore implements CloudStore {
   async listPending(teamId: string, limit: number, now: string, afterId?: string): Promise<PendingPage> {
     await this.#expireDueOf(teamId, Date.parse(now));
     return this.#read(() => {
-      const rows = (
+      const rows = storedRows(
+        BodyRow,
         afterId === undefined
           ? this.#sql("SELECT body FROM approvals WHERE team_id = ? AND status = 'pending' ORDER BY seq LIMIT ?").all(
               teamId,
@@ -477,8 +491,9 @@ export class SqliteCloudStore implements CloudStore {
           : this.#sql(
               `SELECT body FROM approvals WHERE team_id = ? AND status = 'pending'
                  AND seq > (SELECT seq FROM approvals WHERE team_id = ? AND id = ?) ORDER BY seq LIMIT ?`,
-            ).all(teamId, teamId, afterId, limit)
-      ) as { body: string }[];
+            ).all(teamId, teamId, afterId, limit),
+        'approval',
+      );
       return { approvals: rows.map((r) => parseApproval(r.body)), changeSeq: this.#changeSeq(teamId) };
     });
   }
@@ -492,10 +507,11 @@ export class SqliteCloudStore implements CloudStore {
   ): Promise<SettledPage> {
     await this.#expireDueOf(teamId, Date.parse(now));
     return this.#read((): SettledPage => {
-      const rows = this.#sql(
+      const settled = this.#sql(
         `SELECT body, settled_seq FROM approvals
             WHERE team_id = ? AND opened_by = ? AND settled_seq > ? ORDER BY settled_seq LIMIT ?`,
-      ).all(teamId, openedBy, afterSeq, limit) as { body: string; settled_seq: number }[];
+      ).all(teamId, openedBy, afterSeq, limit);
+      const rows = storedRows(SettledRow, settled, 'approval');
       const more = rows.length === limit;
       return {
         approvals: rows.map((r) => parseApproval(r.body)),
@@ -512,16 +528,16 @@ export class SqliteCloudStore implements CloudStore {
       if (since > changeSeq) return { approvals: [], changeSeq, more: false, reset: true };
       const rows = this.#sql(
         'SELECT body, change_seq FROM approvals WHERE team_id = ? AND change_seq > ? ORDER BY change_seq LIMIT ?',
-      ).all(teamId, since, limit + 1) as { body: string; change_seq: number }[];
-      return approvalPage(rows, limit, changeSeq, parseApproval);
+      ).all(teamId, since, limit + 1);
+      return approvalPage(rows, limit, changeSeq);
     });
   }
 
   #changeSeq(teamId: string): number {
-    const row = this.#sql('SELECT change_seq FROM teams WHERE id = ?').get(teamId) as
-      | { change_seq: number }
-      | undefined;
-    return row?.change_seq ?? 0;
+    return (
+      storedOrNull(ChangeSeqRow, this.#sql('SELECT change_seq FROM teams WHERE id = ?').get(teamId), 'team')
+        ?.change_seq ?? 0
+    );
   }
 
   async getChangeSeq(teamId: string): Promise<number> {
@@ -580,8 +596,8 @@ export class SqliteCloudStore implements CloudStore {
     const rows = this.#sql(
       `SELECT approval_id, person_id, approver_key_id, decision, cosignature, decided_at FROM approval_decisions
          WHERE team_id = ? AND approval_id = ? ORDER BY seq`,
-    ).all(teamId, approvalId) as DecisionRow[];
-    return rows.map(decisionFromRow);
+    ).all(teamId, approvalId);
+    return decisionsOf(rows);
   }
 
   /** Expires the team's due approvals first when there are any (a cheap indexed probe otherwise). */
@@ -595,8 +611,8 @@ export class SqliteCloudStore implements CloudStore {
   #expireTeam(teamId: string, nowMs: number): boolean {
     const rows = this.#sql(
       "SELECT body FROM approvals WHERE team_id = ? AND status = 'pending' AND expires_ms <= ?",
-    ).all(teamId, nowMs) as { body: string }[];
-    for (const row of rows) this.#expire(teamId, row.body);
+    ).all(teamId, nowMs);
+    for (const row of storedRows(BodyRow, rows, 'approval')) this.#expire(teamId, row.body);
     return rows.length > 0;
   }
 
@@ -605,9 +621,11 @@ export class SqliteCloudStore implements CloudStore {
     const due = this.#sql("SELECT 1 FROM approvals WHERE status = 'pending' AND expires_ms <= ? LIMIT 1").get(nowMs);
     if (!due) return [];
     return this.#write(() => {
-      const teams = this.#sql(
-        "SELECT DISTINCT team_id FROM approvals WHERE status = 'pending' AND expires_ms <= ?",
-      ).all(nowMs) as { team_id: string }[];
+      const teams = storedRows(
+        TeamIdRow,
+        this.#sql("SELECT DISTINCT team_id FROM approvals WHERE status = 'pending' AND expires_ms <= ?").all(nowMs),
+        'approval',
+      );
       for (const { team_id } of teams) this.#expireTeam(team_id, nowMs);
       return teams.map((t) => t.team_id);
     });

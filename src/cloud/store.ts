@@ -257,3 +257,12 @@ export interface CloudStore {
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
 }
+
+/**
+ * A row read back from the database does not match its schema (damaged, or written by another
+ * program): the request fails with 500 and a message naming the record; nothing is answered
+ * from it and the server keeps running.
+ */
+export class StoredDataError extends Error {
+  override readonly name = 'StoredDataError';
+}

@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildCli } from '../../scripts/build-cli.mjs';
 import type { IssuedRole } from '../../src/cloud/admin.ts';
 import * as adminOps from '../../src/cloud/admin.ts';
 import type { CloudLimits } from '../../src/cloud/context.ts';
@@ -181,6 +182,7 @@ export async function spawnCloud(opts: SpawnCloudOptions = {}): Promise<SpawnedC
   let url = '';
   let port = 0;
 
+  await buildCli(); // bin/heso-cloud.mjs runs dist/cli/: a no-op when it is current
   const start = async () => {
     const proc = spawn(
       process.execPath,
