@@ -16,7 +16,6 @@ import {
   nativeImage,
   protocol,
   session,
-  shell,
   Tray,
 } from 'electron';
 import { createAppProtocolHandler } from '../src/app/app-protocol.ts';
@@ -59,9 +58,8 @@ async function run(): Promise<void> {
     createAppProtocolHandler(join(app.getAppPath(), 'dist-renderer'), { followSymlinks: !app.isPackaged }),
   );
 
-  const openExternal = (url: string) => void shell.openExternal(url);
   app.on('web-contents-created', (_event, contents) => {
-    guardWebContents(contents, { openExternal });
+    guardWebContents(contents);
     if (app.isPackaged) contents.on('devtools-opened', () => contents.closeDevTools());
   });
 
@@ -69,7 +67,6 @@ async function run(): Promise<void> {
   const engine = createAppEngine(configDirArg ? { configDir: configDirArg } : {});
   const dispatcher = createDispatcher(engine, {
     settings,
-    openExternal: (url) => shell.openExternal(url),
     appInfo: { version: app.getVersion(), platform: process.platform, shell: 'electron' },
   });
 
