@@ -20,9 +20,9 @@ import {
 } from 'electron';
 import { createAppProtocolHandler } from '../src/app/app-protocol.ts';
 import { APP_SCHEME } from '../src/app/app-url.ts';
+import { CONTENT_SECURITY_POLICY } from '../src/app/content-security-policy.ts';
 import { createDispatcher } from '../src/app/dispatch.ts';
 import { createAppEngine } from '../src/app/engine-factory.ts';
-import { CONTENT_SECURITY_POLICY } from '../src/app/host/security-headers.ts';
 import { guardWebContents } from '../src/app/navigation-guard.ts';
 import { NotificationService } from '../src/app/services/notification-service.ts';
 import { TrayService } from '../src/app/services/tray-service.ts';
