@@ -36,9 +36,9 @@ const directiveName = (directive: string) => directive.split(' ', 1)[0] ?? '';
 export const CONTENT_SECURITY_POLICY = DIRECTIVES.join('; ');
 
 /** The same policy minus the header-only directives, for `<meta http-equiv="Content-Security-Policy">`. */
-export const META_CONTENT_SECURITY_POLICY = DIRECTIVES.filter((d) => !HEADER_ONLY_DIRECTIVES.has(directiveName(d))).join(
-  '; ',
-);
+export const META_CONTENT_SECURITY_POLICY = DIRECTIVES.filter(
+  (d) => !HEADER_ONLY_DIRECTIVES.has(directiveName(d)),
+).join('; ');
 
 /** What `renderer/index.html` holds in the meta's `content` until the build writes the policy there. */
 export const CSP_META_PLACEHOLDER = '__HESO_CONTENT_SECURITY_POLICY__';
