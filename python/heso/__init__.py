@@ -17,6 +17,7 @@ from .engine import EngineError, sign_action
 from .guard import ActionBlocked, Decision, Guard
 from .jcs import CanonicalJsonError, canonical_bytes, canonicalize
 from .statements import build_cosignature, build_receipt
+from .trust_file import TrustFileError, trust_keys_from_text
 from .verify import VERIFY_REASON_CODES, GateError, VerifyResult, assert_gate, gate, verify_receipt
 
 __all__ = [
@@ -79,6 +80,36 @@ def guard(trust: Optional[dict[str, Any]] = None, policy: Optional[dict[str, Any
     if trust is None:
         if not active.trust_file:
             raise ConfigError("no trust: pass guard(trust={'approverKeys': [...]}) or set trust_file in heso.toml")
-        with open(active.trust_file, encoding="utf-8") as handle:
-            trust = json.load(handle)
+        trust = _trust_of_file(active.trust_file)
     return Guard(active, _cloud_or_raise(), trust, policy)
+
+
+def _trust_of_file(path: str) -> dict[str, Any]:
+    """The trust set in `trust_file`, read as `heso verify --trust` reads it: an agent's
+    trusted-approvers.json (quorum labels included), a JSON trust set, or one key per line."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        keys = trust_keys_from_text(text, path)
+    except OSError as exc:
+        raise ConfigError(f"trust_file {path}: cannot read it ({exc.strerror}); check the path in heso.toml") from None
+    except TrustFileError as exc:
+        raise ConfigError(f"trust_file {exc}") from None
+    trust: dict[str, Any] = {"approverKeys": keys["approverKeys"]}
+    # An explicit "operatorKeys": [] trusts no operator (every receipt fails), as it did when the
+    # file was read as plain JSON: never widen it to "any operator" by dropping the empty list.
+    if keys["operatorKeys"] or _names_operator_keys(text):
+        trust["operatorKeys"] = keys["operatorKeys"]
+    if "approvers" in keys:
+        trust["approvers"] = keys["approvers"]
+    return trust
+
+
+def _names_operator_keys(text: str) -> bool:
+    """Whether a JSON trust file sets operatorKeys itself (even to an empty list)."""
+    if not text.lstrip().startswith("{"):
+        return False
+    try:
+        return "operatorKeys" in json.loads(text)
+    except ValueError:
+        return False

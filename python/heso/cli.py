@@ -15,14 +15,13 @@ import sys
 from typing import Any, Optional
 
 from .jcs import parse_json_text
-from .schema import check_public_key, check_trust, problems
+from .schema import check_public_key
+from .trust_file import KEY_PATTERN, TrustFileError, trust_keys_from_text
 from .verify import VerifyResult, verify_receipt
 
 MAX_FILE_BYTES = 1024 * 1024
 # A JSON Lines export of many receipts; each line is still held to the one-receipt limit.
 MAX_INPUT_BYTES = 256 * 1024 * 1024
-TRUST_FILE_TYPE = "heso.trusted-approvers.v1"
-KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 HELP = """usage: python -m heso verify RECEIPT.json|RECEIPTS.jsonl|- --trust PUBKEY_OR_FILE ... [--operator PUBKEY_OR_FILE ...] [--json]
@@ -31,8 +30,10 @@ Verifies HESO receipts offline (no network, no account) and re-derives their ver
 One receipt (a JSON file), or many as JSON Lines (one receipt per line, as written by
 `heso receipts export`); - reads standard input.
 
-  --trust KEY|FILE     an approver public key (base64url, 32 bytes) or a file: a JSON trust set
-                       {"approverKeys": [...], "operatorKeys": [...]} or one key per line. Repeatable.
+  --trust KEY|FILE     an approver public key (base64url, 32 bytes) or a file: an agent's
+                       .heso/trusted-approvers.json (with its quorum labels), a JSON trust set
+                       {"approverKeys": [...], "operatorKeys": [...], "approvers": [...]}, or one
+                       key per line. Repeatable; who is who for quorums comes only from these files.
   --operator KEY|FILE  accept only receipts signed by this operator key (same forms). Repeatable.
   --json               print the result as JSON.
 
@@ -57,64 +58,52 @@ def _read_small(path: str, what: str) -> str:
         return handle.read()
 
 
-def _load_keys(value: str, flag: str) -> tuple[list[str], list[str]]:
+def _load_keys(value: str, flag: str) -> dict[str, Any]:
+    """Keys from one --trust/--operator value: a literal key, or a trust file (trust_file.py)."""
     if KEY_PATTERN.fullmatch(value) and not os.path.exists(value):
         if problem := check_public_key(value):
             raise UsageError(f"{flag} {value}: {problem}")
-        return [value], []
+        return {"approverKeys": [value], "operatorKeys": []}
     if not os.path.exists(value):
         raise UsageError(f"{flag} {value}: neither a base64url public key (43 characters) nor an existing file")
-    text = _read_small(value, f"{flag} file")
-    if text.lstrip().startswith("{"):
-        try:
-            trust = parse_json_text(text)
-        except ValueError as exc:
-            raise UsageError(f"{flag} file {value}: is not valid JSON ({exc})") from None
-        pinned = _pinned_keys(trust)
-        if pinned is not None:
-            return pinned, []
-        if found := problems(check_trust, trust, value):
-            raise UsageError(f"{flag} file {found[0][0]}: {found[0][1]}")
-        return list(trust["approverKeys"]), list(trust.get("operatorKeys", []))
-    keys = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        problem = check_public_key(line) if KEY_PATTERN.fullmatch(line) else "not a base64url Ed25519 public key (43 characters)"
-        if problem:
-            raise UsageError(f"{flag} file {value}, line {number}: {problem}")
-        keys.append(line)
-    return keys, []
-
-
-def _pinned_keys(data: Any) -> Optional[list[str]]:
-    """The agent's own pinned-keys file (`heso trust add`, .heso/trusted-approvers.json), as `heso verify` reads it."""
-    if not isinstance(data, dict) or data.get("type") != TRUST_FILE_TYPE or not isinstance(data.get("approvers"), list):
-        return None
-    keys = [a.get("publicKey") if isinstance(a, dict) else None for a in data["approvers"]]
-    return keys if all(isinstance(k, str) and check_public_key(k) is None for k in keys) else None
+    try:
+        return trust_keys_from_text(_read_small(value, f"{flag} file"), value)
+    except TrustFileError as exc:
+        raise UsageError(f"{flag} file {exc}") from None
 
 
 def build_trust(trust_args: list[str], operator_args: list[str]) -> dict[str, Any]:
     approver: dict[str, None] = {}
     operator: dict[str, None] = {}
+    # Who is who (quorum counting) comes from the --trust files as pinned; never from the receipt.
+    approvers: list[dict[str, Any]] = []
     for value in trust_args:
-        a, o = _load_keys(value, "--trust")
-        approver.update(dict.fromkeys(a))
-        operator.update(dict.fromkeys(o))
+        keys = _load_keys(value, "--trust")
+        approver.update(dict.fromkeys(keys["approverKeys"]))
+        operator.update(dict.fromkeys(keys["operatorKeys"]))
+        approvers.extend(keys.get("approvers", []))
     for value in operator_args:
-        a, o = _load_keys(value, "--operator")
-        operator.update(dict.fromkeys(a + o))
+        keys = _load_keys(value, "--operator")
+        # In an --operator file, a plain key list and approverKeys both mean "operator keys".
+        operator.update(dict.fromkeys(keys["approverKeys"] + keys["operatorKeys"]))
     trust: dict[str, Any] = {"approverKeys": list(approver)}
     if operator:
         trust["operatorKeys"] = list(operator)
+    if approvers:
+        trust["approvers"] = approvers
     return trust
 
 
 def _safe(text: Any) -> str:
     """Whatever a receipt holds reaches the terminal with control and bidi characters escaped."""
     return CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", str(text))
+
+
+def _quorum_line(q: dict[str, Any]) -> str:
+    """"2 of 2 approvals · finance 1/1 · security 1/1": what the trusted co-signatures added up to."""
+    groups = "".join(f" · {_safe(g['group'])} {g['have']}/{g['need']}" for g in q["groups"])
+    denials = f" · {q['denials']} denied{' (veto)' if q['veto'] else ''}" if q["denials"] else ""
+    return f"{q['approvals']} of {q['required']} approvals{groups}{denials}"
 
 
 def _human(file: str, receipt: Any, result: VerifyResult) -> str:
@@ -126,7 +115,9 @@ def _human(file: str, receipt: Any, result: VerifyResult) -> str:
         lines.append(f"team      {_safe(st.get('teamId'))}   receipt {_safe(st.get('receiptId'))}")
     if result.operatorKeyId:
         lines.append(f"operator  {result.operatorKeyId}")
-    if result.approverKeyId:
+    if result.quorum:
+        lines.append(f"quorum    {_quorum_line(result.quorum)}")
+    elif result.approverKeyId:
         lines.append(f"approver  {result.approverKeyId}" + (f" ({result.decision})" if result.decision else ""))
     claimed = f" (operator verdict: {result.claimedVerdict})" if result.claimedVerdict and result.claimedVerdict != result.verdict else ""
     lines.append(f"verdict   {result.verdict}{claimed}")
@@ -236,12 +227,27 @@ def _parser() -> argparse.ArgumentParser:
 
 
 
+def _with_key_values_attached(argv: list[str]) -> list[str]:
+    """`--trust KEY` as `--trust=KEY`: a base64url key may start with "-", which argparse would
+    otherwise take for an option (1 key in 64)."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] in ("--trust", "--operator") and i + 1 < len(argv) and argv[i + 1] != "--":
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
 def run_verify(argv: list[str]) -> int:
     as_json = "--json" in argv
     try:
         parser = _parser()
         parser.error = lambda message: (_ for _ in ()).throw(UsageError(message))  # type: ignore[method-assign]
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_with_key_values_attached(argv))
         if args.help:
             sys.stdout.write(HELP)
             return 0

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterator, Optional, TypeVar
 from .cloud import Cloud
 from .config import Config
 from .engine import sign_action
+from .quorum import countable_cosignatures
 from .verify import VerifyResult, gate
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -60,9 +61,14 @@ class Guard:
         approval = self.cloud.open_approval(team, receipt)
         sys.stderr.write(f"heso: waiting for approval {approval['id']} of {tool}\n")
         final = self.cloud.poll_approval(team, approval["id"], timeout=self.config.timeout)
-        decided = dict(receipt, cosignature=final["cosignature"]) if final.get("cosignature") else receipt
         # Our own record of the approval, not the server's answer, is what the co-signature must match.
         expect = {"approvalId": approval["id"], "challenge": approval["challenge"], "expiresAt": approval["expiresAt"]}
+        if "quorum" in receipt["statement"]:
+            # A quorum receipt carries every co-signature this agent can count; the verifier counts them.
+            kept = countable_cosignatures(final.get("decisions"), receipt, expect, self.trust)
+            decided = dict(receipt, cosignatures=kept) if kept else receipt
+        else:
+            decided = dict(receipt, cosignature=final["cosignature"]) if final.get("cosignature") else receipt
         result = gate(decided, self.trust, expect=expect)
         why = "; ".join(f"{r['code']}: {r['message']}" for r in result.reasons)
         return self._outcome(result.ok, result.verdict, decided, result, why)

@@ -6,6 +6,7 @@ A second reading of the spec, independent of the TypeScript zod schemas: each ch
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import datetime
@@ -22,6 +23,9 @@ PARAM_STRING_LENGTH = 8192
 PARAM_DEPTH = 16
 PARAM_BYTES = 64 * 1024
 PARAM_ENTRIES = 1000
+QUORUM_MAX = 10
+QUORUM_GROUPS = 10
+APPROVER_GROUPS = 20
 FORBIDDEN_MEMBER_NAMES = ("__proto__", "constructor")
 
 Problems = list[tuple[str, str]]
@@ -192,6 +196,11 @@ def check_params(value: Any) -> str | None:
 Shape = dict[str, tuple[Check, bool]]  # field → (check, required)
 
 
+def member_path(at: str, name: str) -> str:
+    """`at.name`, or `at["name"]` when the name is not an identifier: the TypeScript field spelling."""
+    return f"{at}.{name}" if re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", name) else f"{at}[{json.dumps(name, ensure_ascii=False)}]"
+
+
 def _obj(shape: Shape) -> Callable[[Any, str, Problems], None]:
     def check(value: Any, at: str, out: Problems) -> None:
         if not isinstance(value, dict):
@@ -209,8 +218,7 @@ def _obj(shape: Shape) -> Callable[[Any, str, Problems], None]:
                 out.append((f"{at}.{name}", err))
         for name in value:
             if name not in shape:
-                field = f"{at}.{name}" if re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", name) else f'{at}["{name}"]'
-                out.append((field, "unknown field (not allowed here)"))
+                out.append((member_path(at, name), UNKNOWN_FIELD))
 
     return check
 
@@ -221,6 +229,65 @@ def _nested(check: Callable[[Any, str, Problems], None]) -> Check:
 
     marker.nested = check  # type: ignore[attr-defined]
     return marker
+
+
+def check_quorum(value: Any, at: str, out: Problems) -> None:
+    """The signed quorum (docs/protocol.md §2.2): a closed object of bounded numbers that can be met
+    and is in its one signed form. As zod does, whether it can be met is still checked when the
+    only problems are out-of-range numbers or unknown fields, not when a value has the wrong type."""
+    mark = len(out)
+    _obj({"required": (_int_between(1, QUORUM_MAX), True), "groups": (_nested(_check_groups), False), "veto": (_is_false, False)})(value, at, out)
+    if all(message.startswith(_CONTINUING) for _, message in out[mark:]) and (problem := _quorum_problem(value)):
+        out.append((f"{at}.{problem[0]}" if problem[0] else at, problem[1]))
+
+
+def _check_groups(value: Any, at: str, out: Problems) -> None:
+    if not isinstance(value, dict):
+        out.append((at, f"expected record, received {_kind(value)}"))
+        return
+    for name, need in value.items():
+        if name == "__proto__":
+            continue  # a zod record drops it; the quorum then names one group fewer
+        if check_id(name) is not None:
+            out.append((member_path(at, name), "Invalid key in record"))
+        elif (err := _int_between(1, QUORUM_MAX)(need)) is not None:
+            out.append((member_path(at, name), err))
+
+
+def _quorum_problem(quorum: dict[str, Any]) -> tuple[str, str] | None:
+    """Why a quorum cannot be met or is not in its one signed form, and where; None when fine."""
+    groups = {k: v for k, v in quorum.get("groups", {}).items() if k != "__proto__"}
+    if "groups" in quorum and not groups:
+        return "groups", "name at least one group, or leave groups out"
+    if len(groups) > QUORUM_GROUPS:
+        return "groups", f"at most {QUORUM_GROUPS} groups"
+    total = sum(groups.values())
+    if total > quorum["required"]:
+        return "required", f"the group minimums add up to {total}, more than the {quorum['required']} approvals required; raise required to at least {total}"
+    if quorum["required"] == 1 and not groups and quorum.get("veto") is not False:
+        return "", "one approval with veto is the default: leave the quorum out"
+    return None
+
+
+_TOO_SMALL, _TOO_BIG, UNKNOWN_FIELD = "Too small", "Too big", "unknown field (not allowed here)"
+_CONTINUING = (_TOO_SMALL, _TOO_BIG, UNKNOWN_FIELD)
+
+
+def _int_between(low: int, high: int) -> Check:
+    def check(value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"expected number, received {_kind(value)}"
+        if isinstance(value, float) and not value.is_integer():
+            return "expected int, received number"
+        if value < low:
+            return f"{_TOO_SMALL}: expected number to be >={low}"
+        return f"{_TOO_BIG}: expected number to be <={high}" if value > high else None
+
+    return check
+
+
+def _is_false(value: Any) -> str | None:
+    return None if value is False else "expected false"
 
 
 check_action = _obj(
@@ -247,6 +314,7 @@ check_receipt_statement = _obj(
         "operatorPublicKey": (check_public_key, True),
         "issuedAt": (check_timestamp, True),
         "confirm": (_enum("typed-code"), False),
+        "quorum": (_nested(check_quorum), False),
     }
 )
 check_decision_statement = _obj(
@@ -279,21 +347,67 @@ check_operator_receipt = _obj(
 )
 
 
-def _key_list(value: Any, at: str, out: Problems) -> None:
-    if not isinstance(value, list):
-        out.append((at, f"expected array, received {_kind(value)}"))
-        return
-    if len(value) > 1000:
-        out.append((at, "must hold at most 1000 keys"))
-    for i, key in enumerate(value):
-        if (err := check_public_key(key)) is not None:
-            out.append((f"{at}[{i}]", err))
+def _list_of(check: Check, most: int, least: int = 0, too_many: str | None = None) -> Callable[[Any, str, Problems], None]:
+    def check_list(value: Any, at: str, out: Problems) -> None:
+        if not isinstance(value, list):
+            out.append((at, f"expected array, received {_kind(value)}"))
+            return
+        if len(value) > most:
+            out.append((at, too_many or f"Too big: expected array to have <={most} items"))
+        if len(value) < least:
+            out.append((at, f"Too small: expected array to have >={least} items"))
+        nested = getattr(check, "nested", None)
+        for i, item in enumerate(value):
+            if nested is not None:
+                nested(item, f"{at}[{i}]", out)
+            elif (err := check(item)) is not None:
+                out.append((f"{at}[{i}]", err))
+
+    return check_list
 
 
-check_trust = _obj({"approverKeys": (_nested(_key_list), True), "operatorKeys": (_nested(_key_list), False)})
+_key_list = _list_of(check_public_key, 1000, too_many="must hold at most 1000 keys")
+_check_groups_of_person = _nested(_list_of(check_id, APPROVER_GROUPS))
+_check_requester_keys = _nested(_list_of(check_public_key, 100))
+# Who is who, for quorums (docs/protocol.md §3 "Quorum"): labels only; trust is `approverKeys`.
+check_trusted_approver = _obj(
+    {
+        "id": (check_id, True),
+        "keys": (_nested(_list_of(check_public_key, 100, least=1)), True),
+        "groups": (_check_groups_of_person, False),
+        "requesterKeys": (_check_requester_keys, False),
+    }
+)
+check_trust = _obj(
+    {
+        "approverKeys": (_nested(_key_list), True),
+        "operatorKeys": (_nested(_key_list), False),
+        "approvers": (_nested(_list_of(_nested(check_trusted_approver), 1000)), False),
+    }
+)
+# One pin of `heso trust add` (src/core/trust-file.ts): keyId, fingerprint, name and addedAt are display data.
+check_pinned_approver = _obj(
+    {
+        "publicKey": (check_public_key, True),
+        "keyId": (_string, True),
+        "fingerprint": (_string, True),
+        "name": (lambda v: _string(v) or (None if len(v) <= 200 else "must be at most 200 characters"), True),
+        "addedAt": (_string, True),
+        "person": (check_id, False),
+        "groups": (_check_groups_of_person, False),
+        "requesterKeys": (_check_requester_keys, False),
+    }
+)
+
+TRUST_FILE_TYPE = "heso.trusted-approvers.v1"
+# `.heso/trusted-approvers.json`, as `heso trust add` writes it.
+check_trust_file = _obj(
+    {"type": (_literal(TRUST_FILE_TYPE), True), "approvers": (_nested(_list_of(_nested(check_pinned_approver), math.inf)), True)}
+)
 
 
 def problems(check: Callable[[Any, str, Problems], None], value: Any, at: str) -> Problems:
     out: Problems = []
     check(value, at, out)
     return out
+

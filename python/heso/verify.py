@@ -1,28 +1,24 @@
 """Offline receipt verification (docs/protocol.md "Verification"), a second implementation.
 
 Mirrors the TypeScript `verifyReceipt` step by step, so both report the same verdicts and
-the same reason codes for the same input. Needs no key, account or network; never raises.
+the same reason codes for the same input, quorum receipts included (counted by .quorum against
+the verifier's own trust set). Needs no key, account or network; never raises.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from .ed25519 import EncodingError, b64url_decode, key_id_of, verify_ed25519
+from .cosignature import Run, check_decision, compare_timestamps, signature_valid, type_text
+from .ed25519 import b64url_decode, key_id_of
 from .jcs import canonical_bytes
-from .schema import (
-    DECISION_TYPE,
-    RECEIPT_TYPE,
-    check_cosignature,
-    check_operator_receipt,
-    check_trust,
-    problems,
-)
+from .quorum import ABSENT, check_quorum_cosignatures, trust_overlap
+from .schema import RECEIPT_TYPE, check_operator_receipt, check_trust, problems
+
+__all__ = ["VERIFY_REASON_CODES", "GateError", "VerifyResult", "action_hash_of", "assert_gate", "compare_timestamps", "gate", "verify_receipt"]
 
 VERIFY_REASON_CODES = (
     "malformed",
@@ -43,8 +39,10 @@ VERIFY_REASON_CODES = (
     "decision_denied",
     "challenge_mismatch",
     "approval_id_mismatch",
+    "quorum_not_met",
+    "duplicate_approver",
 )
-OUTCOME_REASONS = frozenset({"verdict_block", "approval_missing", "decision_denied", "approval_expired"})
+OUTCOME_REASONS = frozenset({"verdict_block", "approval_missing", "decision_denied", "approval_expired", "quorum_not_met"})
 
 
 @dataclass
@@ -57,100 +55,24 @@ class VerifyResult:
     operatorKeyId: Optional[str]
     approverKeyId: Optional[str]
     decision: Optional[str]
+    # For a receipt whose statement states a quorum: how far its counted co-signatures go
+    # ({approvals, required, groups: [{group, need, have}], denials, veto, met, vetoed}); else None.
+    quorum: Optional[dict[str, Any]] = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@dataclass
-class _Run:
-    reasons: list[dict[str, str]] = field(default_factory=list)
-
-    def add(self, code: str, message: str, at: Optional[str] = None) -> None:
-        self.reasons.append({"code": code, "message": message} if at is None else {"code": code, "message": message, "field": at})
-
-
-_TS = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z")
-
-
-def compare_timestamps(a: str, b: str) -> Optional[int]:
-    """Exact comparison of two RFC 3339 UTC times (all nine fractional digits); None if either is not one."""
-    ma, mb = _TS.fullmatch(a), _TS.fullmatch(b)
-    if not ma or not mb:
-        return None
-    ka = (ma.group(1), (ma.group(2) or "").ljust(9, "0"))
-    kb = (mb.group(1), (mb.group(2) or "").ljust(9, "0"))
-    return 0 if ka == kb else (-1 if ka < kb else 1)
-
-
-def _after(a: str, b: str) -> bool:
-    """a is later than b, or either is unreadable (fail closed)."""
-    order = compare_timestamps(a, b)
-    return order is None or order > 0
 
 
 def action_hash_of(action: Any) -> str:
     return "sha256:" + hashlib.sha256(canonical_bytes(action)).hexdigest()
 
 
-def _signature_valid(sig_b64: str, statement: Any, public_key: bytes) -> bool:
-    try:
-        return verify_ed25519(b64url_decode(sig_b64), canonical_bytes(statement), public_key)
-    except (EncodingError, ValueError):
-        return False
-
-
-def _finish(run: _Run, verdict: str, claimed: Optional[str], op: Optional[str], ap: Optional[str], decision: Optional[str]) -> VerifyResult:
+def _finish(run: Run, verdict: str, claimed: Optional[str] = None, op: Optional[str] = None, ap: Optional[str] = None, decision: Optional[str] = None, quorum: Optional[dict[str, Any]] = None) -> VerifyResult:
     valid = all(r["code"] in OUTCOME_REASONS for r in run.reasons)
     if not valid and verdict == "allow":
         verdict = "block"
     ok = valid and verdict == "allow" and not run.reasons
-    return VerifyResult(ok, valid, verdict, claimed, run.reasons, op, ap, decision)
-
-
-def _type_text(statement: dict[str, Any]) -> str:
-    return json.dumps(statement["type"], ensure_ascii=False) if "type" in statement else "none"
-
-
-def _check_decision(raw: Any, st: dict[str, Any], expect: dict[str, str], now: Optional[str], run: _Run) -> tuple[Optional[dict[str, Any]], Optional[str]]:
-    at = "receipt.cosignature"
-    if isinstance(raw, dict) and isinstance(raw.get("statement"), dict) and raw["statement"].get("type") != DECISION_TYPE:
-        run.add("wrong_statement_type", f'expected a "{DECISION_TYPE}" statement, got {_type_text(raw["statement"])}', f"{at}.statement.type")
-        return None, None
-    shape = problems(check_cosignature, raw, at)
-    if shape:
-        for where, message in shape:
-            run.add("malformed", f"{where}: {message}", where)
-        return None, None
-    ds = raw["statement"]
-    public_key = b64url_decode(raw["approverPublicKey"])
-    approver_key_id = key_id_of(public_key)
-    if approver_key_id != ds["approverKeyId"]:
-        run.add("approver_key_mismatch", f"statement names approver key {ds['approverKeyId']} but the attached public key is {approver_key_id}", f"{at}.statement.approverKeyId")
-    if not _signature_valid(raw["signature"], ds, public_key):
-        run.add("bad_cosignature", "the approver signature does not verify over the decision statement", f"{at}.signature")
-    bindings = [
-        ("teamId", st["teamId"]),
-        ("receiptId", st["receiptId"]),
-        ("actionHash", st["actionHash"]),
-        ("operatorKeyId", st["operatorKeyId"]),
-        ("policyVersion", st["policy"]["version"]),
-        ("ruleId", st["policy"]["ruleId"]),
-    ]
-    if "expiresAt" in expect:
-        bindings.append(("expiresAt", expect["expiresAt"]))
-    for name, want in bindings:
-        if ds[name] != want:
-            run.add("decision_binding_mismatch", f"decision {name} is {json.dumps(ds[name])} but expected {json.dumps(want)}", f"{at}.statement.{name}")
-    if "approvalId" in expect and ds["approvalId"] != expect["approvalId"]:
-        run.add("approval_id_mismatch", f"decision is for approval {json.dumps(ds['approvalId'])}, expected {json.dumps(expect['approvalId'])}", f"{at}.statement.approvalId")
-    if "challenge" in expect and ds["challenge"] != expect["challenge"]:
-        run.add("challenge_mismatch", "decision carries a different challenge than the approval issued", f"{at}.statement.challenge")
-    if _after(ds["decidedAt"], ds["expiresAt"]):
-        run.add("decision_after_expiry", f"decided at {ds['decidedAt']}, after the approval expired at {ds['expiresAt']}", f"{at}.statement.decidedAt")
-    if now is not None and _after(now, ds["expiresAt"]):
-        run.add("approval_expired", f"the approval expired at {ds['expiresAt']} (now {now})", f"{at}.statement.expiresAt")
-    return raw, approver_key_id
+    return VerifyResult(ok, valid, verdict, claimed, run.reasons, op, ap, decision, quorum)
 
 
 def _trusted_ids(keys: list[str]) -> set[str]:
@@ -162,64 +84,91 @@ def _now_text(now: Optional[datetime]) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def _add_problems(run: Run, found: list[tuple[str, str]]) -> None:
+    for where, message in found:
+        run.add("malformed", f"{where}: {message}", where)
+
+
 def _verify(receipt: Any, trust: Any, expect: dict[str, str], now: Optional[str]) -> VerifyResult:
-    run = _Run()
+    run = Run()
     trust_problems = problems(check_trust, trust, "trust")
     if trust_problems:
-        for where, message in trust_problems:
-            run.add("malformed", f"{where}: {message}", where)
-        return _finish(run, "block", None, None, None, None)
-    approver_ids = _trusted_ids(trust["approverKeys"])
-    operator_ids = _trusted_ids(trust["operatorKeys"]) if "operatorKeys" in trust else None
+        _add_problems(run, trust_problems)
+        return _finish(run, "block")
+    if overlap := trust_overlap(trust):
+        run.add("malformed", f"trust.approvers: {overlap}", "trust.approvers")
     if not isinstance(receipt, dict):
         run.add("malformed", "receipt: expected a JSON object with statement and signature", "receipt")
-        return _finish(run, "block", None, None, None, None)
+        return _finish(run, "block")
     if isinstance(receipt.get("statement"), dict) and receipt["statement"].get("type") != RECEIPT_TYPE:
-        run.add("wrong_statement_type", f'expected a "{RECEIPT_TYPE}" statement, got {_type_text(receipt["statement"])}', "receipt.statement.type")
-        return _finish(run, "block", None, None, None, None)
-    envelope = {k: v for k, v in receipt.items() if k != "cosignature"}
+        run.add("wrong_statement_type", f'expected a "{RECEIPT_TYPE}" statement, got {type_text(receipt["statement"])}', "receipt.statement.type")
+        return _finish(run, "block")
+    envelope = {k: v for k, v in receipt.items() if k not in ("cosignature", "cosignatures")}
     shape = problems(check_operator_receipt, envelope, "receipt")
     if shape:
-        for where, message in shape:
-            run.add("malformed", f"{where}: {message}", where)
-        return _finish(run, "block", None, None, None, None)
+        _add_problems(run, shape)
+        return _finish(run, "block")
+    st = envelope["statement"]
+    operator_key_id = _check_operator_part(envelope, trust, run)
+    operator_valid = not run.reasons
+    claimed = st["verdict"]
+    if claimed != "suspend":
+        if "cosignature" in receipt or "cosignatures" in receipt:
+            run.add("unexpected_cosignature", f'a "{claimed}" receipt must not carry a co-signature', "receipt.cosignature")
+        if claimed == "block":
+            run.add("verdict_block", "the policy verdict is block", "receipt.statement.verdict")
+        return _finish(run, claimed if operator_valid else "block", claimed, operator_key_id)
+    if "quorum" in st:
+        return _verify_quorum(receipt, st, trust, expect, now, run, operator_valid, operator_key_id)
+    if "cosignatures" in receipt:
+        run.add("unexpected_cosignature", 'only a receipt whose statement states a quorum carries "cosignatures"', "receipt.cosignatures")
+    return _verify_single(receipt, st, trust, expect, now, run, operator_valid, operator_key_id)
+
+
+def _check_operator_part(envelope: dict[str, Any], trust: dict[str, Any], run: Run) -> str:
+    """Key id, operator trust, operator signature and action hash; returns the operator key id."""
     st = envelope["statement"]
     operator_key = b64url_decode(st["operatorPublicKey"])
     operator_key_id = key_id_of(operator_key)
     if operator_key_id != st["operatorKeyId"]:
         run.add("operator_key_mismatch", f"statement names operator key {st['operatorKeyId']} but carries the key of {operator_key_id}", "receipt.statement.operatorKeyId")
-    if operator_ids is not None and operator_key_id not in operator_ids:
+    if "operatorKeys" in trust and operator_key_id not in _trusted_ids(trust["operatorKeys"]):
         run.add("operator_untrusted", f"operator key {operator_key_id} is not in the trusted operator keys", "receipt.statement.operatorPublicKey")
-    if not _signature_valid(envelope["signature"], st, operator_key):
+    if not signature_valid(envelope["signature"], st, operator_key):
         run.add("bad_operator_signature", "the operator signature does not verify over the receipt statement", "receipt.signature")
     if action_hash_of(st["action"]) != st["actionHash"]:
         run.add("action_hash_mismatch", "actionHash is not the SHA-256 of the canonical action", "receipt.statement.actionHash")
-    operator_valid = not run.reasons
-    claimed = st["verdict"]
+    return operator_key_id
 
-    def effective(verdict: str) -> str:
-        return verdict if operator_valid else "block"
 
-    if claimed != "suspend":
-        if "cosignature" in receipt:
-            run.add("unexpected_cosignature", f'a "{claimed}" receipt must not carry a co-signature', "receipt.cosignature")
-        if claimed == "block":
-            run.add("verdict_block", "the policy verdict is block", "receipt.statement.verdict")
-        return _finish(run, effective(claimed), claimed, operator_key_id, None, None)
+def _verify_quorum(receipt: dict[str, Any], st: dict[str, Any], trust: dict[str, Any], expect: dict[str, str], now: Optional[str], run: Run, operator_valid: bool, operator_key_id: str) -> VerifyResult:
+    """Step 6q: the receipt's `cosignatures` counted against the quorum its operator signed."""
+    if "cosignature" in receipt:
+        run.add("unexpected_cosignature", 'a quorum receipt carries its co-signatures in "cosignatures"', "receipt.cosignature")
+    check = check_quorum_cosignatures(receipt.get("cosignatures", ABSENT), st, trust, expect, now, run)
+    decision = {"allow": "approve", "block": "deny"}.get(check.verdict)
+    verdict = "block" if check.verdict == "block" or not operator_valid else check.verdict
+    approver = check.counted[0] if check.counted else None
+    return _finish(run, verdict, st["verdict"], operator_key_id, approver, decision, check.progress)
+
+
+def _verify_single(receipt: dict[str, Any], st: dict[str, Any], trust: dict[str, Any], expect: dict[str, str], now: Optional[str], run: Run, operator_valid: bool, operator_key_id: str) -> VerifyResult:
+    """Steps 6–7: the one approver co-signature of a suspended receipt."""
+    suspended = "suspend" if operator_valid else "block"
     if "cosignature" not in receipt:
         run.add("approval_missing", "the action is suspended and carries no approver co-signature", "receipt.cosignature")
-        return _finish(run, effective("suspend"), claimed, operator_key_id, None, None)
+        return _finish(run, suspended, st["verdict"], operator_key_id)
     before = len(run.reasons)
-    cos, approver_key_id = _check_decision(receipt["cosignature"], st, expect, now, run)
-    if approver_key_id and approver_key_id not in approver_ids:
+    cos, approver_key_id = check_decision(receipt["cosignature"], st, expect, now, run, "receipt.cosignature")
+    if approver_key_id and approver_key_id not in _trusted_ids(trust["approverKeys"]):
         run.add("approver_untrusted", f"approver key {approver_key_id} is not in the trusted approver keys", "receipt.cosignature.approverPublicKey")
     decision = cos["statement"]["decision"] if cos else None
     if len(run.reasons) > before or cos is None:
-        return _finish(run, effective("suspend"), claimed, operator_key_id, approver_key_id, decision)
+        return _finish(run, suspended, st["verdict"], operator_key_id, approver_key_id, decision)
     if decision == "deny":
         run.add("decision_denied", "the approver denied the action", "receipt.cosignature.statement.decision")
-        return _finish(run, "block", claimed, operator_key_id, approver_key_id, decision)
-    return _finish(run, effective("allow"), claimed, operator_key_id, approver_key_id, decision)
+        return _finish(run, "block", st["verdict"], operator_key_id, approver_key_id, decision)
+    return _finish(run, "allow" if operator_valid else "block", st["verdict"], operator_key_id, approver_key_id, decision)
 
 
 def verify_receipt(receipt: Any, trust: Any, *, expect: Optional[dict[str, str]] = None, now: Optional[datetime] = None, require_unexpired: bool = False) -> VerifyResult:
@@ -227,9 +176,9 @@ def verify_receipt(receipt: Any, trust: Any, *, expect: Optional[dict[str, str]]
     try:
         return _verify(receipt, trust, expect or {}, _now_text(now) if require_unexpired else None)
     except Exception as exc:  # noqa: BLE001 - only hostile objects reach here; fail closed
-        run = _Run()
+        run = Run()
         run.add("malformed", f"receipt could not be read: {exc}", "receipt")
-        return _finish(run, "block", None, None, None, None)
+        return _finish(run, "block")
 
 
 class GateError(Exception):

@@ -11,7 +11,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import heso  # noqa: E402
 
 heso.init(api_key=os.environ["TEST_HESO_API_KEY"], endpoint=os.environ["TEST_HESO_ENDPOINT"])
-guard = heso.guard(trust={"approverKeys": [os.environ["TEST_APPROVER_KEY"]]})
+# TEST_TRUST: a whole trust set as JSON (quorum tests pin who is who); else the one approver key.
+trust = json.loads(os.environ["TEST_TRUST"]) if "TEST_TRUST" in os.environ else {"approverKeys": [os.environ["TEST_APPROVER_KEY"]]}
+guard = heso.guard(trust=trust)
 ran = []
 
 

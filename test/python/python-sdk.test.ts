@@ -5,20 +5,19 @@
  * approver app's own engine with its key in the OS keychain); observe-only mode.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { PendingItem } from '../../src/approver/api.ts';
 import type { ControlPlaneClient } from '../../src/client/index.ts';
-import type { Approval } from '../../src/core/api.ts';
 import { b64url, generateKeyPair } from '../../src/core/index.ts';
 import { initDataDir, loadOperatorKey } from '../../src/sdk/index.ts';
 import { approveShown, KEYRING_SKIP, makeEngine, nextEvent, testKeyStore } from '../approver/helpers.ts';
 import { computeWorkedExample } from '../core/protocol-example.ts';
 import { makeApprover, makeTeam, type TestApprover, type TestTeam, tempDir } from '../sdk/helpers.ts';
 import { type CloudHandle, startCloud } from '../support/cloud.ts';
-import { pythonDir, root, runPython } from './support.ts';
+import { nextPendingApproval, root, runAgent, runPython } from './support.ts';
 
 test('the Python unittest suite passes (vectors, JCS, configuration order)', () => {
   const r = runPython(['-m', 'unittest', 'discover', '-s', 'tests', '-t', '.']);
@@ -126,44 +125,15 @@ describe('a Python agent gated by a real control plane and approver', () => {
     t.cleanup();
   });
 
-  /** Runs tests/agent.py in the background; returns its parsed JSON line when it exits. */
-  function agent(
-    args: string[],
-    env: NodeJS.ProcessEnv = {},
-  ): Promise<{ ran: string[]; blocked?: string; codes?: string[] }> {
-    const child = spawn('python3', ['tests/agent.py', ...args], {
-      cwd: pythonDir,
-      env: {
-        ...process.env,
-        PYTHONDONTWRITEBYTECODE: '1',
-        HESO_PROJECT_ROOT: t.dir,
-        HESO_BIN: `${process.execPath} ${join(root, 'bin/heso.mjs')}`,
-        TEST_HESO_API_KEY: team.apiKey,
-        TEST_HESO_ENDPOINT: cloud.url,
-        TEST_APPROVER_KEY: approver.publicKey,
-        ...env,
-      },
+  const agent = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    runAgent(args, {
+      HESO_PROJECT_ROOT: t.dir,
+      TEST_HESO_API_KEY: team.apiKey,
+      TEST_HESO_ENDPOINT: cloud.url,
+      TEST_APPROVER_KEY: approver.publicKey,
+      ...env,
     });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    return new Promise((resolve, reject) =>
-      child.on('exit', (code) =>
-        code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`agent exit ${code}: ${err}`)),
-      ),
-    );
-  }
-
-  async function nextPending(client: ControlPlaneClient): Promise<Approval> {
-    // Long-poll from the last cursor (a list without one answers at once and would spin into 429s).
-    let cursor: string | undefined;
-    for (;;) {
-      const res = await client.listPending(team.teamId, { waitSeconds: 5, ...(cursor ? { cursor } : {}) });
-      if (res.approvals[0]) return res.approvals[0];
-      cursor = res.cursor;
-    }
-  }
+  const nextPending = (client: ControlPlaneClient) => nextPendingApproval(client, team.teamId);
 
   test('small refund: allowed by policy, runs at once', async () => {
     assert.deepEqual(await agent(['refund', '20']), { ran: ['refund 20'] });

@@ -55,12 +55,22 @@ test('the demo agent: allowed actions run, blocked ones do not, suspended ones w
     child.stderr.on('data', (c: Buffer) => {
       err += c.toString();
     });
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    let agentExited = false;
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('close', (code) => {
+        agentExited = true;
+        resolve(code);
+      }),
+    );
 
-    // Act as the approver: approve the refund and the email, deny the deploy.
+    // Act as the approver: approve the refund and the email, deny the deploy. If the agent
+    // stops before asking three times, fail with what it said instead of polling forever.
     const decided = new Set<string>();
     let cursor: string | undefined;
     while (decided.size < 3) {
+      if (agentExited) {
+        assert.fail(`the demo agent exited after ${decided.size} of 3 approvals\nstdout:\n${out}\nstderr:\n${err}`);
+      }
       const page = await team.client.listPending(team.teamId, { waitSeconds: 10, ...(cursor ? { cursor } : {}) });
       cursor = page.cursor;
       for (const approval of page.approvals.filter((a: Approval) => !decided.has(a.id))) {
