@@ -16,14 +16,13 @@ import {
   nativeImage,
   protocol,
   session,
-  shell,
   Tray,
 } from 'electron';
 import { createAppProtocolHandler, RENDERER_BUILD_DIR } from '../src/app/app-protocol.ts';
 import { APP_SCHEME } from '../src/app/app-url.ts';
+import { CONTENT_SECURITY_POLICY } from '../src/app/content-security-policy.ts';
 import { createDispatcher } from '../src/app/dispatch.ts';
 import { createAppEngine } from '../src/app/engine-factory.ts';
-import { CONTENT_SECURITY_POLICY } from '../src/app/host/security-headers.ts';
 import { guardWebContents } from '../src/app/navigation-guard.ts';
 import { NotificationService } from '../src/app/services/notification-service.ts';
 import { TrayService } from '../src/app/services/tray-service.ts';
@@ -59,9 +58,8 @@ async function run(): Promise<void> {
     createAppProtocolHandler(join(app.getAppPath(), RENDERER_BUILD_DIR), { followSymlinks: !app.isPackaged }),
   );
 
-  const openExternal = (url: string) => void shell.openExternal(url);
   app.on('web-contents-created', (_event, contents) => {
-    guardWebContents(contents, { openExternal });
+    guardWebContents(contents);
     if (app.isPackaged) contents.on('devtools-opened', () => contents.closeDevTools());
   });
 
@@ -69,7 +67,6 @@ async function run(): Promise<void> {
   const engine = createAppEngine(configDirArg ? { configDir: configDirArg } : {});
   const dispatcher = createDispatcher(engine, {
     settings,
-    openExternal: (url) => shell.openExternal(url),
     appInfo: { version: app.getVersion(), platform: process.platform, shell: 'electron' },
   });
 

@@ -288,7 +288,6 @@ export function installFakeBridge(): void {
       settings = { ...settings, ...patch };
       return settings;
     },
-    'shell:openExternal': () => false,
   };
 
   const bridge: HesoBridge = {

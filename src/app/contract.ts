@@ -79,8 +79,6 @@ export const invokeContract = {
   'history:get': { args: z.strictObject({ name: Id.optional() }), result: {} as HistoryView },
   'settings:get': { args: z.null(), result: {} as Settings },
   'settings:set': { args: Settings.partial().strict(), result: {} as Settings },
-  /** Opens a vetted https URL in the system browser; refuses anything else. */
-  'shell:openExternal': { args: z.strictObject({ url: z.string().max(2000) }), result: false as boolean },
 } as const;
 
 export type InvokeChannel = keyof typeof invokeContract;

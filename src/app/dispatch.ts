@@ -15,7 +15,6 @@ import {
   invokeContract,
   type Settings,
 } from './contract.ts';
-import { safeExternalUrl } from './external-url.ts';
 import { fromZodError, toSafeError } from './safe-error.ts';
 import { INVOKE_CHANNEL_NAMES, type InvokeEnvelope, isInvokeChannel } from './wire.ts';
 
@@ -27,11 +26,6 @@ export interface SettingsPort {
 
 export interface DispatcherDeps {
   settings: SettingsPort;
-  /**
-   * Opens an already-vetted https URL in the system browser. Absent in the browser shell:
-   * there `shell:openExternal` answers false and the UI shows an ordinary link instead.
-   */
-  openExternal?: (url: string) => Promise<void> | void;
   appInfo: AppInfo;
 }
 
@@ -107,12 +101,6 @@ export function createDispatcher(engine: ApproverEngineApi, deps: DispatcherDeps
     'history:get': (a) => engine.history(a.name),
     'settings:get': async () => deps.settings.get(),
     'settings:set': (a) => deps.settings.update(a),
-    'shell:openExternal': async (a) => {
-      const url = safeExternalUrl(a.url);
-      if (url === null || !deps.openExternal) return false;
-      await deps.openExternal(url);
-      return true;
-    },
   };
 
   async function run<C extends InvokeChannel>(channel: C, rawArgs: unknown): Promise<InvokeEnvelope> {

@@ -1,11 +1,12 @@
 /**
  * One guard for every web contents the app ever creates (Electron's `web-contents-created`):
- * navigation is allowed only within the app's own page; new windows are always denied (a
- * vetted https link goes to the system browser instead); <webview> attachment is denied.
+ * navigation is allowed only within the app's own page; new windows are always denied;
+ * <webview> attachment is denied. Deny-only: nothing the page does (a link, a redirect,
+ * `window.open`) opens anything outside the app, so a compromised page cannot launch the
+ * system browser at a URL of its choosing without the person asking for it.
  * Written against the few WebContents members it uses, so it is unit-tested under Node.
  */
 import { isAppUrl } from './app-url.ts';
-import { safeExternalUrl } from './external-url.ts';
 
 export interface PreventableEvent {
   preventDefault(): void;
@@ -24,19 +25,15 @@ export interface GuardedWebContents {
 }
 
 export interface GuardDeps {
-  /** Opens an already-vetted https URL in the system browser. */
-  openExternal(url: string): void;
   /** Told about every refusal (for the log); never given anything secret. */
   onBlocked?(what: 'navigation' | 'window' | 'webview', url: string): void;
 }
 
-export function guardWebContents(contents: GuardedWebContents, deps: GuardDeps): void {
+export function guardWebContents(contents: GuardedWebContents, deps: GuardDeps = {}): void {
   const blockNavigation = (event: NavigationEvent) => {
     if (isAppUrl(event.url)) return;
     event.preventDefault();
     deps.onBlocked?.('navigation', event.url);
-    const external = safeExternalUrl(event.url);
-    if (external) deps.openExternal(external);
   };
   contents.on('will-navigate', blockNavigation);
   contents.on('will-frame-navigate', blockNavigation);
@@ -47,8 +44,6 @@ export function guardWebContents(contents: GuardedWebContents, deps: GuardDeps):
   });
   contents.setWindowOpenHandler(({ url }) => {
     deps.onBlocked?.('window', url);
-    const external = safeExternalUrl(url);
-    if (external) deps.openExternal(external);
     return { action: 'deny' };
   });
 }

@@ -31,7 +31,6 @@ const INVOKE: Record<InvokeChannel, true> = {
   'history:get': true,
   'settings:get': true,
   'settings:set': true,
-  'shell:openExternal': true,
 };
 
 const EVENTS: Record<EventChannel, true> = {

@@ -32,15 +32,11 @@ function setup() {
       return settings;
     },
   };
-  const opened: string[] = [];
   const dispatcher = createDispatcher(engine, {
     settings: port,
-    openExternal: (url) => {
-      opened.push(url);
-    },
     appInfo: { version: '1.2.3', platform: 'linux', shell: 'electron' },
   });
-  return { engine, dispatcher, opened };
+  return { engine, dispatcher };
 }
 
 const initArgs = {
@@ -181,16 +177,14 @@ describe('createDispatcher', () => {
     assert.deepEqual(fsError, { ok: false, error: { code: 'internal', message: INTERNAL_MESSAGE } });
   });
 
-  it('opens only vetted https URLs externally', async () => {
-    const { dispatcher, opened } = setup();
+  it('has no channel that opens a URL outside the app', async () => {
+    const { dispatcher } = setup();
+    const names: readonly string[] = dispatcher.channels;
+    assert.equal(names.includes('shell:openExternal'), false);
     assert.deepEqual(await dispatcher.dispatch('shell:openExternal', { url: 'https://docs.example.com/a' }), {
-      ok: true,
-      value: true,
+      ok: false,
+      error: { code: 'unknown_channel', message: 'Unknown request "shell:openExternal".' },
     });
-    for (const url of ['http://x.example', 'file:///etc/passwd', 'javascript:alert(1)', 'https://u:p@x.example']) {
-      assert.deepEqual(await dispatcher.dispatch('shell:openExternal', { url }), { ok: true, value: false }, url);
-    }
-    assert.deepEqual(opened, ['https://docs.example.com/a']);
   });
 
   it('forwards engine queue and connection events to a subscriber until unsubscribed', () => {

@@ -1,26 +1,9 @@
-/**
- * The one Content-Security-Policy of the approver UI, sent as a header by both shells (the
- * loopback web host and Electron's `session.webRequest`). The renderer is a static bundle
- * that talks to nothing but its own origin: no inline script or style elements, no eval, no
- * frames, no plugins, no form posts, no <base> rewriting.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "manifest-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "frame-src 'none'",
-  "worker-src 'none'",
-  "object-src 'none'",
-].join('; ');
+import { CONTENT_SECURITY_POLICY } from '../content-security-policy.ts';
 
-/** Sent with every response of the web host (static, RPC, events, refusals). */
+/**
+ * Sent with every response of the web host (static, RPC, events, refusals) and of Electron's
+ * `app://` handler. The policy itself lives in content-security-policy.ts.
+ */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'X-Content-Type-Options': 'nosniff',
